@@ -1,0 +1,1 @@
+//! ARM template language: expression parser, function library and template expander.

@@ -1,0 +1,9 @@
+//! azlint: a policy linter for Azure configurations.
+//!
+//! Data flow (docs/design.md): `source` (read, parse, detect) -> `arm` (expand
+//! templates) -> `model` (resources and the relationship index) -> `engine` (rules in
+//! parallel) -> `report` (text, JSON, ...).
+
+pub mod arm;
+pub mod source;
+pub mod value;

@@ -1,0 +1,168 @@
+//! Reading input files: text, line index, JSON-with-comments parsing keeping spans, and
+//! detection of which Azure format a document is.
+
+pub mod detect;
+pub mod json;
+pub mod walk;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::value::{FileId, Span};
+
+/// Largest file read; larger inputs are reported as errors rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One file's text and the offsets where its lines start.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the user gave it (or as the walk found it below a given folder).
+    pub path: String,
+    /// Absolute form, for resolving linked templates.
+    pub abs_path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+/// A 1-based line and column (columns count Unicode scalar values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl SourceFile {
+    pub fn new(path: String, abs_path: PathBuf, text: Arc<str>) -> SourceFile {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        SourceFile { path, abs_path, text, line_starts }
+    }
+
+    /// Line and column of a byte offset.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = offset.min(self.text.len() as u32);
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line] as usize;
+        let end = floor_char_boundary(&self.text, offset as usize);
+        let column = self.text[start..end.max(start)].chars().count() as u32 + 1;
+        LineCol { line: line as u32 + 1, column }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    hay.iter().enumerate().filter(move |(_, b)| **b == needle).map(|(i, _)| i)
+}
+
+/// All files of a scan, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn new() -> SourceMap {
+        SourceMap::default()
+    }
+
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+
+    /// File path, start and end (line, column) of a span; `None` for synthesized spans.
+    pub fn locate(&self, span: Span) -> Option<(&str, LineCol, LineCol)> {
+        let f = self.get(span.file)?;
+        Some((&f.path, f.line_col(span.start), f.line_col(span.end)))
+    }
+
+    /// The file whose absolute path is `abs`, if it was read.
+    pub fn find_abs(&self, abs: &Path) -> Option<FileId> {
+        self.files.iter().position(|f| f.abs_path == abs).map(|i| FileId(i as u32))
+    }
+}
+
+/// Why a file could not be read as text.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the file is {0} bytes, larger than the {MAX_FILE_BYTES}-byte limit")]
+    TooLarge(u64),
+    #[error("the file is not UTF-8 text (invalid byte at offset {0})")]
+    NotUtf8(usize),
+    #[error("the file is UTF-16 text with an odd number of bytes")]
+    BadUtf16,
+}
+
+/// Reads a file as text: UTF-8 (with or without a byte-order mark) or UTF-16 with a BOM,
+/// which Windows tooling (PowerShell's `Out-File`) writes.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let meta = std::fs::metadata(path)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    decode(std::fs::read(path)?)
+}
+
+/// Decodes bytes as [`read_text`] does.
+pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
+    let utf16 = |b: &[u8], le: bool| -> Result<String, ReadError> {
+        if b.len() % 2 != 0 {
+            return Err(ReadError::BadUtf16);
+        }
+        let units = b.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+        Ok(char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')).collect())
+    };
+    match bytes.as_slice() {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, false),
+        _ => String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_in_characters() {
+        let f = SourceFile::new("a.json".into(), PathBuf::from("a.json"), Arc::from("{\n  \"é\": 1\n}"));
+        assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(f.line_col(4), LineCol { line: 2, column: 3 });
+        // After the two-byte `é` and the closing quote, `:` is the 6th character.
+        assert_eq!(f.line_col(8), LineCol { line: 2, column: 6 });
+    }
+
+    #[test]
+    fn decodes_utf16_with_bom() {
+        let mut b = vec![0xFF, 0xFE];
+        for u in "{}".encode_utf16() {
+            b.extend(u.to_le_bytes());
+        }
+        assert_eq!(decode(b).unwrap(), "{}");
+        assert!(matches!(decode(vec![b'a', 0xFF]), Err(ReadError::NotUtf8(1))));
+    }
+}

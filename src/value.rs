@@ -1,0 +1,471 @@
+//! The one value type every stage shares: JSON with a source span on every node,
+//! case-insensitive object keys, and an `Unknown` variant for values that cannot be
+//! known offline (design.md, "Unknown values").
+//!
+//! Children are behind `Arc`, so cloning a value (which the template expander does
+//! constantly: variables, parameters, copy loops) is a reference-count bump, and the
+//! whole model is `Send + Sync` for rayon.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Index of a file in the [`crate::source::SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+impl FileId {
+    /// Placeholder for values that were not read from any file (vectors, synthesized values).
+    pub const NONE: FileId = FileId(u32::MAX);
+}
+
+/// A byte range in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    /// The span of values that come from nowhere in particular.
+    pub const NONE: Span = Span { file: FileId::NONE, start: 0, end: 0 };
+
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start: start as u32, end: end as u32 }
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.file == FileId::NONE
+    }
+}
+
+impl Default for Span {
+    fn default() -> Self {
+        Span::NONE
+    }
+}
+
+/// Why a value could not be known offline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnknownCause {
+    /// A template expression that was not evaluated.
+    Expression,
+    /// `reference()` / `references()` of runtime state.
+    Reference,
+    /// `list*()`: keys, secrets, SAS tokens.
+    List,
+    /// A parameter with no supplied value and no default.
+    Parameter,
+    /// A Key Vault parameter reference.
+    KeyVault,
+    /// `newGuid()` and other values that differ on every deployment.
+    NonDeterministic,
+    /// Catalog or identity data only the service knows (`pickZones`, `deployer`, ...).
+    Runtime,
+    /// A linked template that was not read (`templateLink.uri`, template specs).
+    LinkedTemplate,
+    /// A value the export or live read did not include.
+    NotExported,
+    /// An expression that failed to evaluate; the error is reported separately.
+    Error,
+}
+
+impl UnknownCause {
+    /// Stable lower-case name used in reports and the corpus statistics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnknownCause::Expression => "expression",
+            UnknownCause::Reference => "reference",
+            UnknownCause::List => "list",
+            UnknownCause::Parameter => "parameter",
+            UnknownCause::KeyVault => "key-vault",
+            UnknownCause::NonDeterministic => "non-deterministic",
+            UnknownCause::Runtime => "runtime",
+            UnknownCause::LinkedTemplate => "linked-template",
+            UnknownCause::NotExported => "not-exported",
+            UnknownCause::Error => "error",
+        }
+    }
+}
+
+/// A value that cannot be known offline, with the reason and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unknown {
+    pub cause: UnknownCause,
+    /// Human-readable detail: "reference('vnet').subnets", "parameter `vnetName` has no value".
+    pub detail: String,
+    pub span: Span,
+}
+
+/// A JSON value, or an unknown one.
+#[derive(Clone, Debug)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(Arc<str>),
+    Array(Arc<Vec<Node>>),
+    Object(Arc<Object>),
+    Unknown(Arc<Unknown>),
+}
+
+/// A value with the span of the text that produced it.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+}
+
+/// One `"key": value` pair of an object.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub key: Arc<str>,
+    pub key_span: Span,
+    pub value: Node,
+}
+
+/// An object: members in insertion order, keys compared case-insensitively (as ARM does).
+#[derive(Clone, Debug, Default)]
+pub struct Object {
+    members: Vec<Member>,
+}
+
+impl Object {
+    pub fn new() -> Object {
+        Object { members: Vec::new() }
+    }
+
+    pub fn with_capacity(n: usize) -> Object {
+        Object { members: Vec::with_capacity(n) }
+    }
+
+    /// The member whose key equals `key` ignoring ASCII case. With duplicate keys the
+    /// last one wins, as with Resource Manager's JSON reader.
+    pub fn member(&self, key: &str) -> Option<&Member> {
+        self.members.iter().rev().find(|m| m.key.eq_ignore_ascii_case(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.member(key).map(|m| &m.value)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.members.iter_mut().rev().find(|m| m.key.eq_ignore_ascii_case(key)).map(|m| &mut m.value)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.member(key).is_some()
+    }
+
+    /// Appends a member without looking for an existing key (the parser's path).
+    pub fn push(&mut self, key: Arc<str>, key_span: Span, value: Node) {
+        self.members.push(Member { key, key_span, value });
+    }
+
+    /// Sets `key`, replacing an existing member with the same key (ignoring case).
+    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Node) {
+        let key = key.into();
+        if let Some(m) = self.members.iter_mut().rev().find(|m| m.key.eq_ignore_ascii_case(&key)) {
+            m.value = value;
+        } else {
+            self.members.push(Member { key, key_span: Span::NONE, value });
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Node> {
+        let i = self.members.iter().rposition(|m| m.key.eq_ignore_ascii_case(key))?;
+        Some(self.members.remove(i).value)
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Member> + DoubleEndedIterator {
+        self.members.iter()
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Member> {
+        self.members.iter_mut()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.members.iter().map(|m| &*m.key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+}
+
+impl FromIterator<(Arc<str>, Node)> for Object {
+    fn from_iter<T: IntoIterator<Item = (Arc<str>, Node)>>(iter: T) -> Self {
+        let mut o = Object::new();
+        for (k, v) in iter {
+            o.insert(k, v);
+        }
+        o
+    }
+}
+
+impl Node {
+    pub fn new(value: Value, span: Span) -> Node {
+        Node { value, span }
+    }
+
+    /// A node with no source position.
+    pub fn bare(value: Value) -> Node {
+        Node { value, span: Span::NONE }
+    }
+
+    pub fn null() -> Node {
+        Node::bare(Value::Null)
+    }
+
+    /// Follows a `.`-separated path of object keys (case-insensitive); array indexes are
+    /// written as numbers (`subnets.0.name`).
+    pub fn path(&self, path: &str) -> Option<&Node> {
+        let mut cur = self;
+        for seg in path.split('.').filter(|s| !s.is_empty()) {
+            cur = cur.child(seg)?;
+        }
+        Some(cur)
+    }
+
+    /// One step down: an object key, or an array index.
+    pub fn child(&self, seg: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Object(o) => o.get(seg),
+            Value::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.value.as_object().and_then(|o| o.get(key))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        self.value.as_str()
+    }
+}
+
+impl Value {
+    pub fn str(s: impl Into<Arc<str>>) -> Value {
+        Value::String(s.into())
+    }
+
+    pub fn array(items: Vec<Node>) -> Value {
+        Value::Array(Arc::new(items))
+    }
+
+    pub fn object(o: Object) -> Value {
+        Value::Object(Arc::new(o))
+    }
+
+    pub fn unknown(cause: UnknownCause, detail: impl Into<String>, span: Span) -> Value {
+        Value::Unknown(Arc::new(Unknown { cause, detail: detail.into(), span }))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn as_array(&self) -> Option<&[Node]> {
+        match self {
+            Value::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<&Object> {
+        match self {
+            Value::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn as_unknown(&self) -> Option<&Unknown> {
+        match self {
+            Value::Unknown(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Value::Unknown(_))
+    }
+
+    /// The first unknown value anywhere inside this one, depth first.
+    pub fn find_unknown(&self) -> Option<&Unknown> {
+        match self {
+            Value::Unknown(u) => Some(u),
+            Value::Array(a) => a.iter().find_map(|n| n.value.find_unknown()),
+            Value::Object(o) => o.iter().find_map(|m| m.value.value.find_unknown()),
+            _ => None,
+        }
+    }
+
+    /// The ARM type name used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Unknown(_) => "unknown",
+        }
+    }
+
+    /// Deep equality as ARM's `equals` defines it: ordinal strings, keys ignoring case,
+    /// ints never equal to strings. Unknown values are equal to nothing.
+    pub fn deep_eq(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Array(a), Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.value.deep_eq(&y.value))
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter().all(|m| b.get(&m.key).is_some_and(|v| m.value.value.deep_eq(&v.value)))
+            }
+            _ => false,
+        }
+    }
+
+    /// Converts to `serde_json`, rendering unknown values as the documented marker
+    /// object `{"$unknown": cause, "detail": …}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::String(s) => J::String(s.to_string()),
+            Value::Array(a) => J::Array(a.iter().map(|n| n.value.to_json()).collect()),
+            Value::Object(o) => {
+                J::Object(o.iter().map(|m| (m.key.to_string(), m.value.value.to_json())).collect())
+            }
+            Value::Unknown(u) => {
+                let mut m = serde_json::Map::new();
+                m.insert("$unknown".into(), J::String(u.cause.as_str().into()));
+                m.insert("detail".into(), J::String(u.detail.clone()));
+                J::Object(m)
+            }
+        }
+    }
+
+    /// Converts from `serde_json` (vectors, tests); every node gets `Span::NONE`.
+    pub fn from_json(v: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Value::Null,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            J::String(s) => Value::str(s.as_str()),
+            J::Array(a) => Value::array(a.iter().map(|x| Node::bare(Value::from_json(x))).collect()),
+            J::Object(o) => Value::object(
+                o.iter().map(|(k, x)| (Arc::from(k.as_str()), Node::bare(Value::from_json(x)))).collect(),
+            ),
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::str(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::str(s)
+    }
+}
+
+impl fmt::Display for Value {
+    /// Compact JSON, as ARM's `string()` renders arrays and objects.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => f.write_str(s),
+            other => write!(f, "{}", other.to_json()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_keys_are_case_insensitive_and_last_wins() {
+        let mut o = Object::new();
+        o.push("Name".into(), Span::NONE, Node::bare(Value::Int(1)));
+        o.push("name".into(), Span::NONE, Node::bare(Value::Int(2)));
+        assert_eq!(o.get("NAME").and_then(|n| n.value.as_i64()), Some(2));
+        o.insert("nAmE", Node::bare(Value::Int(3)));
+        assert_eq!(o.len(), 2);
+        assert_eq!(o.get("name").and_then(|n| n.value.as_i64()), Some(3));
+    }
+
+    #[test]
+    fn deep_eq_follows_arm_equality() {
+        let a = Value::from_json(&serde_json::json!({"A": [1, "x"], "b": null}));
+        let b = Value::from_json(&serde_json::json!({"b": null, "a": [1, "x"]}));
+        assert!(a.deep_eq(&b));
+        assert!(!Value::Int(5).deep_eq(&Value::str("5")));
+        assert!(!Value::str("a").deep_eq(&Value::str("A")));
+    }
+
+    #[test]
+    fn unknown_renders_as_marker() {
+        let u = Value::unknown(UnknownCause::Reference, "reference('x')", Span::NONE);
+        assert_eq!(u.to_json(), serde_json::json!({"$unknown": "reference", "detail": "reference('x')"}));
+    }
+}
