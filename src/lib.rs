@@ -7,3 +7,8 @@
 pub mod arm;
 pub mod source;
 pub mod value;
+pub mod model;
+pub mod engine;
+pub mod rules;
+pub mod report;
+pub mod scan;

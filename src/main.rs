@@ -1,1 +1,249 @@
-fn main() {}
+//! The `azlint` command line: parses arguments, calls the library, prints the report
+//! and sets the exit code (0 clean, 1 findings at or above `--fail-on`, 2 incomplete).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use azlint::engine::{Registry, RuleOptions};
+use azlint::report::text::TextOptions;
+use azlint::report::{FailOn, Report};
+use azlint::scan::{ScanOptions, scan};
+use azlint::source::detect::DocKind;
+
+#[derive(Parser)]
+#[command(name = "azlint", version, about = "Finds the gaps that leave an Azure back-end reachable by callers who should not reach it")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Lint templates, parameters files and exported state under the given paths
+    Scan(ScanArgs),
+    /// List every rule: code, name, severity, title
+    Rules {
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+        /// Also load rule files from this folder
+        #[arg(long = "rules", value_name = "DIR")]
+        rule_dirs: Vec<PathBuf>,
+    },
+    /// Print a rule's full explanation and fix
+    Explain {
+        /// A rule code (NET001) or name (integration-subnet-not-delegated)
+        rule: String,
+        #[arg(long = "rules", value_name = "DIR")]
+        rule_dirs: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Files or folders to scan
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+    /// Write the report to FILE instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that makes the run fail (exit 1): critical, high, medium, low, info or none
+    #[arg(long, default_value = "high", value_parser = parse_fail_on)]
+    fail_on: FailOn,
+    /// Only run these rules (codes, names or prefixes such as NET); repeatable or comma-separated
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not run these rules (codes, names or prefixes); repeatable or comma-separated
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Count undetermined results as findings
+    #[arg(long)]
+    strict: bool,
+    /// Skip files matching this glob (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Treat every input as this format instead of detecting it
+    #[arg(long, value_name = "FORMAT", value_parser = parse_input_format)]
+    input_format: Option<DocKind>,
+    /// Use this parameters file for the templates instead of X.parameters.json
+    #[arg(long, value_name = "FILE", conflicts_with = "no_parameters")]
+    parameters: Option<PathBuf>,
+    /// Do not pair templates with parameters files
+    #[arg(long)]
+    no_parameters: bool,
+    /// Load extra rule files from this folder (repeatable)
+    #[arg(long = "rules", value_name = "DIR")]
+    rule_dirs: Vec<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// Colour in text output; NO_COLOR in the environment means never
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print only errors and the summary line
+    #[arg(short, long)]
+    quiet: bool,
+    /// Recommended integration subnet prefix length (NET002)
+    #[arg(long, value_name = "N", default_value_t = 26)]
+    integration_prefix: u8,
+    /// Headroom factor over a plan's maximum instance count (NET002)
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    headroom: u32,
+    /// Service tags treated as admitting everyone (ACL004); comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "Internet,AzureCloud")]
+    allow_all_tags: Vec<String>,
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    s.parse()
+}
+
+fn parse_input_format(s: &str) -> Result<DocKind, String> {
+    s.parse()
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are successes; a bad option is an incomplete run.
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Rules { format, rule_dirs } => list_rules(format, &rule_dirs),
+        Command::Explain { rule, rule_dirs } => explain(&rule, &rule_dirs),
+    };
+    ExitCode::from(code)
+}
+
+fn registry(rule_dirs: &[PathBuf]) -> Result<Registry, u8> {
+    let mut reg = Registry::builtin().map_err(|errs| {
+        for e in errs {
+            eprintln!("azlint: {e}");
+        }
+        2u8
+    })?;
+    let mut failed = false;
+    for d in rule_dirs {
+        for e in reg.load_dir(d) {
+            eprintln!("azlint: {e}");
+            failed = true;
+        }
+    }
+    if failed { Err(2) } else { Ok(reg) }
+}
+
+fn list_rules(format: ListFormat, rule_dirs: &[PathBuf]) -> u8 {
+    let reg = match registry(rule_dirs) {
+        Ok(r) => r,
+        Err(c) => return c,
+    };
+    let out = match format {
+        ListFormat::Json => {
+            let rules: Vec<_> = reg
+                .rules
+                .iter()
+                .map(|r| serde_json::json!({"code": r.code, "name": r.name, "severity": r.severity.as_str(), "title": r.title, "resource_types": r.resource_types}))
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&rules).unwrap_or_default())
+        }
+        ListFormat::Text => {
+            let w = reg.rules.iter().map(|r| r.name.len()).max().unwrap_or(4);
+            let mut s = format!("{:<8} {:<w$} {:<9} {}\n", "CODE", "NAME", "SEVERITY", "TITLE");
+            for r in &reg.rules {
+                s.push_str(&format!("{:<8} {:<w$} {:<9} {}\n", r.code, r.name, r.severity.as_str(), r.title));
+            }
+            s
+        }
+    };
+    print!("{out}");
+    0
+}
+
+fn explain(rule: &str, rule_dirs: &[PathBuf]) -> u8 {
+    let reg = match registry(rule_dirs) {
+        Ok(r) => r,
+        Err(c) => return c,
+    };
+    let Some(r) = reg.find(rule) else {
+        eprintln!("azlint: no rule is called `{rule}`; `azlint rules` lists them");
+        return 2;
+    };
+    let mut s = format!("# {} {}: {}\n\nSeverity: {}\nApplies to: {}\n\n", r.code, r.name, r.title, r.severity, r.resource_types.join(", "));
+    s.push_str(r.docs.trim());
+    s.push_str(&format!("\n\n## Fix\n{}\n", r.help));
+    if !r.references.is_empty() {
+        s.push_str("\n## Links\n");
+        for u in &r.references {
+            s.push_str(&format!("- {u}\n"));
+        }
+    }
+    print!("{s}");
+    0
+}
+
+fn run_scan(args: ScanArgs) -> u8 {
+    if let Some(n) = args.jobs
+        && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()
+    {
+        eprintln!("azlint: cannot set --jobs: {e}");
+        return 2;
+    }
+    let opts = ScanOptions {
+        paths: args.paths,
+        exclude: args.exclude,
+        input_format: args.input_format,
+        parameters: args.parameters,
+        no_parameters: args.no_parameters,
+        select: args.select,
+        ignore: args.ignore,
+        rule_dirs: args.rule_dirs,
+        rule_options: RuleOptions { integration_prefix: args.integration_prefix, headroom: args.headroom, allow_all_tags: args.allow_all_tags },
+    };
+    let out = scan(&opts);
+    let report = Report::new(&out, args.strict);
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let text = match args.format {
+        ListFormat::Json => azlint::report::json::render(&report),
+        ListFormat::Text => azlint::report::text::render(&report, TextOptions { color, width: terminal_width(), quiet: args.quiet }),
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+    };
+    if let Err(e) = written {
+        eprintln!("azlint: {e}");
+        return 2;
+    }
+    report.exit_code(args.fail_on) as u8
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+}

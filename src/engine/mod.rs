@@ -1,0 +1,268 @@
+//! The rule engine: loads rules (embedded `rules/` plus `--rules DIR`), evaluates them in
+//! parallel over the model, and returns findings and undetermined results in a
+//! deterministic order whatever the thread count.
+
+pub mod condition;
+pub mod defaults;
+pub mod eval;
+pub mod meta;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::model::{Model, ResIdx};
+use crate::value::Span;
+use condition::Condition;
+use defaults::Defaults;
+use eval::{EvalCx, Tri, display_field};
+pub use meta::{RuleKind, RuleMeta, Severity};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// A cross-resource check written in Rust (`src/rules/`).
+pub type NativeFn = fn(&mut RuleCx);
+
+/// Options the rules read.
+#[derive(Clone, Debug)]
+pub struct RuleOptions {
+    /// Recommended integration subnet prefix length (NET002), default 26.
+    pub integration_prefix: u8,
+    /// Headroom factor over a plan's maximum instance count (NET002), default 2.
+    pub headroom: u32,
+    /// Service tags treated as admitting everyone (ACL004).
+    pub allow_all_tags: Vec<String>,
+}
+
+impl Default for RuleOptions {
+    fn default() -> Self {
+        RuleOptions { integration_prefix: 26, headroom: 2, allow_all_tags: vec!["Internet".into(), "AzureCloud".into()] }
+    }
+}
+
+/// Another place a finding involves.
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub resource: Option<ResIdx>,
+    pub span: Span,
+    pub message: String,
+}
+
+/// A rule's finding about one resource.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// Index of the rule in [`Registry::rules`].
+    pub rule: usize,
+    pub severity: Severity,
+    pub resource: ResIdx,
+    pub message: String,
+    /// The offending value, or the resource's `type` member when the property is missing.
+    pub span: Span,
+    pub related: Vec<Related>,
+}
+
+/// A rule that could not decide about a resource offline.
+#[derive(Clone, Debug)]
+pub struct Undetermined {
+    pub rule: usize,
+    pub resource: ResIdx,
+    pub span: Span,
+    pub reason: String,
+}
+
+/// Everything the rules produced.
+#[derive(Debug, Default)]
+pub struct Results {
+    pub findings: Vec<Finding>,
+    pub undetermined: Vec<Undetermined>,
+}
+
+/// What a native rule works with and reports into.
+pub struct RuleCx<'a> {
+    pub model: &'a Model,
+    pub options: &'a RuleOptions,
+    pub meta: &'a RuleMeta,
+    rule: usize,
+    out: Results,
+}
+
+impl<'a> RuleCx<'a> {
+    /// Reports a finding at the rule's own severity.
+    pub fn finding(&mut self, resource: ResIdx, span: Span, message: String, related: Vec<Related>) {
+        let severity = self.meta.severity;
+        self.finding_with_severity(resource, span, message, related, severity);
+    }
+
+    pub fn finding_with_severity(&mut self, resource: ResIdx, span: Span, message: String, related: Vec<Related>, severity: Severity) {
+        let span = if span.is_none() { self.model.res(resource).type_span() } else { span };
+        self.out.findings.push(Finding { rule: self.rule, severity, resource, message, span, related });
+    }
+
+    pub fn undetermined(&mut self, resource: ResIdx, span: Span, reason: String) {
+        let span = if span.is_none() { self.model.res(resource).type_span() } else { span };
+        self.out.undetermined.push(Undetermined { rule: self.rule, resource, span, reason });
+    }
+
+    /// The deployed resources of the rule's types (never `existing` references).
+    pub fn targets(&self) -> impl Iterator<Item = ResIdx> + 'a {
+        let model = self.model;
+        self.meta.resource_types.iter().flat_map(move |t| model.of_type(t).iter().copied()).filter(move |r| !model.res(*r).existing)
+    }
+}
+
+/// The loaded rules and the defaults table.
+#[derive(Debug)]
+pub struct Registry {
+    pub rules: Vec<RuleMeta>,
+    pub defaults: Defaults,
+}
+
+/// A rule file that could not be loaded.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct RuleLoadError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Registry {
+    /// The rules shipped in the binary.
+    pub fn builtin() -> Result<Registry, Vec<RuleLoadError>> {
+        let mut reg = Registry { rules: Vec::new(), defaults: Defaults::default() };
+        let mut errors = Vec::new();
+        for (path, text) in EMBEDDED_RULES {
+            if path.ends_with("defaults.toml") {
+                match Defaults::parse(text) {
+                    Ok(d) => reg.defaults = d,
+                    Err(e) => errors.push(RuleLoadError { path: path.to_string(), message: e }),
+                }
+                continue;
+            }
+            if let Err(e) = reg.add(path, text) {
+                errors.push(e);
+            }
+        }
+        if errors.is_empty() { Ok(reg) } else { Err(errors) }
+    }
+
+    /// Adds every `*.toml` rule file under `dir` (`--rules DIR`).
+    pub fn load_dir(&mut self, dir: &Path) -> Vec<RuleLoadError> {
+        let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "toml"))
+            .map(|e| e.into_path())
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return vec![RuleLoadError { path: dir.display().to_string(), message: "no rule files (`*.toml`) found".into() }];
+        }
+        let mut errors = Vec::new();
+        for f in files {
+            let path = f.display().to_string();
+            match std::fs::read_to_string(&f) {
+                Ok(text) => {
+                    if let Err(e) = self.add(&path, &text) {
+                        errors.push(e);
+                    }
+                }
+                Err(e) => errors.push(RuleLoadError { path, message: e.to_string() }),
+            }
+        }
+        errors
+    }
+
+    /// Parses and adds one rule file.
+    pub fn add(&mut self, path: &str, text: &str) -> Result<(), RuleLoadError> {
+        let err = |message: String| RuleLoadError { path: path.to_string(), message };
+        let file: meta::RuleFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        let kind = match (&file.check, &file.native) {
+            (Some(check), None) => RuleKind::Declarative(Condition::parse(check).map_err(|e| err(format!("`check`: {e}")))?),
+            (None, Some(native)) => RuleKind::Native(
+                crate::rules::native(native).ok_or_else(|| err(format!("`native = \"{native}\"` names no check in src/rules/")))?,
+            ),
+            _ => return Err(err("a rule needs exactly one of `check` and `native`".into())),
+        };
+        if matches!(kind, RuleKind::Declarative(_)) && file.message.is_none() {
+            return Err(err("a declarative rule needs a `message`".into()));
+        }
+        if let Some(other) = self.rules.iter().find(|r| r.code.eq_ignore_ascii_case(&file.code) || r.name.eq_ignore_ascii_case(&file.name)) {
+            return Err(err(format!("rule {} `{}` is already defined by {}", file.code, file.name, other.source)));
+        }
+        self.rules.push(RuleMeta {
+            code: file.code,
+            name: file.name,
+            severity: file.severity,
+            title: file.title,
+            resource_types: file.resource_types,
+            message: file.message,
+            help: file.help,
+            docs: file.docs,
+            references: file.references,
+            kind,
+            source: path.to_string(),
+        });
+        self.rules.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(())
+    }
+
+    /// A rule by code or name, ignoring case.
+    pub fn find(&self, code_or_name: &str) -> Option<&RuleMeta> {
+        self.rules.iter().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
+    }
+
+    /// Runs the rules whose indexes are in `enabled`, in parallel; the result is sorted
+    /// by resource position, then rule code, so it never depends on thread timing.
+    pub fn run(&self, model: &Model, options: &RuleOptions, enabled: &[usize]) -> Results {
+        let parts: Vec<Results> = enabled.par_iter().map(|&i| self.run_one(model, options, i)).collect();
+        let mut out = Results::default();
+        for p in parts {
+            out.findings.extend(p.findings);
+            out.undetermined.extend(p.undetermined);
+        }
+        let code = |i: usize| self.rules[i].code.as_str();
+        out.findings.sort_by(|a, b| {
+            (a.span.file, a.span.start, code(a.rule), a.resource, &a.message).cmp(&(b.span.file, b.span.start, code(b.rule), b.resource, &b.message))
+        });
+        out.undetermined.sort_by(|a, b| {
+            (a.span.file, a.span.start, code(a.rule), a.resource, &a.reason).cmp(&(b.span.file, b.span.start, code(b.rule), b.resource, &b.reason))
+        });
+        out
+    }
+
+    fn run_one(&self, model: &Model, options: &RuleOptions, rule: usize) -> Results {
+        let meta = &self.rules[rule];
+        let mut cx = RuleCx { model, options, meta, rule, out: Results::default() };
+        match &meta.kind {
+            RuleKind::Native(f) => f(&mut cx),
+            RuleKind::Declarative(cond) => {
+                let targets: Vec<ResIdx> = cx.targets().collect();
+                for r in targets {
+                    let o = EvalCx::new(model, &self.defaults, r).eval(cond);
+                    match o.tri {
+                        Tri::True => {
+                            let w = o.witness;
+                            let span = w.as_ref().map_or(Span::NONE, |w| w.span);
+                            let message = render_message(meta.message.as_deref().unwrap_or(&meta.title), model, r, w.as_ref());
+                            cx.finding(r, span, message, Vec::new());
+                        }
+                        Tri::Unknown(reason) => cx.undetermined(r, Span::NONE, reason),
+                        Tri::False => {}
+                    }
+                }
+            }
+        }
+        cx.out
+    }
+}
+
+/// Fills `{resource}`, `{type}`, `{field}` and `{value}` in a declarative rule's message.
+fn render_message(template: &str, model: &Model, r: ResIdx, w: Option<&eval::Witness>) -> String {
+    let res = model.res(r);
+    let value = w.map_or_else(String::new, |w| if w.defaulted { format!("{} (the default)", w.shown) } else { w.shown.clone() });
+    template
+        .replace("{resource}", &res.name)
+        .replace("{type}", &res.type_)
+        .replace("{field}", w.map_or("", |w| display_field(&w.field)))
+        .replace("{value}", &value)
+}

@@ -1,0 +1,164 @@
+//! Resource ids, full types and full names: parsing, composing, and the canonical
+//! spelling of the types azlint knows (Resource Graph returns them lower-cased).
+
+/// The parts of a resource id that matter for the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedId {
+    /// Full type, `Microsoft.Network/virtualNetworks/subnets`.
+    pub full_type: String,
+    /// Full name, `vnet/subnet`.
+    pub full_name: String,
+    /// Everything before `/providers/{namespace}`: `/subscriptions/…/resourceGroups/…`.
+    pub scope: String,
+}
+
+/// Splits `/subscriptions/s/resourceGroups/rg/providers/NS/t1/n1/t2/n2` into type, name
+/// and scope. Extension resources (`…/providers/NS/t/n/providers/NS2/t2/n2`) take the
+/// last provider segment. Returns `None` for ids without a provider part.
+pub fn parse_id(id: &str) -> Option<ParsedId> {
+    let lower = id.to_ascii_lowercase();
+    let at = lower.rfind("/providers/")?;
+    let scope = id[..at].to_string();
+    let rest = &id[at + "/providers/".len()..];
+    let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    if segs.len() < 3 || segs.len() % 2 == 0 {
+        return None;
+    }
+    let mut ty = segs[0].to_string();
+    let mut names = Vec::new();
+    for pair in segs[1..].chunks(2) {
+        ty.push('/');
+        ty.push_str(pair[0]);
+        names.push(pair[1]);
+    }
+    Some(ParsedId { full_type: ty, full_name: names.join("/"), scope })
+}
+
+/// Builds `{scope}/providers/{NS}/{t1}/{n1}/{t2}/{n2}` from a full type and full name.
+/// Returns `None` when the counts of type and name segments do not fit together.
+pub fn compose_id(scope: &str, full_type: &str, full_name: &str) -> Option<String> {
+    let mut tsegs = full_type.split('/').filter(|s| !s.is_empty());
+    let ns = tsegs.next()?;
+    let tsegs: Vec<&str> = tsegs.collect();
+    let nsegs: Vec<&str> = full_name.split('/').collect();
+    if tsegs.is_empty() || tsegs.len() != nsegs.len() {
+        return None;
+    }
+    let mut id = format!("{scope}/providers/{ns}");
+    for (t, n) in tsegs.iter().zip(nsegs) {
+        id.push('/');
+        id.push_str(t);
+        id.push('/');
+        id.push_str(n);
+    }
+    Some(id)
+}
+
+/// The parent's id of a child resource id (`…/sites/app/config/web` → `…/sites/app`).
+pub fn parent_id(id: &str) -> Option<&str> {
+    let p = parse_id(id)?;
+    if !p.full_type.contains('/') || p.full_type.matches('/').count() < 2 {
+        return None;
+    }
+    let trimmed = id.trim_end_matches('/');
+    let cut = trimmed.rfind('/')?;
+    let cut = trimmed[..cut].rfind('/')?;
+    Some(&trimmed[..cut])
+}
+
+/// Case-insensitive key for ids and types.
+pub fn key(s: &str) -> String {
+    s.trim_end_matches('/').to_ascii_lowercase()
+}
+
+/// Canonical spellings of the types azlint's rules read, so that lower-cased Resource
+/// Graph types display as Azure shows them.
+const CANONICAL_TYPES: &[&str] = &[
+    "Microsoft.ApiManagement/service",
+    "Microsoft.ApiManagement/service/apis",
+    "Microsoft.ApiManagement/service/backends",
+    "Microsoft.AppConfiguration/configurationStores",
+    "Microsoft.Cache/Redis",
+    "Microsoft.CognitiveServices/accounts",
+    "Microsoft.Compute/virtualMachines",
+    "Microsoft.ContainerRegistry/registries",
+    "Microsoft.DBforMySQL/flexibleServers",
+    "Microsoft.DBforPostgreSQL/flexibleServers",
+    "Microsoft.DBforPostgreSQL/flexibleServers/firewallRules",
+    "Microsoft.DocumentDB/databaseAccounts",
+    "Microsoft.EventHub/namespaces",
+    "Microsoft.EventHub/namespaces/networkRuleSets",
+    "Microsoft.Insights/autoscalesettings",
+    "Microsoft.KeyVault/vaults",
+    "Microsoft.Network/applicationGateways",
+    "Microsoft.Network/networkInterfaces",
+    "Microsoft.Network/networkSecurityGroups",
+    "Microsoft.Network/networkSecurityGroups/securityRules",
+    "Microsoft.Network/privateDnsZones",
+    "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+    "Microsoft.Network/privateEndpoints",
+    "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
+    "Microsoft.Network/publicIPAddresses",
+    "Microsoft.Network/virtualNetworks",
+    "Microsoft.Network/virtualNetworks/subnets",
+    "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+    "Microsoft.Search/searchServices",
+    "Microsoft.ServiceBus/namespaces",
+    "Microsoft.ServiceBus/namespaces/networkRuleSets",
+    "Microsoft.Sql/servers",
+    "Microsoft.Sql/servers/firewallRules",
+    "Microsoft.Sql/servers/virtualNetworkRules",
+    "Microsoft.Storage/storageAccounts",
+    "Microsoft.Web/serverfarms",
+    "Microsoft.Web/sites",
+    "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
+    "Microsoft.Web/sites/config",
+    "Microsoft.Web/sites/networkConfig",
+    "Microsoft.Web/sites/slots",
+    "Microsoft.Web/sites/slots/basicPublishingCredentialsPolicies",
+    "Microsoft.Web/sites/slots/config",
+    "Microsoft.Web/sites/slots/networkConfig",
+    "Microsoft.Web/sites/slots/virtualNetworkConnections",
+    "Microsoft.Web/sites/virtualNetworkConnections",
+];
+
+/// The canonical spelling of `ty` when it is all lower case and known; otherwise `ty`.
+pub fn display_type(ty: &str) -> String {
+    if ty.bytes().any(|b| b.is_ascii_uppercase()) {
+        return ty.to_string();
+    }
+    CANONICAL_TYPES.iter().find(|c| c.eq_ignore_ascii_case(ty)).map_or_else(|| ty.to_string(), |c| c.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_composes_ids() {
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/int";
+        let p = parse_id(id).unwrap();
+        assert_eq!(p.full_type, "Microsoft.Network/virtualNetworks/subnets");
+        assert_eq!(p.full_name, "vnet/int");
+        assert_eq!(p.scope, "/subscriptions/s/resourceGroups/rg");
+        assert_eq!(compose_id(&p.scope, &p.full_type, &p.full_name).as_deref(), Some(id));
+        assert_eq!(parent_id(id), Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet"));
+        assert_eq!(parent_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/a"), None);
+        assert!(compose_id("", "Microsoft.Web/sites", "a/b").is_none());
+    }
+
+    #[test]
+    fn extension_ids_take_the_last_provider() {
+        let id = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/a/providers/Microsoft.Insights/diagnosticSettings/d";
+        let p = parse_id(id).unwrap();
+        assert_eq!(p.full_type, "Microsoft.Insights/diagnosticSettings");
+        assert_eq!(p.full_name, "d");
+    }
+
+    #[test]
+    fn lower_case_types_get_canonical_spelling() {
+        assert_eq!(display_type("microsoft.web/sites"), "Microsoft.Web/sites");
+        assert_eq!(display_type("Microsoft.Web/Sites"), "Microsoft.Web/Sites");
+        assert_eq!(display_type("contoso.x/y"), "contoso.x/y");
+    }
+}

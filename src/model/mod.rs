@@ -1,0 +1,344 @@
+//! The resource model: every input (template, export, live read) becomes the same
+//! [`Resource`]s, indexed once by case-insensitive id and type, with parent/child links,
+//! typed site views and the relationship queries the rules use.
+
+pub mod ids;
+pub mod ingest;
+pub mod lookup;
+pub mod site;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ids::{compose_id, key, parent_id};
+pub use ingest::{OriginKind, RawResource};
+pub use lookup::{Lookup, lookup};
+pub use site::SiteView;
+
+use crate::value::{FileId, Node, Span, Unknown, UnknownCause, Value};
+
+/// Index of a resource in [`Model::resources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResIdx(pub u32);
+
+/// One resource, whatever it was read from.
+#[derive(Debug)]
+pub struct Resource {
+    /// Resource id as written or computed (display form).
+    pub id: String,
+    /// Lower-cased id, the index key.
+    pub key: String,
+    /// Full type, `Microsoft.Network/virtualNetworks/subnets`.
+    pub type_: String,
+    pub type_key: String,
+    /// Full name, `vnet/subnet`.
+    pub name: String,
+    /// The resource object (`properties`, `sku`, `tags`, ...).
+    pub node: Node,
+    pub file: FileId,
+    /// JSON pointer of the declaring object in `file`.
+    pub pointer: String,
+    pub kind: OriginKind,
+    pub inventory_only: bool,
+    pub existing: bool,
+    /// The document (deployment or export) the resource belongs to.
+    pub unit: u32,
+}
+
+impl Resource {
+    /// Reads a property path relative to the resource object (`properties.httpsOnly`).
+    pub fn get<'a>(&'a self, path: &str, model: &'a Model) -> Lookup<'a> {
+        if self.inventory_only && !is_inventory_field(path) {
+            return Lookup::Unknown(&model.inventory_unknown);
+        }
+        lookup(&self.node, path)
+    }
+
+    /// Span of the `type` member's value: where a finding about a missing property points.
+    pub fn type_span(&self) -> Span {
+        // Inline children (a VNet's `subnets` entries) have no `type`: point at the name.
+        self.node.get("type").or_else(|| self.node.get("name")).map_or(self.node.span, |n| n.span)
+    }
+
+    /// The last segment of the full name.
+    pub fn leaf_name(&self) -> &str {
+        self.name.rsplit('/').next().unwrap_or(&self.name)
+    }
+
+    pub fn is_type(&self, ty: &str) -> bool {
+        self.type_.eq_ignore_ascii_case(ty)
+    }
+}
+
+/// Fields `az resource list` does carry.
+fn is_inventory_field(path: &str) -> bool {
+    let first = path.split('.').next().unwrap_or_default();
+    ["id", "name", "type", "kind", "location", "sku", "tags", "identity"].iter().any(|f| f.eq_ignore_ascii_case(first))
+}
+
+/// The resources of one document or deployment, and the scope ids are composed in.
+#[derive(Debug, Default)]
+pub struct Unit {
+    pub raws: Vec<RawResource>,
+    /// `/subscriptions/{s}/resourceGroups/{rg}` for resources that come without an id.
+    pub scope: String,
+}
+
+/// Inline arrays that Azure also exposes as child resources: the same thing either way.
+const INLINE_CHILDREN: &[(&str, &str, &str)] = &[
+    ("Microsoft.Network/virtualNetworks", "subnets", "subnets"),
+    ("Microsoft.Network/virtualNetworks", "virtualNetworkPeerings", "virtualNetworkPeerings"),
+    ("Microsoft.Network/networkSecurityGroups", "securityRules", "securityRules"),
+];
+
+/// All resources of a scan, indexed.
+#[derive(Debug)]
+pub struct Model {
+    pub resources: Vec<Resource>,
+    by_key: HashMap<String, Vec<ResIdx>>,
+    by_type: HashMap<String, Vec<ResIdx>>,
+    parent: Vec<Option<ResIdx>>,
+    children: Vec<Vec<ResIdx>>,
+    sites: HashMap<ResIdx, site::SiteData>,
+    /// Shared reason for properties an inventory-only export lacks.
+    pub inventory_unknown: Unknown,
+    /// Shared reason for site configuration a live read leaves empty.
+    pub site_config_unknown: Unknown,
+}
+
+impl Model {
+    /// Builds the model and its index in time linear in the number of resources.
+    pub fn build(units: Vec<Unit>) -> Model {
+        let mut resources = Vec::new();
+        for (u, unit) in units.into_iter().enumerate() {
+            for raw in unit.raws {
+                push_with_inline_children(&mut resources, raw, &unit.scope, u as u32);
+            }
+        }
+        let mut by_key: HashMap<String, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
+        let mut by_type: HashMap<String, Vec<ResIdx>> = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            by_key.entry(r.key.clone()).or_default().push(ResIdx(i as u32));
+            by_type.entry(r.type_key.clone()).or_default().push(ResIdx(i as u32));
+        }
+        let mut model = Model {
+            parent: vec![None; resources.len()],
+            children: vec![Vec::new(); resources.len()],
+            resources,
+            by_key,
+            by_type,
+            sites: HashMap::new(),
+            inventory_unknown: Unknown {
+                cause: UnknownCause::NotExported,
+                detail: "the export lists this resource without its properties (`az resource list`); export with `az resource show` or Resource Graph".into(),
+                span: Span::NONE,
+            },
+            site_config_unknown: Unknown {
+                cause: UnknownCause::NotExported,
+                detail: "the export has no `config/web` for this site, and live reads of a site leave `siteConfig` empty".into(),
+                span: Span::NONE,
+            },
+        };
+        for i in 0..model.resources.len() {
+            let idx = ResIdx(i as u32);
+            let r = &model.resources[i];
+            if let Some(pid) = parent_id(&r.id)
+                && let Some(p) = model.resolve(idx, pid)
+                && p != idx
+            {
+                model.parent[i] = Some(p);
+                model.children[p.0 as usize].push(idx);
+            }
+        }
+        model.sites = site::build_site_data(&model);
+        model
+    }
+
+    pub fn res(&self, idx: ResIdx) -> &Resource {
+        &self.resources[idx.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Resources of a type (case-insensitive), in input order.
+    pub fn of_type(&self, ty: &str) -> &[ResIdx] {
+        self.by_type.get(&ty.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn parent(&self, idx: ResIdx) -> Option<ResIdx> {
+        self.parent[idx.0 as usize]
+    }
+
+    pub fn children(&self, idx: ResIdx) -> &[ResIdx] {
+        &self.children[idx.0 as usize]
+    }
+
+    /// Children of `idx` of the given full type.
+    pub fn children_of_type<'a>(&'a self, idx: ResIdx, ty: &'a str) -> impl Iterator<Item = ResIdx> + 'a {
+        self.children(idx).iter().copied().filter(move |c| self.res(*c).is_type(ty))
+    }
+
+    /// Finds the resource an id refers to, as seen from resource `from`: a resource of the
+    /// same document first (two templates may declare the same id with the default
+    /// deployment context), then deployed state, then any other document.
+    pub fn resolve(&self, from: ResIdx, id: &str) -> Option<ResIdx> {
+        let cands = self.by_key.get(&key(id))?;
+        let unit = self.res(from).unit;
+        cands
+            .iter()
+            .rev()
+            .find(|c| self.res(**c).unit == unit)
+            .or_else(|| cands.iter().find(|c| self.res(**c).kind == OriginKind::State))
+            .or_else(|| cands.first())
+            .copied()
+    }
+
+    /// Resolves the id found at `path` of resource `from`.
+    pub fn follow(&self, from: ResIdx, path: &str) -> Reference<'_> {
+        match self.res(from).get(path, self) {
+            Lookup::Absent => Reference::Absent,
+            Lookup::Unknown(u) => Reference::Unknown(u),
+            Lookup::Found(n) => self.follow_node(from, n),
+        }
+    }
+
+    /// Resolves an id value (a string node, or an object with an `id` member).
+    pub fn follow_node<'a>(&'a self, from: ResIdx, n: &'a Node) -> Reference<'a> {
+        let id_node = match &n.value {
+            Value::Object(_) => match lookup(n, "id") {
+                Lookup::Found(x) => x,
+                Lookup::Absent => return Reference::Absent,
+                Lookup::Unknown(u) => return Reference::Unknown(u),
+            },
+            _ => n,
+        };
+        match &id_node.value {
+            Value::String(s) if s.is_empty() => Reference::Absent,
+            Value::String(s) => match self.resolve(from, s) {
+                Some(t) => Reference::Found(t, id_node),
+                None => Reference::Missing(s.clone(), id_node),
+            },
+            Value::Unknown(u) => Reference::Unknown(u),
+            _ => Reference::Absent,
+        }
+    }
+
+    /// The typed view of a site or slot.
+    pub fn site(&self, idx: ResIdx) -> Option<SiteView<'_>> {
+        self.sites.get(&idx).map(|data| SiteView { model: self, idx, data })
+    }
+}
+
+/// Where an id leads.
+#[derive(Clone, Debug)]
+pub enum Reference<'a> {
+    /// To a resource in the model; the node is the id value.
+    Found(ResIdx, &'a Node),
+    /// To an id that is not in what was scanned.
+    Missing(Arc<str>, &'a Node),
+    /// The id is not set.
+    Absent,
+    /// The id cannot be known offline.
+    Unknown(&'a Unknown),
+}
+
+fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &str, unit: u32) {
+    let id = raw.id.clone().or_else(|| compose_id(scope, &raw.full_type, &raw.full_name)).unwrap_or_else(|| {
+        // A name with the wrong number of segments for its type: keep it addressable.
+        format!("{scope}/providers/{}/{}", raw.full_type, raw.full_name)
+    });
+    let inline: Vec<(String, String, Node, String)> = INLINE_CHILDREN
+        .iter()
+        .filter(|(ty, _, _)| raw.full_type.eq_ignore_ascii_case(ty))
+        .flat_map(|(ty, prop, child)| {
+            let arr = raw.node.path(&format!("properties.{prop}")).and_then(|n| n.value.as_array()).unwrap_or_default();
+            arr.iter().enumerate().filter_map(move |(i, item)| {
+                let name = item.get("name").and_then(Node::as_str)?;
+                Some((format!("{ty}/{child}"), name.to_string(), item.clone(), format!("/properties/{prop}/{i}")))
+            })
+        })
+        .collect();
+    let parent_name = raw.full_name.clone();
+    let parent_id = id.clone();
+    out.push(Resource {
+        key: key(&id),
+        id,
+        type_key: raw.full_type.to_ascii_lowercase(),
+        type_: raw.full_type,
+        name: raw.full_name,
+        node: raw.node,
+        file: raw.file,
+        pointer: raw.pointer.clone(),
+        kind: raw.kind,
+        inventory_only: raw.inventory_only,
+        existing: raw.existing,
+        unit,
+    });
+    for (ty, name, node, sub_pointer) in inline {
+        let leaf_type = ty.rsplit('/').next().unwrap_or_default();
+        let id = format!("{parent_id}/{leaf_type}/{name}");
+        out.push(Resource {
+            key: key(&id),
+            id,
+            type_key: ty.to_ascii_lowercase(),
+            type_: ty,
+            name: format!("{parent_name}/{name}"),
+            node,
+            file: raw.file,
+            pointer: format!("{}{sub_pointer}", raw.pointer),
+            kind: raw.kind,
+            inventory_only: false,
+            existing: raw.existing,
+            unit,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn raw(ty: &str, name: &str, props: serde_json::Value) -> RawResource {
+        let node = Node::bare(Value::from_json(&serde_json::json!({"type": ty, "name": name, "properties": props})));
+        RawResource {
+            node,
+            id: None,
+            full_type: ty.into(),
+            full_name: name.into(),
+            file: FileId(0),
+            pointer: String::new(),
+            kind: OriginKind::Template,
+            inventory_only: false,
+            existing: false,
+        }
+    }
+
+    #[test]
+    fn inline_subnets_are_resources_with_parents() {
+        let vnet = raw("Microsoft.Network/virtualNetworks", "vnet", serde_json::json!({"subnets": [{"name": "a", "properties": {}}]}));
+        let m = Model::build(vec![Unit { raws: vec![vnet], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let subnets = m.of_type("microsoft.network/virtualnetworks/SUBNETS");
+        assert_eq!(subnets.len(), 1);
+        let s = m.res(subnets[0]);
+        assert_eq!(s.name, "vnet/a");
+        assert_eq!(s.pointer, "/properties/subnets/0");
+        assert_eq!(m.res(m.parent(subnets[0]).unwrap()).name, "vnet");
+    }
+
+    #[test]
+    fn ids_resolve_case_insensitively_preferring_the_same_document() {
+        let scope = "/subscriptions/s/resourceGroups/rg";
+        let a = Unit { raws: vec![raw("Microsoft.Web/sites", "app", serde_json::json!({}))], scope: scope.into() };
+        let b = Unit { raws: vec![raw("Microsoft.Web/sites", "app", serde_json::json!({}))], scope: scope.into() };
+        let m = Model::build(vec![a, b]);
+        let id = "/SUBSCRIPTIONS/s/resourcegroups/RG/providers/microsoft.web/SITES/APP";
+        assert_eq!(m.resolve(ResIdx(1), id), Some(ResIdx(1)));
+        assert_eq!(m.resolve(ResIdx(0), id), Some(ResIdx(0)));
+    }
+}

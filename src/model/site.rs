@@ -1,0 +1,204 @@
+//! The typed view of a site or slot: one answer for a setting that may live in
+//! `properties.siteConfig`, a `config/web` child, `authsettingsV2`, `authsettings`,
+//! `appsettings` and the other `sites/config` children (facts sheet §6). A slot is a
+//! site of its own: it never reads its production site's settings.
+
+use std::collections::HashMap;
+
+use super::{Lookup, Model, OriginKind, Reference, ResIdx, lookup};
+use crate::value::Value;
+
+pub const SITE: &str = "Microsoft.Web/sites";
+pub const SLOT: &str = "Microsoft.Web/sites/slots";
+
+/// The children of one site or slot that carry its settings.
+#[derive(Debug, Default, Clone)]
+pub struct SiteData {
+    pub config_web: Option<ResIdx>,
+    pub auth_v2: Option<ResIdx>,
+    pub auth_v1: Option<ResIdx>,
+    pub appsettings: Option<ResIdx>,
+    pub connectionstrings: Option<ResIdx>,
+    pub ftp_policy: Option<ResIdx>,
+    pub scm_policy: Option<ResIdx>,
+    pub network_config: Option<ResIdx>,
+    pub vnet_connections: Vec<ResIdx>,
+    pub slots: Vec<ResIdx>,
+}
+
+pub(super) fn build_site_data(model: &Model) -> HashMap<ResIdx, SiteData> {
+    let mut out = HashMap::new();
+    for &site in model.of_type(SITE).iter().chain(model.of_type(SLOT)) {
+        let mut d = SiteData::default();
+        for &c in model.children(site) {
+            let r = model.res(c);
+            let leaf_type = r.type_.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+            let leaf = r.leaf_name().to_ascii_lowercase();
+            let slot = match leaf_type.as_str() {
+                "config" => match leaf.as_str() {
+                    "web" => &mut d.config_web,
+                    "authsettingsv2" => &mut d.auth_v2,
+                    "authsettings" => &mut d.auth_v1,
+                    "appsettings" => &mut d.appsettings,
+                    "connectionstrings" => &mut d.connectionstrings,
+                    _ => continue,
+                },
+                "basicpublishingcredentialspolicies" => match leaf.as_str() {
+                    "ftp" => &mut d.ftp_policy,
+                    "scm" => &mut d.scm_policy,
+                    _ => continue,
+                },
+                "networkconfig" => &mut d.network_config,
+                "virtualnetworkconnections" => {
+                    d.vnet_connections.push(c);
+                    continue;
+                }
+                "slots" => {
+                    d.slots.push(c);
+                    continue;
+                }
+                _ => continue,
+            };
+            // Several declarations of one child: the last one deployed wins.
+            *slot = Some(c);
+        }
+        out.insert(site, d);
+    }
+    out
+}
+
+/// A site or slot with its settings merged.
+#[derive(Clone, Copy, Debug)]
+pub struct SiteView<'m> {
+    pub model: &'m Model,
+    pub idx: ResIdx,
+    pub data: &'m SiteData,
+}
+
+impl<'m> SiteView<'m> {
+    pub fn is_slot(&self) -> bool {
+        self.model.res(self.idx).is_type(SLOT)
+    }
+
+    /// A setting by its `SiteConfig` or site property name (`minTlsVersion`,
+    /// `cors.allowedOrigins`, `httpsOnly`). The `config/web` child wins over
+    /// `properties.siteConfig` (it is deployed after the site); then site-level
+    /// `properties`. For deployed state without a `config/web` child the setting is
+    /// unknown: live reads of a site return `siteConfig` mostly null.
+    pub fn setting(&self, path: &str) -> Lookup<'m> {
+        let model = self.model;
+        if let Some(web) = self.data.config_web {
+            match model.res(web).get(&format!("properties.{path}"), model) {
+                Lookup::Absent => {}
+                other => return other,
+            }
+        }
+        let site = model.res(self.idx);
+        match site.get(&format!("properties.siteConfig.{path}"), model) {
+            Lookup::Absent => {}
+            other => return other,
+        }
+        match site.get(&format!("properties.{path}"), model) {
+            Lookup::Absent => {}
+            other => return other,
+        }
+        if site.kind == OriginKind::State && self.data.config_web.is_none() && !is_site_level(path) {
+            return Lookup::Unknown(&model.site_config_unknown);
+        }
+        Lookup::Absent
+    }
+
+    /// The subnets the site integrates with for regional VNet integration, in all three
+    /// ARM shapes (facts sheet §1.6): `properties.virtualNetworkSubnetId`, the
+    /// `networkConfig/virtualNetwork` child, and `virtualNetworkConnections` children
+    /// that are regional (`isSwift`) integrations with a subnet.
+    pub fn integration_subnets(&self) -> Vec<Reference<'m>> {
+        let model = self.model;
+        let mut out = Vec::new();
+        match model.follow(self.idx, "properties.virtualNetworkSubnetId") {
+            Reference::Absent => {}
+            r => out.push(r),
+        }
+        if let Some(nc) = self.data.network_config {
+            match model.follow(nc, "properties.subnetResourceId") {
+                Reference::Absent => {}
+                r => out.push(r),
+            }
+        }
+        for &c in &self.data.vnet_connections {
+            let res = model.res(c);
+            // Gateway-required (legacy) connections name only a VNet and need no delegation.
+            if matches!(res.get("properties.isSwift", model), Lookup::Found(n) if matches!(n.value, Value::Bool(false))) {
+                continue;
+            }
+            match model.follow(c, "properties.subnetResourceId") {
+                Reference::Absent => {}
+                r => out.push(r),
+            }
+        }
+        out
+    }
+
+    /// The App Service plan the site runs on.
+    pub fn plan(&self) -> Reference<'m> {
+        self.model.follow(self.idx, "properties.serverFarmId")
+    }
+
+    /// An entry of the `authsettingsV2` child (`platform.enabled`).
+    pub fn auth_v2(&self, path: &str) -> Option<Lookup<'m>> {
+        self.data.auth_v2.map(|c| lookup(&self.model.res(c).node, &format!("properties.{path}")))
+    }
+}
+
+/// Properties that live on the site resource itself, which every site read returns.
+fn is_site_level(path: &str) -> bool {
+    const SITE_LEVEL: &[&str] = &[
+        "httpsOnly",
+        "publicNetworkAccess",
+        "clientCertEnabled",
+        "clientCertMode",
+        "clientCertExclusionPaths",
+        "virtualNetworkSubnetId",
+        "serverFarmId",
+        "outboundVnetRouting",
+        "vnetContentShareEnabled",
+        "vnetImagePullEnabled",
+        "vnetBackupRestoreEnabled",
+        "keyVaultReferenceIdentity",
+        "endToEndEncryptionEnabled",
+        "hostNames",
+        "defaultHostName",
+        "outboundIpAddresses",
+        "possibleOutboundIpAddresses",
+    ];
+    let first = path.split('.').next().unwrap_or_default();
+    SITE_LEVEL.iter().any(|p| p.eq_ignore_ascii_case(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::raw;
+    use crate::model::{Model, Unit};
+
+    #[test]
+    fn config_web_child_wins_over_site_config() {
+        let site = raw(SITE, "app", serde_json::json!({"siteConfig": {"minTlsVersion": "1.0", "ftpsState": "FtpsOnly"}}));
+        let web = raw("Microsoft.Web/sites/config", "app/web", serde_json::json!({"minTlsVersion": "1.2"}));
+        let m = Model::build(vec![Unit { raws: vec![site, web], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let v = m.site(m.of_type(SITE)[0]).unwrap();
+        assert_eq!(v.setting("minTlsVersion").as_str(), Some("1.2"));
+        assert_eq!(v.setting("ftpsState").as_str(), Some("FtpsOnly"));
+        assert!(v.setting("remoteDebuggingEnabled").is_absent());
+    }
+
+    #[test]
+    fn exported_site_without_config_web_is_unknown() {
+        let mut site = raw(SITE, "app", serde_json::json!({"siteConfig": {"minTlsVersion": null}, "httpsOnly": true}));
+        site.kind = OriginKind::State;
+        let m = Model::build(vec![Unit { raws: vec![site], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let v = m.site(m.of_type(SITE)[0]).unwrap();
+        assert!(matches!(v.setting("minTlsVersion"), Lookup::Unknown(_)));
+        assert!(matches!(v.setting("httpsOnly"), Lookup::Found(_)));
+    }
+}

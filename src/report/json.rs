@@ -1,0 +1,68 @@
+//! The JSON report, version 1 (documented in the README): stable field names and order.
+
+use serde_json::{Map, Value, json};
+
+use super::{Location, Report, ResourceRef};
+use crate::engine::Severity;
+
+/// Renders the report as pretty-printed JSON.
+pub fn render(report: &Report) -> String {
+    let mut out = serde_json::to_string_pretty(&to_value(report)).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// The report as a JSON value.
+pub fn to_value(report: &Report) -> Value {
+    let s = &report.summary;
+    let mut by_sev = Map::new();
+    for sev in Severity::ALL {
+        by_sev.insert(sev.as_str().into(), json!(s.by_severity[sev as usize]));
+    }
+    json!({
+        "version": 1,
+        "tool": {"name": "azlint", "version": env!("CARGO_PKG_VERSION")},
+        "summary": {
+            "files": s.files, "skipped": s.skipped, "resources": s.resources,
+            "findings": s.findings, "undetermined": s.undetermined, "errors": s.errors,
+            "by_severity": by_sev,
+        },
+        "findings": report.findings.iter().map(|f| json!({
+            "rule": f.code, "name": f.name, "severity": f.severity.as_str(),
+            "message": f.message, "help": f.help,
+            "resource": resource(&f.resource),
+            "location": location(f.location.as_ref()),
+            "related": f.related.iter().map(|r| json!({
+                "resource": r.resource.as_ref().map(resource),
+                "location": location(r.location.as_ref()),
+                "message": r.message,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "undetermined": report.undetermined.iter().map(|u| json!({
+            "rule": u.code, "name": u.name, "severity": u.severity.as_str(),
+            "resource": resource(&u.resource),
+            "location": location(u.location.as_ref()),
+            "reason": u.reason,
+        })).collect::<Vec<_>>(),
+        "errors": report.errors.iter().map(|e| json!({
+            "code": e.code, "message": e.message,
+            "file": e.file,
+            "line": e.location.as_ref().map(|l| l.line),
+            "column": e.location.as_ref().map(|l| l.column),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn resource(r: &ResourceRef) -> Value {
+    json!({"id": r.id, "type": r.type_, "name": r.name})
+}
+
+fn location(l: Option<&Location>) -> Value {
+    match l {
+        None => Value::Null,
+        Some(l) => json!({
+            "file": l.file, "line": l.line, "column": l.column,
+            "end_line": l.end_line, "end_column": l.end_column, "pointer": l.pointer,
+        }),
+    }
+}

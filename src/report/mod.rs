@@ -1,0 +1,209 @@
+//! Reports: one view of a scan's outcome ([`Report`]) rendered by one module per format,
+//! and the exit code.
+
+pub mod json;
+pub mod text;
+
+use crate::engine::{Finding, Severity};
+use crate::model::{Model, ResIdx};
+use crate::scan::ScanOutput;
+use crate::source::SourceMap;
+use crate::value::Span;
+
+/// Which findings fail the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    None,
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("none") { Ok(FailOn::None) } else { s.parse().map(FailOn::Severity) }
+    }
+}
+
+/// A place in a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub pointer: Option<String>,
+    pub span: Span,
+}
+
+/// A resource as reports name it.
+#[derive(Clone, Debug)]
+pub struct ResourceRef {
+    pub id: String,
+    pub type_: String,
+    pub name: String,
+}
+
+/// A finding ready to render.
+#[derive(Clone, Debug)]
+pub struct ReportFinding {
+    pub code: String,
+    pub name: String,
+    /// The rule's one-line title: the label under the offending value in text output.
+    pub title: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub resource: ResourceRef,
+    pub location: Option<Location>,
+    pub related: Vec<ReportRelated>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReportRelated {
+    pub resource: Option<ResourceRef>,
+    pub location: Option<Location>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReportUndetermined {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub resource: ResourceRef,
+    pub location: Option<Location>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ReportError {
+    pub code: String,
+    pub message: String,
+    pub location: Option<Location>,
+    pub file: Option<String>,
+}
+
+/// Counts for the closing summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub skipped: usize,
+    pub resources: usize,
+    pub findings: usize,
+    pub undetermined: usize,
+    pub errors: usize,
+    pub by_severity: [usize; 5],
+}
+
+/// The outcome of a scan, as every format renders it.
+pub struct Report<'a> {
+    pub sources: &'a SourceMap,
+    pub summary: Summary,
+    pub findings: Vec<ReportFinding>,
+    pub undetermined: Vec<ReportUndetermined>,
+    pub errors: Vec<ReportError>,
+}
+
+impl<'a> Report<'a> {
+    /// Builds the report; with `strict`, undetermined results count as findings.
+    pub fn new(out: &'a ScanOutput, strict: bool) -> Report<'a> {
+        let model = &out.model;
+        let loc = |span: Span, r: Option<ResIdx>| locate(&out.sources, model, span, r);
+        let mut findings: Vec<ReportFinding> = out.results.findings.iter().map(|f| finding(out, f, &loc)).collect();
+        let mut undetermined = Vec::new();
+        for u in &out.results.undetermined {
+            let rule = &out.registry.rules[u.rule];
+            let resource = resource_ref(model, u.resource);
+            if strict {
+                findings.push(ReportFinding {
+                    code: rule.code.clone(),
+                    name: rule.name.clone(),
+                    title: format!("undetermined: {}", rule.title),
+                    severity: rule.severity,
+                    message: format!("Undetermined for `{}` (strict mode): {}", resource.name, u.reason),
+                    help: rule.help.clone(),
+                    resource,
+                    location: loc(u.span, Some(u.resource)),
+                    related: Vec::new(),
+                });
+            } else {
+                undetermined.push(ReportUndetermined {
+                    code: rule.code.clone(),
+                    name: rule.name.clone(),
+                    severity: rule.severity,
+                    resource,
+                    location: loc(u.span, Some(u.resource)),
+                    reason: u.reason.clone(),
+                });
+            }
+        }
+        if strict {
+            findings.sort_by(|a, b| sort_key(&a.location, &a.code).cmp(&sort_key(&b.location, &b.code)));
+        }
+        let errors: Vec<ReportError> = out
+            .errors
+            .iter()
+            .map(|e| ReportError { code: e.code.to_string(), message: e.message.clone(), location: e.span.and_then(|s| loc(s, None)), file: e.file.clone() })
+            .collect();
+        let mut by_severity = [0usize; 5];
+        for f in &findings {
+            by_severity[f.severity as usize] += 1;
+        }
+        let summary = Summary {
+            files: out.files,
+            skipped: out.skipped.len(),
+            resources: model.len(),
+            findings: findings.len(),
+            undetermined: undetermined.len(),
+            errors: errors.len(),
+            by_severity,
+        };
+        Report { sources: &out.sources, summary, findings, undetermined, errors }
+    }
+
+    /// 0: nothing at or above `fail_on`; 1: findings at or above it; 2: incomplete scan.
+    pub fn exit_code(&self, fail_on: FailOn) -> i32 {
+        if !self.errors.is_empty() {
+            return 2;
+        }
+        match fail_on {
+            FailOn::None => 0,
+            FailOn::Severity(min) => i32::from(self.findings.iter().any(|f| f.severity >= min)),
+        }
+    }
+}
+
+fn sort_key<'a>(l: &'a Option<Location>, code: &'a str) -> (Option<&'a str>, u32, u32, &'a str) {
+    (l.as_ref().map(|l| l.file.as_str()), l.as_ref().map_or(0, |l| l.line), l.as_ref().map_or(0, |l| l.column), code)
+}
+
+fn finding(out: &ScanOutput, f: &Finding, loc: &dyn Fn(Span, Option<ResIdx>) -> Option<Location>) -> ReportFinding {
+    let rule = &out.registry.rules[f.rule];
+    ReportFinding {
+        code: rule.code.clone(),
+        name: rule.name.clone(),
+        title: rule.title.clone(),
+        severity: f.severity,
+        message: f.message.clone(),
+        help: rule.help.clone(),
+        resource: resource_ref(&out.model, f.resource),
+        location: loc(f.span, Some(f.resource)),
+        related: f
+            .related
+            .iter()
+            .map(|r| ReportRelated { resource: r.resource.map(|x| resource_ref(&out.model, x)), location: loc(r.span, r.resource), message: r.message.clone() })
+            .collect(),
+    }
+}
+
+fn resource_ref(model: &Model, r: ResIdx) -> ResourceRef {
+    let res = model.res(r);
+    ResourceRef { id: res.id.clone(), type_: res.type_.clone(), name: res.name.clone() }
+}
+
+fn locate(sources: &SourceMap, model: &Model, span: Span, r: Option<ResIdx>) -> Option<Location> {
+    let (file, start, end) = sources.locate(span)?;
+    let pointer = r.map(|r| model.res(r)).filter(|res| res.file == span.file).map(|res| res.pointer.clone());
+    Some(Location { file: file.to_string(), line: start.line, column: start.column, end_line: end.line, end_column: end.column, pointer, span })
+}

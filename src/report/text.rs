@@ -1,0 +1,149 @@
+//! Human-readable output: each finding rendered by miette with the source snippet, the
+//! offending value underlined, related resources as secondary labels and the fix as
+//! help; then undetermined results, errors and a closing summary line. This is the only
+//! module that knows miette.
+
+use std::fmt::Write as _;
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use super::{Location, Report, ReportFinding};
+use crate::engine::Severity;
+
+/// How to render.
+#[derive(Clone, Copy, Debug)]
+pub struct TextOptions {
+    pub color: bool,
+    /// Terminal width for wrapping.
+    pub width: usize,
+    /// Only the summary line and errors.
+    pub quiet: bool,
+}
+
+#[derive(Debug)]
+struct Rendered {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl std::fmt::Display for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() { None } else { Some(Box::new(self.labels.iter().cloned())) }
+    }
+}
+
+fn miette_severity(s: Severity) -> miette::Severity {
+    match s {
+        Severity::Critical | Severity::High => miette::Severity::Error,
+        Severity::Medium => miette::Severity::Warning,
+        Severity::Low | Severity::Info => miette::Severity::Advice,
+    }
+}
+
+/// Renders the whole report.
+pub fn render(report: &Report, opts: TextOptions) -> String {
+    let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_links(false);
+    let mut out = String::new();
+    let mut emit = |d: &Rendered| {
+        let _ = handler.render_report(&mut out, d);
+        out.push('\n');
+    };
+    if !opts.quiet {
+        for f in &report.findings {
+            emit(&finding(report, f));
+        }
+    }
+    for e in &report.errors {
+        let (source, labels) = match &e.location {
+            Some(l) => snippet(report, l, "here"),
+            None => (None, Vec::new()),
+        };
+        let message = match (&e.file, &e.location) {
+            (Some(_), Some(l)) => format!("{}:{}:{}: {}", l.file, l.line, l.column, e.message),
+            (Some(f), None) => format!("{f}: {}", e.message),
+            _ => e.message.clone(),
+        };
+        emit(&Rendered { message, code: e.code.clone(), severity: miette::Severity::Error, help: None, source, labels });
+    }
+    if !opts.quiet && !report.undetermined.is_empty() {
+        let _ = writeln!(out, "Undetermined (no finding, not known to pass; `--strict` counts them as findings):");
+        for u in &report.undetermined {
+            let at = u.location.as_ref().map_or_else(String::new, |l| format!("{}:{}:{}: ", l.file, l.line, l.column));
+            let _ = writeln!(out, "  {at}{} `{}`: {}", u.code, u.resource.name, u.reason);
+        }
+        out.push('\n');
+    }
+    out.push_str(&summary_line(report));
+    out.push('\n');
+    out
+}
+
+fn finding(report: &Report, f: &ReportFinding) -> Rendered {
+    let (source, mut labels) = match &f.location {
+        Some(l) => snippet(report, l, &f.title),
+        None => (None, Vec::new()),
+    };
+    let mut notes = Vec::new();
+    for r in &f.related {
+        match (&r.location, &f.location) {
+            (Some(rl), Some(fl)) if rl.file == fl.file => {
+                labels.push(LabeledSpan::new(Some(r.message.clone()), rl.span.start as usize, (rl.span.end - rl.span.start) as usize));
+            }
+            (Some(rl), _) => notes.push(format!("{} ({}:{}:{})", r.message, rl.file, rl.line, rl.column)),
+            (None, _) => notes.push(r.message.clone()),
+        }
+    }
+    let mut help = f.help.clone();
+    for n in notes {
+        help.push_str("\nrelated: ");
+        help.push_str(&n);
+    }
+    let message = match &f.location {
+        Some(l) => format!("{}:{}:{}: {}", l.file, l.line, l.column, f.message),
+        None => f.message.clone(),
+    };
+    Rendered { message, code: format!("{}({})", f.code, f.name), severity: miette_severity(f.severity), help: Some(help), source, labels }
+}
+
+fn snippet(report: &Report, l: &Location, label: &str) -> (Option<NamedSource<String>>, Vec<LabeledSpan>) {
+    let Some(file) = report.sources.get(l.span.file) else { return (None, Vec::new()) };
+    let source = NamedSource::new(&file.path, file.text.to_string()).with_language("json");
+    let span = SourceSpan::new((l.span.start as usize).into(), (l.span.end - l.span.start) as usize);
+    (Some(source), vec![LabeledSpan::new_primary_with_span(Some(label.to_string()), span)])
+}
+
+/// "12 files (3 skipped, 0 errors), 45 resources: 3 findings (1 critical, 2 high), 4 undetermined".
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let sev: Vec<String> = Severity::ALL.iter().filter(|x| s.by_severity[**x as usize] > 0).map(|x| format!("{} {}", s.by_severity[*x as usize], x)).collect();
+    let findings = if sev.is_empty() { format!("{} findings", s.findings) } else { format!("{} findings ({})", s.findings, sev.join(", ")) };
+    format!(
+        "{} files ({} skipped, {} errors), {} resources: {findings}, {} undetermined",
+        s.files, s.skipped, s.errors, s.resources, s.undetermined
+    )
+}

@@ -1,0 +1,36 @@
+//! Small helpers the native rules share: reading ARM values as the rules need them.
+
+use crate::model::{Lookup, Model, ResIdx};
+use crate::value::{Node, Span, Value};
+
+/// A string setting compared ignoring case; `None` when absent.
+pub fn str_eq(l: Lookup<'_>, want: &str) -> Option<bool> {
+    match l {
+        Lookup::Found(n) => Some(n.as_str().is_some_and(|s| s.eq_ignore_ascii_case(want))),
+        _ => None,
+    }
+}
+
+/// Public network access of a resource at `path`: `Some(true)` enabled (absent counts as
+/// enabled, the documented behaviour for every type azlint reads), `Some(false)`
+/// disabled, `Err` with the reason when unknown.
+pub fn public_access(model: &Model, r: ResIdx, path: &str) -> Result<(bool, Span), String> {
+    let res = model.res(r);
+    match res.get(path, model) {
+        Lookup::Found(n) => Ok((!n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Disabled")), n.span)),
+        Lookup::Absent => Ok((true, res.type_span())),
+        Lookup::Unknown(u) => Err(format!("`{path}` cannot be determined: {}", u.detail)),
+    }
+}
+
+/// The elements of an array property; `Err` with the reason when unknown.
+pub fn array<'a>(model: &'a Model, r: ResIdx, path: &str) -> Result<&'a [Node], String> {
+    match model.res(r).get(path, model) {
+        Lookup::Found(n) => match &n.value {
+            Value::Array(a) => Ok(a),
+            _ => Ok(&[]),
+        },
+        Lookup::Absent => Ok(&[]),
+        Lookup::Unknown(u) => Err(format!("`{path}` cannot be determined: {}", u.detail)),
+    }
+}

@@ -1,0 +1,260 @@
+//! One scan, end to end: walk the inputs, read and parse them in parallel, detect their
+//! formats, pair templates with parameters files, expand templates, build the model and
+//! run the rules. Every file ends up scanned, skipped (with the reason) or in error.
+
+pub mod literal;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::engine::{Registry, RuleOptions, Results};
+use crate::model::ingest::state_resources;
+use crate::model::{Model, Unit};
+use crate::source::detect::{DocKind, detect};
+use crate::source::walk::{collect, exclude_set};
+use crate::source::{SourceFile, SourceMap, json, read_text};
+use crate::value::{FileId, Node, Span};
+
+/// Default scope of template resources: the deployment context's documented defaults.
+pub const DEFAULT_SCOPE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg";
+
+/// What to scan and how.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    pub exclude: Vec<String>,
+    /// Overrides format detection for every file.
+    pub input_format: Option<DocKind>,
+    /// A parameters file for the templates, instead of `X.parameters.json` pairing.
+    pub parameters: Option<PathBuf>,
+    pub no_parameters: bool,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub rule_dirs: Vec<PathBuf>,
+    pub rule_options: RuleOptions,
+}
+
+/// A problem that makes the scan incomplete: unreadable or invalid input, bad options.
+#[derive(Clone, Debug)]
+pub struct ScanError {
+    pub code: &'static str,
+    pub message: String,
+    /// The file it concerns, as given; `None` for option errors.
+    pub file: Option<String>,
+    /// The position in the file, when there is one.
+    pub span: Option<Span>,
+}
+
+/// A file that was read but is not an Azure configuration.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub file: String,
+    pub reason: String,
+}
+
+/// Everything a report needs.
+pub struct ScanOutput {
+    pub sources: SourceMap,
+    pub registry: Registry,
+    /// Indexes of the rules that ran.
+    pub enabled: Vec<usize>,
+    pub model: Model,
+    pub results: Results,
+    pub errors: Vec<ScanError>,
+    pub skipped: Vec<Skipped>,
+    /// Files read (scanned, skipped or in error).
+    pub files: usize,
+}
+
+struct Loaded {
+    file: FileId,
+    doc: Option<Node>,
+    kind: Option<DocKind>,
+}
+
+/// Runs a scan. Errors in individual inputs are collected, never fatal.
+pub fn scan(opts: &ScanOptions) -> ScanOutput {
+    let mut errors = Vec::new();
+    let mut registry = match Registry::builtin() {
+        Ok(r) => r,
+        Err(es) => {
+            errors.extend(es.into_iter().map(|e| ScanError { code: "rule-invalid", message: e.to_string(), file: None, span: None }));
+            Registry { rules: Vec::new(), defaults: Default::default() }
+        }
+    };
+    for dir in &opts.rule_dirs {
+        for e in registry.load_dir(dir) {
+            errors.push(ScanError { code: "rule-invalid", message: e.message, file: Some(e.path), span: None });
+        }
+    }
+    let enabled = select_rules(&registry, opts, &mut errors);
+
+    let exclude = exclude_set(&opts.exclude).unwrap_or_else(|e| {
+        errors.push(ScanError { code: "bad-option", message: e, file: None, span: None });
+        globset::GlobSet::empty()
+    });
+    let (mut inputs, issues) = collect(&opts.paths, &exclude);
+    for i in issues {
+        if i.is_error {
+            errors.push(ScanError { code: "io-error", message: i.message, file: Some(i.path), span: None });
+        } else {
+            eprintln!("azlint: {}: {}", i.path, i.message);
+        }
+    }
+    if let Some(p) = &opts.parameters {
+        let display = p.to_string_lossy().to_string();
+        if !inputs.iter().any(|i| i.path == *p) {
+            inputs.push(crate::source::walk::Input { display, path: p.clone(), explicit: true });
+        }
+    }
+
+    // Read and parse in parallel; file ids follow the sorted input order.
+    let read: Vec<_> = inputs
+        .par_iter()
+        .map(|input| {
+            let abs = std::fs::canonicalize(&input.path).unwrap_or_else(|_| input.path.clone());
+            (input.display.clone(), abs, read_text(&input.path))
+        })
+        .collect();
+    let mut sources = SourceMap::new();
+    let mut texts = Vec::new();
+    for (display, abs, text) in read {
+        match text {
+            Ok(t) => {
+                let text: Arc<str> = Arc::from(t);
+                let id = sources.add(SourceFile::new(display, abs, text.clone()));
+                texts.push((id, Some(text)));
+            }
+            Err(e) => {
+                let id = sources.add(SourceFile::new(display.clone(), abs, Arc::from("")));
+                errors.push(ScanError { code: "io-error", message: e.to_string(), file: Some(display), span: None });
+                texts.push((id, None));
+            }
+        }
+    }
+    let parsed: Vec<(Loaded, Option<ScanError>)> = texts
+        .par_iter()
+        .map(|(id, text)| {
+            let Some(text) = text else { return (Loaded { file: *id, doc: None, kind: None }, None) };
+            match json::parse(text, *id) {
+                Ok(doc) => {
+                    let kind = opts.input_format.or_else(|| detect(&doc));
+                    (Loaded { file: *id, doc: Some(doc), kind }, None)
+                }
+                Err(e) => {
+                    let path = sources.get(*id).map(|f| f.path.clone());
+                    let span = Span::new(*id, e.offset, e.offset);
+                    (Loaded { file: *id, doc: None, kind: None }, Some(ScanError { code: "invalid-json", message: e.message, file: path, span: Some(span) }))
+                }
+            }
+        })
+        .collect();
+    let mut loaded = Vec::with_capacity(parsed.len());
+    for (l, e) in parsed {
+        errors.extend(e);
+        loaded.push(l);
+    }
+
+    let mut skipped = Vec::new();
+    let params = pair_parameters(&loaded, &sources, opts);
+    let explicit_params = opts.parameters.as_ref().and_then(|p| sources.find_abs(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let used_params: std::collections::HashSet<FileId> = params.values().copied().chain(explicit_params).collect();
+
+    let units: Vec<(Unit, Vec<ScanError>)> = loaded
+        .par_iter()
+        .filter_map(|l| {
+            let doc = l.doc.as_ref()?;
+            let kind = l.kind?;
+            let mut errs = Vec::new();
+            let unit = match kind {
+                DocKind::Template => Unit { raws: literal::template_resources(doc, l.file), scope: DEFAULT_SCOPE.into() },
+                DocKind::ExportTemplateResponse => {
+                    report_export_errors(doc, l.file, &sources, &mut errs);
+                    let tpl = doc.get("template")?;
+                    Unit { raws: literal::template_resources(tpl, l.file), scope: DEFAULT_SCOPE.into() }
+                }
+                DocKind::Parameters => return None,
+                state => {
+                    let mut issues = Vec::new();
+                    let raws = state_resources(state, doc, l.file, &mut issues);
+                    let path = sources.get(l.file).map(|f| f.path.clone());
+                    errs.extend(issues.into_iter().map(|i| ScanError { code: i.code, message: i.message, file: path.clone(), span: Some(i.span) }));
+                    Unit { raws, scope: String::new() }
+                }
+            };
+            Some((unit, errs))
+        })
+        .collect();
+    for l in &loaded {
+        let path = sources.get(l.file).map(|f| f.path.clone()).unwrap_or_default();
+        match (l.doc.as_ref(), l.kind) {
+            (Some(_), None) => skipped.push(Skipped { file: path, reason: "not an Azure configuration".into() }),
+            (Some(_), Some(DocKind::Parameters)) if !used_params.contains(&l.file) => {
+                skipped.push(Skipped { file: path, reason: "parameters file without a template beside it".into() })
+            }
+            _ => {}
+        }
+    }
+    let mut model_units = Vec::with_capacity(units.len());
+    for (u, errs) in units {
+        errors.extend(errs);
+        model_units.push(u);
+    }
+    let model = Model::build(model_units);
+    let results = registry.run(&model, &opts.rule_options, &enabled);
+    errors.sort_by(|a, b| (a.file.as_deref(), a.span.map(|s| s.start)).cmp(&(b.file.as_deref(), b.span.map(|s| s.start))));
+    ScanOutput { files: sources.len(), sources, registry, enabled, model, results, errors, skipped }
+}
+
+/// Applies `--select` and `--ignore` (codes, names or prefixes such as `NET`).
+fn select_rules(reg: &Registry, opts: &ScanOptions, errors: &mut Vec<ScanError>) -> Vec<usize> {
+    for sel in opts.select.iter().chain(&opts.ignore) {
+        if !reg.rules.iter().any(|r| r.matches_selector(sel)) {
+            errors.push(ScanError { code: "bad-option", message: format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"), file: None, span: None });
+        }
+    }
+    (0..reg.rules.len())
+        .filter(|&i| {
+            let r = &reg.rules[i];
+            (opts.select.is_empty() || opts.select.iter().any(|s| r.matches_selector(s))) && !opts.ignore.iter().any(|s| r.matches_selector(s))
+        })
+        .collect()
+}
+
+/// Pairs each template with its parameters file: `X.parameters.json` beside `X.json`.
+fn pair_parameters(loaded: &[Loaded], sources: &SourceMap, opts: &ScanOptions) -> HashMap<FileId, FileId> {
+    let mut out = HashMap::new();
+    if opts.no_parameters || opts.parameters.is_some() {
+        return out;
+    }
+    let by_path: HashMap<&Path, FileId> = loaded.iter().filter_map(|l| Some((sources.get(l.file)?.abs_path.as_path(), l.file))).collect();
+    for l in loaded.iter().filter(|l| l.kind == Some(DocKind::Parameters)) {
+        let Some(f) = sources.get(l.file) else { continue };
+        let name = f.abs_path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let lower = name.to_ascii_lowercase();
+        let Some(stem_len) = lower.strip_suffix(".parameters.json").map(str::len) else { continue };
+        let template = f.abs_path.with_file_name(format!("{}.json", &name[..stem_len]));
+        if let Some(&t) = by_path.get(template.as_path()) {
+            out.insert(t, l.file);
+        }
+    }
+    out
+}
+
+/// The REST `exportTemplate` response lists resources it could not export in `error`.
+fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mut Vec<ScanError>) {
+    let Some(details) = doc.path("error.details").and_then(|d| d.value.as_array()) else { return };
+    for d in details {
+        let target = d.get("target").and_then(Node::as_str).unwrap_or("a resource");
+        let why = d.get("message").and_then(Node::as_str).unwrap_or("no reason given");
+        errs.push(ScanError {
+            code: "export-gap",
+            message: format!("`{target}` was not exported: {why}"),
+            file: sources.get(file).map(|f| f.path.clone()),
+            span: Some(d.span),
+        });
+    }
+}
