@@ -9,7 +9,9 @@ fn main() {
     collect(Path::new("rules"), &mut files);
     files.sort();
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let mut out = String::from("/// Every rule file under `rules/`: (path relative to the crate, contents).\npub static EMBEDDED_RULES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Every rule file under `rules/`: (path relative to the crate, contents).\npub static EMBEDDED_RULES: &[(&str, &str)] = &[\n",
+    );
     for f in &files {
         let rel = f.to_string_lossy().replace('\\', "/");
         out.push_str(&format!("    ({rel:?}, include_str!(concat!({manifest:?}, \"/\", {rel:?}))),\n"));
@@ -20,7 +22,9 @@ fn main() {
 }
 
 fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         println!("cargo:rerun-if-changed={}", p.display());

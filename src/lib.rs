@@ -5,10 +5,10 @@
 //! parallel) -> `report` (text, JSON, ...).
 
 pub mod arm;
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod scan;
 pub mod source;
 pub mod value;
-pub mod model;
-pub mod engine;
-pub mod rules;
-pub mod report;
-pub mod scan;

@@ -14,7 +14,11 @@ use azlint::scan::{ScanOptions, scan};
 use azlint::source::detect::DocKind;
 
 #[derive(Parser)]
-#[command(name = "azlint", version, about = "Finds the gaps that leave an Azure back-end reachable by callers who should not reach it")]
+#[command(
+    name = "azlint",
+    version,
+    about = "Finds the gaps that leave an Azure back-end reachable by callers who should not reach it"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -190,7 +194,14 @@ fn explain(rule: &str, rule_dirs: &[PathBuf]) -> u8 {
         eprintln!("azlint: no rule is called `{rule}`; `azlint rules` lists them");
         return 2;
     };
-    let mut s = format!("# {} {}: {}\n\nSeverity: {}\nApplies to: {}\n\n", r.code, r.name, r.title, r.severity, r.resource_types.join(", "));
+    let mut s = format!(
+        "# {} {}: {}\n\nSeverity: {}\nApplies to: {}\n\n",
+        r.code,
+        r.name,
+        r.title,
+        r.severity,
+        r.resource_types.join(", ")
+    );
     s.push_str(r.docs.trim());
     s.push_str(&format!("\n\n## Fix\n{}\n", r.help));
     if !r.references.is_empty() {
@@ -219,7 +230,11 @@ fn run_scan(args: ScanArgs) -> u8 {
         select: args.select,
         ignore: args.ignore,
         rule_dirs: args.rule_dirs,
-        rule_options: RuleOptions { integration_prefix: args.integration_prefix, headroom: args.headroom, allow_all_tags: args.allow_all_tags },
+        rule_options: RuleOptions {
+            integration_prefix: args.integration_prefix,
+            headroom: args.headroom,
+            allow_all_tags: args.allow_all_tags,
+        },
     };
     let out = scan(&opts);
     let report = Report::new(&out, args.strict);
@@ -231,7 +246,9 @@ fn run_scan(args: ScanArgs) -> u8 {
     };
     let text = match args.format {
         ListFormat::Json => azlint::report::json::render(&report),
-        ListFormat::Text => azlint::report::text::render(&report, TextOptions { color, width: terminal_width(), quiet: args.quiet }),
+        ListFormat::Text => {
+            azlint::report::text::render(&report, TextOptions { color, width: terminal_width(), quiet: args.quiet })
+        }
     };
     let written = match &args.output {
         Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),

@@ -356,8 +356,7 @@ impl Value {
                 a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.value.deep_eq(&y.value))
             }
             (Value::Object(a), Value::Object(b)) => {
-                a.len() == b.len()
-                    && a.iter().all(|m| b.get(&m.key).is_some_and(|v| m.value.value.deep_eq(&v.value)))
+                a.len() == b.len() && a.iter().all(|m| b.get(&m.key).is_some_and(|v| m.value.value.deep_eq(&v.value)))
             }
             _ => false,
         }
@@ -374,9 +373,7 @@ impl Value {
             Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
             Value::String(s) => J::String(s.to_string()),
             Value::Array(a) => J::Array(a.iter().map(|n| n.value.to_json()).collect()),
-            Value::Object(o) => {
-                J::Object(o.iter().map(|m| (m.key.to_string(), m.value.value.to_json())).collect())
-            }
+            Value::Object(o) => J::Object(o.iter().map(|m| (m.key.to_string(), m.value.value.to_json())).collect()),
             Value::Unknown(u) => {
                 let mut m = serde_json::Map::new();
                 m.insert("$unknown".into(), J::String(u.cause.as_str().into()));
@@ -398,9 +395,9 @@ impl Value {
             },
             J::String(s) => Value::str(s.as_str()),
             J::Array(a) => Value::array(a.iter().map(|x| Node::bare(Value::from_json(x))).collect()),
-            J::Object(o) => Value::object(
-                o.iter().map(|(k, x)| (Arc::from(k.as_str()), Node::bare(Value::from_json(x)))).collect(),
-            ),
+            J::Object(o) => {
+                Value::object(o.iter().map(|(k, x)| (Arc::from(k.as_str()), Node::bare(Value::from_json(x)))).collect())
+            }
         }
     }
 }

@@ -14,10 +14,17 @@ pub enum Condition {
     AllOf(Vec<Condition>),
     AnyOf(Vec<Condition>),
     Not(Box<Condition>),
-    Field { field: String, op: Op },
+    Field {
+        field: String,
+        op: Op,
+    },
     /// `count` of the elements of an array field (`x[*]`), optionally only those where
     /// `where` holds, compared with `op`.
-    Count { field: String, filter: Option<Box<Condition>>, op: Op },
+    Count {
+        field: String,
+        filter: Option<Box<Condition>>,
+        op: Op,
+    },
 }
 
 /// A comparison.
@@ -39,14 +46,26 @@ pub enum Op {
 }
 
 const OPS: &[&str] = &[
-    "equals", "notEquals", "in", "notIn", "exists", "contains", "notContains", "like", "notLike", "greater", "greaterOrEquals", "less",
+    "equals",
+    "notEquals",
+    "in",
+    "notIn",
+    "exists",
+    "contains",
+    "notContains",
+    "like",
+    "notLike",
+    "greater",
+    "greaterOrEquals",
+    "less",
     "lessOrEquals",
 ];
 
 impl Condition {
     /// Parses the JSON text of a `check`.
     pub fn parse(text: &str) -> Result<Condition, String> {
-        let node = json::parse(text, FileId::NONE).map_err(|e| format!("invalid JSON at byte {}: {}", e.offset, e.message))?;
+        let node =
+            json::parse(text, FileId::NONE).map_err(|e| format!("invalid JSON at byte {}: {}", e.offset, e.message))?;
         Condition::from_node(&node)
     }
 
@@ -70,7 +89,10 @@ impl Condition {
             let filter = count.get("where").map(Condition::from_node).transpose()?.map(Box::new);
             return Ok(Condition::Count { field: field.to_string(), filter, op });
         }
-        let field = obj.get("field").and_then(Node::as_str).ok_or("a condition needs `field`, `count`, `allOf`, `anyOf` or `not`")?;
+        let field = obj
+            .get("field")
+            .and_then(Node::as_str)
+            .ok_or("a condition needs `field`, `count`, `allOf`, `anyOf` or `not`")?;
         Ok(Condition::Field { field: field.to_string(), op })
     }
 
@@ -109,7 +131,11 @@ fn parse_op(obj: &crate::value::Object) -> Result<Op, String> {
         "notEquals" => Op::NotEquals(v),
         "in" => Op::In(list(&v)?),
         "notIn" => Op::NotIn(list(&v)?),
-        "exists" => Op::Exists(v.as_bool().or_else(|| v.as_str().map(|s| s.eq_ignore_ascii_case("true"))).ok_or("`exists` takes true or false")?),
+        "exists" => Op::Exists(
+            v.as_bool()
+                .or_else(|| v.as_str().map(|s| s.eq_ignore_ascii_case("true")))
+                .ok_or("`exists` takes true or false")?,
+        ),
         "contains" => Op::Contains(v),
         "notContains" => Op::NotContains(v),
         "like" => Op::Like(text(&v)?),
@@ -126,7 +152,10 @@ impl Op {
     /// compares as Azure Policy does (only negative operators hold).
     pub fn test(&self, v: Option<&Value>) -> bool {
         let Some(v) = v else {
-            return matches!(self, Op::NotEquals(_) | Op::NotIn(_) | Op::Exists(false) | Op::NotContains(_) | Op::NotLike(_));
+            return matches!(
+                self,
+                Op::NotEquals(_) | Op::NotIn(_) | Op::Exists(false) | Op::NotContains(_) | Op::NotLike(_)
+            );
         };
         match self {
             Op::Equals(x) => policy_eq(v, x),
@@ -139,7 +168,9 @@ impl Op {
             Op::Like(p) => v.as_str().is_some_and(|s| like(s, p)),
             Op::NotLike(p) => !v.as_str().is_some_and(|s| like(s, p)),
             Op::Greater(x) => compare(v, x) == Some(Ordering::Greater),
-            Op::GreaterOrEquals(x) => matches!(compare(v, x), Some(Ordering::Greater | Ordering::Equal)),
+            Op::GreaterOrEquals(x) => {
+                matches!(compare(v, x), Some(Ordering::Greater | Ordering::Equal))
+            }
             Op::Less(x) => compare(v, x) == Some(Ordering::Less),
             Op::LessOrEquals(x) => matches!(compare(v, x), Some(Ordering::Less | Ordering::Equal)),
         }
@@ -150,7 +181,9 @@ impl Op {
 fn policy_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.eq_ignore_ascii_case(y),
-        (Value::Bool(x), Value::String(y)) | (Value::String(y), Value::Bool(x)) => y.eq_ignore_ascii_case(if *x { "true" } else { "false" }),
+        (Value::Bool(x), Value::String(y)) | (Value::String(y), Value::Bool(x)) => {
+            y.eq_ignore_ascii_case(if *x { "true" } else { "false" })
+        }
         _ => a.deep_eq(b),
     }
 }
@@ -210,8 +243,10 @@ mod tests {
 
     #[test]
     fn parses_policy_conditions() {
-        let c = Condition::parse(r#"{"anyOf": [{"field": "a", "less": "1.2"}, {"not": {"field": "b", "exists": true}},
-            {"count": {"field": "c[*]", "where": {"field": "c[*]", "equals": "*"}}, "greater": 0}]}"#)
+        let c = Condition::parse(
+            r#"{"anyOf": [{"field": "a", "less": "1.2"}, {"not": {"field": "b", "exists": true}},
+            {"count": {"field": "c[*]", "where": {"field": "c[*]", "equals": "*"}}, "greater": 0}]}"#,
+        )
         .unwrap();
         let mut f = Vec::new();
         c.fields(&mut f);

@@ -65,7 +65,9 @@ impl Defaults {
             let value = match (e.value, e.unknown) {
                 (Some(v), None) => DefaultValue::Value(from_toml(&v)),
                 (None, Some(why)) => DefaultValue::Unknown(why),
-                _ => return Err(format!("default for `{}` needs exactly one of `value` and `unknown`", e.field)),
+                _ => {
+                    return Err(format!("default for `{}` needs exactly one of `value` and `unknown`", e.field));
+                }
             };
             for t in &e.types {
                 by_key.entry((t.to_ascii_lowercase(), e.field.to_ascii_lowercase())).or_default().push(Candidate {
@@ -86,7 +88,8 @@ impl Defaults {
         let api = res.node.get("apiVersion").and_then(|n| n.as_str());
         let fits = |c: &&Candidate| match (res.kind, api) {
             (OriginKind::Template, Some(api)) => {
-                c.min_api.as_deref().is_none_or(|m| api_cmp(api, m) >= 0) && c.below_api.as_deref().is_none_or(|b| api_cmp(api, b) < 0)
+                c.min_api.as_deref().is_none_or(|m| api_cmp(api, m) >= 0)
+                    && c.below_api.as_deref().is_none_or(|b| api_cmp(api, b) < 0)
             }
             _ => c.below_api.is_none(),
         };

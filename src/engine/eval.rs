@@ -4,7 +4,7 @@
 //! table says so and the result is undetermined.
 
 use super::condition::{Condition, Op};
-use super::defaults::{Defaults, DefaultValue};
+use super::defaults::{DefaultValue, Defaults};
 use crate::model::{Lookup, Model, ResIdx, lookup};
 use crate::value::{Node, Span, Value};
 
@@ -125,9 +125,13 @@ impl<'a> EvalCx<'a> {
         let arr = match self.resolve(prefix) {
             FieldValue::Found(n) => n,
             FieldValue::Unknown(r) => return unknown(field, &r),
-            FieldValue::Absent(span) | FieldValue::Default(_, span) => return decided(op.test(None), field, "not set".into(), span, false),
+            FieldValue::Absent(span) | FieldValue::Default(_, span) => {
+                return decided(op.test(None), field, "not set".into(), span, false);
+            }
         };
-        let Some(items) = arr.value.as_array() else { return decided(false, field, show(&arr.value), arr.span, false) };
+        let Some(items) = arr.value.as_array() else {
+            return decided(false, field, show(&arr.value), arr.span, false);
+        };
         let mut last = None;
         for item in items {
             let cx = EvalCx { element: Some((prefix, item)), ..*self };
@@ -202,7 +206,13 @@ impl<'a> EvalCx<'a> {
         }
         let found = match field.to_ascii_lowercase().as_str() {
             "type" => return FieldValue::Default(Value::str(res.type_.as_str()), res.type_span()),
-            "name" => return FieldValue::Default(Value::str(res.name.as_str()), res.node.get("name").map_or(res.type_span(), |n| n.span)),
+            "name" => {
+                return FieldValue::Default(
+                    Value::str(res.name.as_str()),
+                    res.node.get("name").map_or(res.type_span(), |n| n.span),
+                );
+            }
+            "apiversion" => res.get("apiVersion", model),
             _ => match field.strip_prefix("site.") {
                 Some(setting) => match model.site(self.res) {
                     Some(view) => view.setting(setting),
@@ -228,7 +238,10 @@ fn is_selector(field: &str) -> bool {
 }
 
 fn decided(holds: bool, field: &str, shown: String, span: Span, defaulted: bool) -> Outcome {
-    Outcome { tri: if holds { Tri::True } else { Tri::False }, witness: Some(Witness { field: field.to_string(), shown, span, defaulted }) }
+    Outcome {
+        tri: if holds { Tri::True } else { Tri::False },
+        witness: Some(Witness { field: field.to_string(), shown, span, defaulted }),
+    }
 }
 
 fn unknown(field: &str, reason: &str) -> Outcome {
@@ -236,8 +249,12 @@ fn unknown(field: &str, reason: &str) -> Outcome {
 }
 
 /// A field as users know it: `site.minTlsVersion` → `minTlsVersion`.
-pub fn display_field(field: &str) -> &str {
-    field.strip_prefix("site.").unwrap_or(field)
+pub fn display_field(field: &str) -> String {
+    let f = field.strip_prefix("site.").unwrap_or(field);
+    match f.strip_prefix("publishing.").and_then(|r| r.split_once('.')) {
+        Some((which, prop)) => format!("basicPublishingCredentialsPolicies/{which}` `{prop}"),
+        None => f.to_string(),
+    }
 }
 
 fn show(v: &Value) -> String {

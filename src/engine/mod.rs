@@ -36,7 +36,11 @@ pub struct RuleOptions {
 
 impl Default for RuleOptions {
     fn default() -> Self {
-        RuleOptions { integration_prefix: 26, headroom: 2, allow_all_tags: vec!["Internet".into(), "AzureCloud".into()] }
+        RuleOptions {
+            integration_prefix: 26,
+            headroom: 2,
+            allow_all_tags: vec!["Internet".into(), "AzureCloud".into()],
+        }
     }
 }
 
@@ -93,7 +97,14 @@ impl<'a> RuleCx<'a> {
         self.finding_with_severity(resource, span, message, related, severity);
     }
 
-    pub fn finding_with_severity(&mut self, resource: ResIdx, span: Span, message: String, related: Vec<Related>, severity: Severity) {
+    pub fn finding_with_severity(
+        &mut self,
+        resource: ResIdx,
+        span: Span,
+        message: String,
+        related: Vec<Related>,
+        severity: Severity,
+    ) {
         let span = if span.is_none() { self.model.res(resource).type_span() } else { span };
         self.out.findings.push(Finding { rule: self.rule, severity, resource, message, span, related });
     }
@@ -106,7 +117,11 @@ impl<'a> RuleCx<'a> {
     /// The deployed resources of the rule's types (never `existing` references).
     pub fn targets(&self) -> impl Iterator<Item = ResIdx> + 'a {
         let model = self.model;
-        self.meta.resource_types.iter().flat_map(move |t| model.of_type(t).iter().copied()).filter(move |r| !model.res(*r).existing)
+        self.meta
+            .resource_types
+            .iter()
+            .flat_map(move |t| model.of_type(t).iter().copied())
+            .filter(move |r| !model.res(*r).existing)
     }
 }
 
@@ -155,7 +170,10 @@ impl Registry {
             .collect();
         files.sort();
         if files.is_empty() {
-            return vec![RuleLoadError { path: dir.display().to_string(), message: "no rule files (`*.toml`) found".into() }];
+            return vec![RuleLoadError {
+                path: dir.display().to_string(),
+                message: "no rule files (`*.toml`) found".into(),
+            }];
         }
         let mut errors = Vec::new();
         for f in files {
@@ -177,16 +195,25 @@ impl Registry {
         let err = |message: String| RuleLoadError { path: path.to_string(), message };
         let file: meta::RuleFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let kind = match (&file.check, &file.native) {
-            (Some(check), None) => RuleKind::Declarative(Condition::parse(check).map_err(|e| err(format!("`check`: {e}")))?),
+            (Some(check), None) => {
+                RuleKind::Declarative(Condition::parse(check).map_err(|e| err(format!("`check`: {e}")))?)
+            }
             (None, Some(native)) => RuleKind::Native(
-                crate::rules::native(native).ok_or_else(|| err(format!("`native = \"{native}\"` names no check in src/rules/")))?,
+                crate::rules::native(native)
+                    .ok_or_else(|| err(format!("`native = \"{native}\"` names no check in src/rules/")))?,
             ),
-            _ => return Err(err("a rule needs exactly one of `check` and `native`".into())),
+            _ => {
+                return Err(err("a rule needs exactly one of `check` and `native`".into()));
+            }
         };
         if matches!(kind, RuleKind::Declarative(_)) && file.message.is_none() {
             return Err(err("a declarative rule needs a `message`".into()));
         }
-        if let Some(other) = self.rules.iter().find(|r| r.code.eq_ignore_ascii_case(&file.code) || r.name.eq_ignore_ascii_case(&file.name)) {
+        if let Some(other) = self
+            .rules
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(&file.code) || r.name.eq_ignore_ascii_case(&file.name))
+        {
             return Err(err(format!("rule {} `{}` is already defined by {}", file.code, file.name, other.source)));
         }
         self.rules.push(RuleMeta {
@@ -208,7 +235,9 @@ impl Registry {
 
     /// A rule by code or name, ignoring case.
     pub fn find(&self, code_or_name: &str) -> Option<&RuleMeta> {
-        self.rules.iter().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
+        self.rules
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
     }
 
     /// Runs the rules whose indexes are in `enabled`, in parallel; the result is sorted
@@ -222,10 +251,22 @@ impl Registry {
         }
         let code = |i: usize| self.rules[i].code.as_str();
         out.findings.sort_by(|a, b| {
-            (a.span.file, a.span.start, code(a.rule), a.resource, &a.message).cmp(&(b.span.file, b.span.start, code(b.rule), b.resource, &b.message))
+            (a.span.file, a.span.start, code(a.rule), a.resource, &a.message).cmp(&(
+                b.span.file,
+                b.span.start,
+                code(b.rule),
+                b.resource,
+                &b.message,
+            ))
         });
         out.undetermined.sort_by(|a, b| {
-            (a.span.file, a.span.start, code(a.rule), a.resource, &a.reason).cmp(&(b.span.file, b.span.start, code(b.rule), b.resource, &b.reason))
+            (a.span.file, a.span.start, code(a.rule), a.resource, &a.reason).cmp(&(
+                b.span.file,
+                b.span.start,
+                code(b.rule),
+                b.resource,
+                &b.reason,
+            ))
         });
         out
     }
@@ -243,7 +284,8 @@ impl Registry {
                         Tri::True => {
                             let w = o.witness;
                             let span = w.as_ref().map_or(Span::NONE, |w| w.span);
-                            let message = render_message(meta.message.as_deref().unwrap_or(&meta.title), model, r, w.as_ref());
+                            let message =
+                                render_message(meta.message.as_deref().unwrap_or(&meta.title), model, r, w.as_ref());
                             cx.finding(r, span, message, Vec::new());
                         }
                         Tri::Unknown(reason) => cx.undetermined(r, Span::NONE, reason),
@@ -259,10 +301,11 @@ impl Registry {
 /// Fills `{resource}`, `{type}`, `{field}` and `{value}` in a declarative rule's message.
 fn render_message(template: &str, model: &Model, r: ResIdx, w: Option<&eval::Witness>) -> String {
     let res = model.res(r);
-    let value = w.map_or_else(String::new, |w| if w.defaulted { format!("{} (the default)", w.shown) } else { w.shown.clone() });
+    let value = w
+        .map_or_else(String::new, |w| if w.defaulted { format!("{} (the default)", w.shown) } else { w.shown.clone() });
     template
         .replace("{resource}", &res.name)
         .replace("{type}", &res.type_)
-        .replace("{field}", w.map_or("", |w| display_field(&w.field)))
+        .replace("{field}", &w.map_or_else(String::new, |w| display_field(&w.field)))
         .replace("{value}", &value)
 }

@@ -21,7 +21,7 @@ pub fn parse_id(id: &str) -> Option<ParsedId> {
     let scope = id[..at].to_string();
     let rest = &id[at + "/providers/".len()..];
     let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    if segs.len() < 3 || segs.len() % 2 == 0 {
+    if segs.len() < 3 || segs.len().is_multiple_of(2) {
         return None;
     }
     let mut ty = segs[0].to_string();
@@ -142,7 +142,10 @@ mod tests {
         assert_eq!(p.full_name, "vnet/int");
         assert_eq!(p.scope, "/subscriptions/s/resourceGroups/rg");
         assert_eq!(compose_id(&p.scope, &p.full_type, &p.full_name).as_deref(), Some(id));
-        assert_eq!(parent_id(id), Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet"));
+        assert_eq!(
+            parent_id(id),
+            Some("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet")
+        );
         assert_eq!(parent_id("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/a"), None);
         assert!(compose_id("", "Microsoft.Web/sites", "a/b").is_none());
     }

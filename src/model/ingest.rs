@@ -63,7 +63,9 @@ pub fn state_resources(kind: DocKind, doc: &Node, file: FileId, issues: &mut Vec
         }
         DocKind::GraphRest => {
             let truncated = doc.get("$skipToken").is_some()
-                || doc.get("resultTruncated").is_some_and(|t| t.value.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")) || t.value.as_bool() == Some(true));
+                || doc.get("resultTruncated").is_some_and(|t| {
+                    t.value.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")) || t.value.as_bool() == Some(true)
+                });
             if truncated {
                 issues.push(IngestIssue {
                     span: doc.span,
@@ -157,7 +159,9 @@ fn canonical_key(key: &str) -> &str {
 /// Normalises one exported resource (and, recursively, the children nested under its
 /// `resources` array) into raw resources whose type and name are derived from the id.
 fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: bool, out: &mut Vec<RawResource>) {
-    let Some(obj) = node.value.as_object() else { return };
+    let Some(obj) = node.value.as_object() else {
+        return;
+    };
     let mut o = Object::with_capacity(obj.len());
     let mut children = None;
     for m in obj.iter() {
@@ -179,7 +183,11 @@ fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: b
         // The id is authoritative: Resource Graph writes `microsoft.web/sites/config/web`
         // as the type and the site's name as the name of a config child.
         Some(p) => {
-            let ty = if declared_type.eq_ignore_ascii_case(&p.full_type) { declared_type.clone() } else { p.full_type.clone() };
+            let ty = if declared_type.eq_ignore_ascii_case(&p.full_type) {
+                declared_type.clone()
+            } else {
+                p.full_type.clone()
+            };
             (display_type(&ty), p.full_name.clone())
         }
         None => (display_type(&declared_type), o.get("name").and_then(Node::as_str).unwrap_or_default().to_string()),

@@ -115,6 +115,7 @@ impl Model {
                 push_with_inline_children(&mut resources, raw, &unit.scope, u as u32);
             }
         }
+        imply_config_parents(&mut resources);
         let mut by_key: HashMap<String, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
         let mut by_type: HashMap<String, Vec<ResIdx>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
@@ -248,6 +249,51 @@ pub enum Reference<'a> {
     Unknown(&'a Unknown),
 }
 
+/// A `sites/config` document read without its site (`az webapp config show`, a Resource
+/// Graph `config/web` row) still describes that site: add the site, known only by id,
+/// so its settings are evaluated and everything else about it stays undetermined.
+fn imply_config_parents(resources: &mut Vec<Resource>) {
+    let known: std::collections::HashSet<String> = resources.iter().map(|r| r.key.clone()).collect();
+    let mut added = std::collections::HashSet::new();
+    let mut implied = Vec::new();
+    for r in resources.iter() {
+        let lower = r.type_key.as_str();
+        let parent_type = match lower {
+            "microsoft.web/sites/config" => "Microsoft.Web/sites",
+            "microsoft.web/sites/slots/config" => "Microsoft.Web/sites/slots",
+            _ => continue,
+        };
+        let Some(pid) = parent_id(&r.id) else {
+            continue;
+        };
+        let pkey = key(pid);
+        if known.contains(&pkey) || !added.insert(pkey.clone()) {
+            continue;
+        }
+        let name = r.name.rsplit_once('/').map_or(r.name.as_str(), |(p, _)| p).to_string();
+        let span = r.node.get("type").map_or(r.node.span, |n| n.span);
+        let mut o = crate::value::Object::new();
+        o.insert("id", Node::new(Value::str(pid), span));
+        o.insert("type", Node::new(Value::str(parent_type), span));
+        o.insert("name", Node::new(Value::str(name.as_str()), span));
+        implied.push(Resource {
+            id: pid.to_string(),
+            key: pkey,
+            type_: parent_type.to_string(),
+            type_key: parent_type.to_ascii_lowercase(),
+            name,
+            node: Node::new(Value::object(o), span),
+            file: r.file,
+            pointer: r.pointer.clone(),
+            kind: OriginKind::State,
+            inventory_only: true,
+            existing: false,
+            unit: r.unit,
+        });
+    }
+    resources.extend(implied);
+}
+
 fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &str, unit: u32) {
     let id = raw.id.clone().or_else(|| compose_id(scope, &raw.full_type, &raw.full_name)).unwrap_or_else(|| {
         // A name with the wrong number of segments for its type: keep it addressable.
@@ -321,7 +367,11 @@ mod tests {
 
     #[test]
     fn inline_subnets_are_resources_with_parents() {
-        let vnet = raw("Microsoft.Network/virtualNetworks", "vnet", serde_json::json!({"subnets": [{"name": "a", "properties": {}}]}));
+        let vnet = raw(
+            "Microsoft.Network/virtualNetworks",
+            "vnet",
+            serde_json::json!({"subnets": [{"name": "a", "properties": {}}]}),
+        );
         let m = Model::build(vec![Unit { raws: vec![vnet], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
         let subnets = m.of_type("microsoft.network/virtualnetworks/SUBNETS");
         assert_eq!(subnets.len(), 1);

@@ -87,6 +87,15 @@ impl<'m> SiteView<'m> {
     /// unknown: live reads of a site return `siteConfig` mostly null.
     pub fn setting(&self, path: &str) -> Lookup<'m> {
         let model = self.model;
+        // `publishing.ftp.allow` / `publishing.scm.allow`: the basicPublishingCredentialsPolicies children.
+        if let Some(rest) = path.strip_prefix("publishing.") {
+            let (which, field) = rest.split_once('.').unwrap_or((rest, "allow"));
+            let child = if which.eq_ignore_ascii_case("ftp") { self.data.ftp_policy } else { self.data.scm_policy };
+            return match child {
+                Some(c) => model.res(c).get(&format!("properties.{field}"), model),
+                None => Lookup::Absent,
+            };
+        }
         if let Some(web) = self.data.config_web {
             match model.res(web).get(&format!("properties.{path}"), model) {
                 Lookup::Absent => {}
@@ -128,12 +137,22 @@ impl<'m> SiteView<'m> {
         for &c in &self.data.vnet_connections {
             let res = model.res(c);
             // Gateway-required (legacy) connections name only a VNet and need no delegation.
-            if matches!(res.get("properties.isSwift", model), Lookup::Found(n) if matches!(n.value, Value::Bool(false))) {
+            if matches!(res.get("properties.isSwift", model), Lookup::Found(n) if matches!(n.value, Value::Bool(false)))
+            {
                 continue;
             }
-            match model.follow(c, "properties.subnetResourceId") {
-                Reference::Absent => {}
-                r => out.push(r),
+            // A regional connection names the subnet in `vnetResourceId` (REST VnetInfo);
+            // some tools write `subnetResourceId`. A bare VNet id is a gateway connection.
+            for path in ["properties.vnetResourceId", "properties.subnetResourceId"] {
+                match model.follow(c, path) {
+                    Reference::Absent => {}
+                    Reference::Missing(_, n) | Reference::Found(_, n)
+                        if !n.as_str().is_some_and(|id| id.to_ascii_lowercase().contains("/subnets/")) => {}
+                    r => {
+                        out.push(r);
+                        break;
+                    }
+                }
             }
         }
         out
@@ -183,7 +202,8 @@ mod tests {
 
     #[test]
     fn config_web_child_wins_over_site_config() {
-        let site = raw(SITE, "app", serde_json::json!({"siteConfig": {"minTlsVersion": "1.0", "ftpsState": "FtpsOnly"}}));
+        let site =
+            raw(SITE, "app", serde_json::json!({"siteConfig": {"minTlsVersion": "1.0", "ftpsState": "FtpsOnly"}}));
         let web = raw("Microsoft.Web/sites/config", "app/web", serde_json::json!({"minTlsVersion": "1.2"}));
         let m = Model::build(vec![Unit { raws: vec![site, web], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
         let v = m.site(m.of_type(SITE)[0]).unwrap();

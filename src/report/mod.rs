@@ -144,7 +144,12 @@ impl<'a> Report<'a> {
         let errors: Vec<ReportError> = out
             .errors
             .iter()
-            .map(|e| ReportError { code: e.code.to_string(), message: e.message.clone(), location: e.span.and_then(|s| loc(s, None)), file: e.file.clone() })
+            .map(|e| ReportError {
+                code: e.code.to_string(),
+                message: e.message.clone(),
+                location: e.span.and_then(|s| loc(s, None)),
+                file: e.file.clone(),
+            })
             .collect();
         let mut by_severity = [0usize; 5];
         for f in &findings {
@@ -192,7 +197,11 @@ fn finding(out: &ScanOutput, f: &Finding, loc: &dyn Fn(Span, Option<ResIdx>) -> 
         related: f
             .related
             .iter()
-            .map(|r| ReportRelated { resource: r.resource.map(|x| resource_ref(&out.model, x)), location: loc(r.span, r.resource), message: r.message.clone() })
+            .map(|r| ReportRelated {
+                resource: r.resource.map(|x| resource_ref(&out.model, x)),
+                location: loc(r.span, r.resource),
+                message: r.message.clone(),
+            })
             .collect(),
     }
 }
@@ -205,5 +214,13 @@ fn resource_ref(model: &Model, r: ResIdx) -> ResourceRef {
 fn locate(sources: &SourceMap, model: &Model, span: Span, r: Option<ResIdx>) -> Option<Location> {
     let (file, start, end) = sources.locate(span)?;
     let pointer = r.map(|r| model.res(r)).filter(|res| res.file == span.file).map(|res| res.pointer.clone());
-    Some(Location { file: file.to_string(), line: start.line, column: start.column, end_line: end.line, end_column: end.column, pointer, span })
+    Some(Location {
+        file: file.to_string(),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        pointer,
+        span,
+    })
 }

@@ -88,7 +88,14 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             (Some(f), None) => format!("{f}: {}", e.message),
             _ => e.message.clone(),
         };
-        emit(&Rendered { message, code: e.code.clone(), severity: miette::Severity::Error, help: None, source, labels });
+        emit(&Rendered {
+            message,
+            code: e.code.clone(),
+            severity: miette::Severity::Error,
+            help: None,
+            source,
+            labels,
+        });
     }
     if !opts.quiet && !report.undetermined.is_empty() {
         let _ = writeln!(out, "Undetermined (no finding, not known to pass; `--strict` counts them as findings):");
@@ -112,7 +119,11 @@ fn finding(report: &Report, f: &ReportFinding) -> Rendered {
     for r in &f.related {
         match (&r.location, &f.location) {
             (Some(rl), Some(fl)) if rl.file == fl.file => {
-                labels.push(LabeledSpan::new(Some(r.message.clone()), rl.span.start as usize, (rl.span.end - rl.span.start) as usize));
+                labels.push(LabeledSpan::new(
+                    Some(r.message.clone()),
+                    rl.span.start as usize,
+                    (rl.span.end - rl.span.start) as usize,
+                ));
             }
             (Some(rl), _) => notes.push(format!("{} ({}:{}:{})", r.message, rl.file, rl.line, rl.column)),
             (None, _) => notes.push(r.message.clone()),
@@ -127,11 +138,20 @@ fn finding(report: &Report, f: &ReportFinding) -> Rendered {
         Some(l) => format!("{}:{}:{}: {}", l.file, l.line, l.column, f.message),
         None => f.message.clone(),
     };
-    Rendered { message, code: format!("{}({})", f.code, f.name), severity: miette_severity(f.severity), help: Some(help), source, labels }
+    Rendered {
+        message,
+        code: format!("{}({})", f.code, f.name),
+        severity: miette_severity(f.severity),
+        help: Some(help),
+        source,
+        labels,
+    }
 }
 
 fn snippet(report: &Report, l: &Location, label: &str) -> (Option<NamedSource<String>>, Vec<LabeledSpan>) {
-    let Some(file) = report.sources.get(l.span.file) else { return (None, Vec::new()) };
+    let Some(file) = report.sources.get(l.span.file) else {
+        return (None, Vec::new());
+    };
     let source = NamedSource::new(&file.path, file.text.to_string()).with_language("json");
     let span = SourceSpan::new((l.span.start as usize).into(), (l.span.end - l.span.start) as usize);
     (Some(source), vec![LabeledSpan::new_primary_with_span(Some(label.to_string()), span)])
@@ -140,8 +160,16 @@ fn snippet(report: &Report, l: &Location, label: &str) -> (Option<NamedSource<St
 /// "12 files (3 skipped, 0 errors), 45 resources: 3 findings (1 critical, 2 high), 4 undetermined".
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
-    let sev: Vec<String> = Severity::ALL.iter().filter(|x| s.by_severity[**x as usize] > 0).map(|x| format!("{} {}", s.by_severity[*x as usize], x)).collect();
-    let findings = if sev.is_empty() { format!("{} findings", s.findings) } else { format!("{} findings ({})", s.findings, sev.join(", ")) };
+    let sev: Vec<String> = Severity::ALL
+        .iter()
+        .filter(|x| s.by_severity[**x as usize] > 0)
+        .map(|x| format!("{} {}", s.by_severity[*x as usize], x))
+        .collect();
+    let findings = if sev.is_empty() {
+        format!("{} findings", s.findings)
+    } else {
+        format!("{} findings ({})", s.findings, sev.join(", "))
+    };
     format!(
         "{} files ({} skipped, {} errors), {} resources: {findings}, {} undetermined",
         s.files, s.skipped, s.errors, s.resources, s.undetermined

@@ -20,16 +20,24 @@ pub fn check(cx: &mut RuleCx) {
         if model.res(site).existing {
             continue;
         }
-        let Some(view) = model.site(site) else { continue };
+        let Some(view) = model.site(site) else {
+            continue;
+        };
         let flex = is_flex(cx, view.plan());
         let want = if flex { FLEX_DELEGATION } else { WEB_DELEGATION };
         for reference in view.integration_subnets() {
             match reference {
                 Reference::Found(subnet, via) => check_subnet(cx, site, subnet, via, want),
-                Reference::Missing(id, via) => {
-                    cx.undetermined(site, via.span, format!("the integration subnet `{id}` is not in the scanned configuration"))
-                }
-                Reference::Unknown(u) => cx.undetermined(site, u.span, format!("the integration subnet id cannot be determined: {}", u.detail)),
+                Reference::Missing(id, via) => cx.undetermined(
+                    site,
+                    via.span,
+                    format!("the integration subnet `{id}` is not in the scanned configuration"),
+                ),
+                Reference::Unknown(u) => cx.undetermined(
+                    site,
+                    u.span,
+                    format!("the integration subnet id cannot be determined: {}", u.detail),
+                ),
                 Reference::Absent => {}
             }
         }
@@ -38,7 +46,9 @@ pub fn check(cx: &mut RuleCx) {
 
 fn is_flex(cx: &RuleCx, plan: Reference<'_>) -> bool {
     match plan {
-        Reference::Found(p, _) => matches!(cx.model.res(p).get("sku.name", cx.model), Lookup::Found(n) if n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("FC1"))),
+        Reference::Found(p, _) => {
+            matches!(cx.model.res(p).get("sku.name", cx.model), Lookup::Found(n) if n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("FC1")))
+        }
         _ => false,
     }
 }
@@ -48,7 +58,11 @@ fn check_subnet(cx: &mut RuleCx, site: ResIdx, subnet: ResIdx, via: &Node, want:
     let s = model.res(subnet);
     let site_name = &model.res(site).name;
     if s.existing {
-        cx.undetermined(site, via.span, format!("subnet `{}` is declared `existing`; its delegations are not in the template", s.name));
+        cx.undetermined(
+            site,
+            via.span,
+            format!("subnet `{}` is declared `existing`; its delegations are not in the template", s.name),
+        );
         return;
     }
     let delegations = match array(model, subnet, "properties.delegations") {
@@ -58,7 +72,10 @@ fn check_subnet(cx: &mut RuleCx, site: ResIdx, subnet: ResIdx, via: &Node, want:
     let mut unknown = None;
     let mut services = Vec::new();
     for d in delegations {
-        match crate::model::lookup(d, "properties.serviceName").found().or_else(|| crate::model::lookup(d, "serviceName").found()) {
+        match crate::model::lookup(d, "properties.serviceName")
+            .found()
+            .or_else(|| crate::model::lookup(d, "serviceName").found())
+        {
             Some(n) => match &n.value {
                 crate::value::Value::String(name) if name.eq_ignore_ascii_case(want) => return,
                 crate::value::Value::String(name) => services.push(name.to_string()),
@@ -73,14 +90,29 @@ fn check_subnet(cx: &mut RuleCx, site: ResIdx, subnet: ResIdx, via: &Node, want:
         }
     }
     if let Some(detail) = unknown {
-        return cx.undetermined(subnet, Default::default(), format!("a delegation of subnet `{}` cannot be determined: {detail}", s.name));
+        return cx.undetermined(
+            subnet,
+            Default::default(),
+            format!("a delegation of subnet `{}` cannot be determined: {detail}", s.name),
+        );
     }
     let span = s.node.path("properties.delegations").map_or(Default::default(), |n| n.span);
-    let now = if services.is_empty() { "it has no delegation".to_string() } else { format!("it is delegated to `{}`", services.join("`, `")) };
+    let now = if services.is_empty() {
+        "it has no delegation".to_string()
+    } else {
+        format!("it is delegated to `{}`", services.join("`, `"))
+    };
     cx.finding(
         subnet,
         span,
-        format!("Subnet `{}` used by site `{site_name}` for VNet integration is not delegated to `{want}`: {now}", s.name),
-        vec![Related { resource: Some(site), span: via.span, message: format!("site `{site_name}` integrates with this subnet") }],
+        format!(
+            "Subnet `{}` used by site `{site_name}` for VNet integration is not delegated to `{want}`: {now}",
+            s.name
+        ),
+        vec![Related {
+            resource: Some(site),
+            span: via.span,
+            message: format!("site `{site_name}` integrates with this subnet"),
+        }],
     );
 }

@@ -18,7 +18,11 @@ pub fn check(cx: &mut RuleCx) {
         let (start, end) = match (start, end) {
             (Lookup::Found(s), Lookup::Found(e)) => (s, e),
             (Lookup::Unknown(u), _) | (_, Lookup::Unknown(u)) => {
-                cx.undetermined(rule, Default::default(), format!("the firewall rule's range cannot be determined: {}", u.detail));
+                cx.undetermined(
+                    rule,
+                    Default::default(),
+                    format!("the firewall rule's range cannot be determined: {}", u.detail),
+                );
                 continue;
             }
             _ => continue,
@@ -26,7 +30,10 @@ pub fn check(cx: &mut RuleCx) {
         let (s, e) = (start.as_str().unwrap_or_default(), end.as_str().unwrap_or_default());
         let (severity, what) = match (s, e) {
             ("0.0.0.0", "255.255.255.255") => (Severity::Critical, "admits every address on the internet"),
-            ("0.0.0.0", "0.0.0.0") => (Severity::High, "admits every Azure service, including other customers' (`0.0.0.0`-`0.0.0.0`, \"Allow Azure services\")"),
+            ("0.0.0.0", "0.0.0.0") => (
+                Severity::High,
+                "admits every Azure service, including other customers' (`0.0.0.0`-`0.0.0.0`, \"Allow Azure services\")",
+            ),
             _ => continue,
         };
         check_server(cx, rule, severity, what);
@@ -37,7 +44,11 @@ fn check_server(cx: &mut RuleCx, rule: ResIdx, severity: Severity, what: &str) {
     let model = cx.model;
     let r = model.res(rule);
     let Some(server) = model.parent(rule) else {
-        return cx.undetermined(rule, Default::default(), format!("the SQL server of firewall rule `{}` is not in the scanned configuration", r.name));
+        return cx.undetermined(
+            rule,
+            Default::default(),
+            format!("the SQL server of firewall rule `{}` is not in the scanned configuration", r.name),
+        );
     };
     let srv = model.res(server);
     match public_access(model, server, "properties.publicNetworkAccess") {
@@ -48,8 +59,15 @@ fn check_server(cx: &mut RuleCx, rule: ResIdx, severity: Severity, what: &str) {
             cx.finding_with_severity(
                 rule,
                 span,
-                format!("Firewall rule `{}` of SQL server `{}` {what} while public network access is enabled", r.name, srv.name),
-                vec![Related { resource: Some(server), span: pna_span, message: format!("SQL server `{}` has public network access enabled", srv.name) }],
+                format!(
+                    "Firewall rule `{}` of SQL server `{}` {what} while public network access is enabled",
+                    r.name, srv.name
+                ),
+                vec![Related {
+                    resource: Some(server),
+                    span: pna_span,
+                    message: format!("SQL server `{}` has public network access enabled", srv.name),
+                }],
                 severity,
             );
         }

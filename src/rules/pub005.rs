@@ -17,15 +17,55 @@ struct Spec {
 }
 
 const SPECS: &[Spec] = &[
-    Spec { ty: "Microsoft.DocumentDB/databaseAccounts", label: "Cosmos DB account", pna: "properties.publicNetworkAccess", filter: cosmos },
-    Spec { ty: "Microsoft.ServiceBus/namespaces", label: "Service Bus namespace", pna: "properties.publicNetworkAccess", filter: rule_set },
-    Spec { ty: "Microsoft.EventHub/namespaces", label: "Event Hubs namespace", pna: "properties.publicNetworkAccess", filter: rule_set },
-    Spec { ty: "Microsoft.ContainerRegistry/registries", label: "container registry", pna: "properties.publicNetworkAccess", filter: registry },
+    Spec {
+        ty: "Microsoft.DocumentDB/databaseAccounts",
+        label: "Cosmos DB account",
+        pna: "properties.publicNetworkAccess",
+        filter: cosmos,
+    },
+    Spec {
+        ty: "Microsoft.ServiceBus/namespaces",
+        label: "Service Bus namespace",
+        pna: "properties.publicNetworkAccess",
+        filter: rule_set,
+    },
+    Spec {
+        ty: "Microsoft.EventHub/namespaces",
+        label: "Event Hubs namespace",
+        pna: "properties.publicNetworkAccess",
+        filter: rule_set,
+    },
+    Spec {
+        ty: "Microsoft.ContainerRegistry/registries",
+        label: "container registry",
+        pna: "properties.publicNetworkAccess",
+        filter: registry,
+    },
     Spec { ty: "Microsoft.Cache/Redis", label: "Redis cache", pna: "properties.publicNetworkAccess", filter: redis },
-    Spec { ty: "Microsoft.DBforPostgreSQL/flexibleServers", label: "PostgreSQL flexible server", pna: "properties.network.publicNetworkAccess", filter: flexible },
-    Spec { ty: "Microsoft.DBforMySQL/flexibleServers", label: "MySQL flexible server", pna: "properties.network.publicNetworkAccess", filter: flexible },
-    Spec { ty: "Microsoft.AppConfiguration/configurationStores", label: "App Configuration store", pna: "properties.publicNetworkAccess", filter: |_, _| Ok(None) },
-    Spec { ty: "Microsoft.Search/searchServices", label: "AI Search service", pna: "properties.publicNetworkAccess", filter: search },
+    Spec {
+        ty: "Microsoft.DBforPostgreSQL/flexibleServers",
+        label: "PostgreSQL flexible server",
+        pna: "properties.network.publicNetworkAccess",
+        filter: flexible,
+    },
+    Spec {
+        ty: "Microsoft.DBforMySQL/flexibleServers",
+        label: "MySQL flexible server",
+        pna: "properties.network.publicNetworkAccess",
+        filter: flexible,
+    },
+    Spec {
+        ty: "Microsoft.AppConfiguration/configurationStores",
+        label: "App Configuration store",
+        pna: "properties.publicNetworkAccess",
+        filter: |_, _| Ok(None),
+    },
+    Spec {
+        ty: "Microsoft.Search/searchServices",
+        label: "AI Search service",
+        pna: "properties.publicNetworkAccess",
+        filter: search,
+    },
 ];
 
 pub fn check(cx: &mut RuleCx) {
@@ -50,7 +90,8 @@ pub fn check(cx: &mut RuleCx) {
                 Err(reason) => cx.undetermined(r, Default::default(), reason),
                 Ok(Some(_)) => {}
                 Ok(None) => {
-                    let pna = res.get(spec.pna, model).as_str().map_or("not set, which means enabled".to_string(), |v| format!("`{v}`"));
+                    let pna =
+                        res.get(spec.pna, model).as_str().map_or("not set (enabled)".to_string(), |v| format!("`{v}`"));
                     cx.finding(
                         r,
                         span,
@@ -91,14 +132,23 @@ fn cosmos(model: &Model, r: ResIdx) -> Result<Option<&'static str>, String> {
 
 /// Service Bus and Event Hubs filter through the `networkRuleSets/default` child.
 fn rule_set(model: &Model, r: ResIdx) -> Result<Option<&'static str>, String> {
-    for c in model.children(r).iter().copied().filter(|c| model.res(*c).type_.to_ascii_lowercase().ends_with("/networkrulesets")) {
+    for c in model
+        .children(r)
+        .iter()
+        .copied()
+        .filter(|c| model.res(*c).type_.to_ascii_lowercase().ends_with("/networkrulesets"))
+    {
         let set = model.res(c);
         if str_eq(set.get("properties.publicNetworkAccess", model), "Disabled") == Some(true) {
             return Ok(Some("network rule set disables public access"));
         }
         match set.get("properties.defaultAction", model) {
-            Lookup::Found(n) if n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Deny")) => return Ok(Some("network rule set denies by default")),
-            Lookup::Unknown(u) => return Err(format!("the network rule set's `defaultAction` cannot be determined: {}", u.detail)),
+            Lookup::Found(n) if n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Deny")) => {
+                return Ok(Some("network rule set denies by default"));
+            }
+            Lookup::Unknown(u) => {
+                return Err(format!("the network rule set's `defaultAction` cannot be determined: {}", u.detail));
+            }
             _ => {}
         }
     }
@@ -115,11 +165,14 @@ fn registry(model: &Model, r: ResIdx) -> Result<Option<&'static str>, String> {
 
 fn redis(model: &Model, r: ResIdx) -> Result<Option<&'static str>, String> {
     match model.res(r).get("properties.subnetId", model) {
-        Lookup::Found(n) if n.as_str().is_some_and(|s| !s.is_empty()) => return Ok(Some("VNet injection")),
+        Lookup::Found(n) if n.as_str().is_some_and(|s| !s.is_empty()) => {
+            return Ok(Some("VNet injection"));
+        }
         Lookup::Unknown(u) => return Err(u.detail.clone()),
         _ => {}
     }
-    let has_rules = model.children(r).iter().any(|c| model.res(*c).type_.to_ascii_lowercase().ends_with("/firewallrules"));
+    let has_rules =
+        model.children(r).iter().any(|c| model.res(*c).type_.to_ascii_lowercase().ends_with("/firewallrules"));
     Ok(has_rules.then_some("firewall rules"))
 }
 
@@ -127,14 +180,22 @@ fn redis(model: &Model, r: ResIdx) -> Result<Option<&'static str>, String> {
 /// rule admits nobody, so "unfiltered" means a rule spanning every address.
 fn flexible(model: &Model, r: ResIdx) -> Result<Option<&'static str>, String> {
     match model.res(r).get("properties.network.delegatedSubnetResourceId", model) {
-        Lookup::Found(n) if n.as_str().is_some_and(|s| !s.is_empty()) => return Ok(Some("VNet injection")),
+        Lookup::Found(n) if n.as_str().is_some_and(|s| !s.is_empty()) => {
+            return Ok(Some("VNet injection"));
+        }
         Lookup::Unknown(u) => return Err(u.detail.clone()),
         _ => {}
     }
-    for c in model.children(r).iter().copied().filter(|c| model.res(*c).type_.to_ascii_lowercase().ends_with("/firewallrules")) {
+    for c in model
+        .children(r)
+        .iter()
+        .copied()
+        .filter(|c| model.res(*c).type_.to_ascii_lowercase().ends_with("/firewallrules"))
+    {
         let fr = model.res(c);
         let ip = |p: &str| fr.get(p, model).found().map(|n| n.value.clone());
-        if let (Some(Value::String(s)), Some(Value::String(e))) = (ip("properties.startIpAddress"), ip("properties.endIpAddress"))
+        if let (Some(Value::String(s)), Some(Value::String(e))) =
+            (ip("properties.startIpAddress"), ip("properties.endIpAddress"))
             && &*s == "0.0.0.0"
             && &*e == "255.255.255.255"
         {

@@ -15,7 +15,9 @@ pub fn is_expression(s: &str) -> bool {
 /// Replaces expressions with Unknown values and unescapes `[[`, recursively.
 pub fn literal(node: &Node) -> Node {
     let value = match &node.value {
-        Value::String(s) if is_expression(s) => Value::unknown(UnknownCause::Expression, format!("the expression `{s}` is not evaluated"), node.span),
+        Value::String(s) if is_expression(s) => {
+            Value::unknown(UnknownCause::Expression, format!("the expression `{s}` is not evaluated"), node.span)
+        }
         Value::String(s) if s.starts_with("[[") => Value::str(&s[1..]),
         Value::Array(a) => Value::array(a.iter().map(literal).collect()),
         Value::Object(o) => {
@@ -54,7 +56,9 @@ fn text(n: Option<&Node>) -> String {
 }
 
 fn walk(r: &Node, parent: Option<(&str, &str)>, pointer: String, file: FileId, out: &mut Vec<RawResource>) {
-    let Some(obj) = r.value.as_object() else { return };
+    let Some(obj) = r.value.as_object() else {
+        return;
+    };
     let (ty, name) = (text(obj.get("type")), text(obj.get("name")));
     let (full_type, full_name) = match parent {
         Some((pt, pn)) if !ty.contains('/') => (format!("{pt}/{ty}"), format!("{pn}/{name}")),

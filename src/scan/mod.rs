@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::engine::{Registry, RuleOptions, Results};
+use crate::engine::{Registry, Results, RuleOptions};
 use crate::model::ingest::state_resources;
 use crate::model::{Model, Unit};
 use crate::source::detect::{DocKind, detect};
@@ -81,7 +81,12 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     let mut registry = match Registry::builtin() {
         Ok(r) => r,
         Err(es) => {
-            errors.extend(es.into_iter().map(|e| ScanError { code: "rule-invalid", message: e.to_string(), file: None, span: None }));
+            errors.extend(es.into_iter().map(|e| ScanError {
+                code: "rule-invalid",
+                message: e.to_string(),
+                file: None,
+                span: None,
+            }));
             Registry { rules: Vec::new(), defaults: Default::default() }
         }
     };
@@ -103,6 +108,29 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         } else {
             eprintln!("azlint: {}: {}", i.path, i.message);
         }
+    }
+    // A template named on the command line brings its `X.parameters.json` along.
+    if !opts.no_parameters && opts.parameters.is_none() {
+        let siblings: Vec<_> = inputs
+            .iter()
+            .filter(|i| i.explicit)
+            .filter_map(|i| {
+                let name = i.path.file_name()?.to_str()?;
+                let stem = name.strip_suffix(".json").filter(|s| !s.to_ascii_lowercase().ends_with(".parameters"))?;
+                let sib = i.path.with_file_name(format!("{stem}.parameters.json"));
+                sib.is_file().then(|| crate::source::walk::Input {
+                    display: sib.to_string_lossy().to_string(),
+                    path: sib,
+                    explicit: false,
+                })
+            })
+            .collect();
+        for s in siblings {
+            if !inputs.iter().any(|i| i.path == s.path) {
+                inputs.push(s);
+            }
+        }
+        inputs.sort();
     }
     if let Some(p) = &opts.parameters {
         let display = p.to_string_lossy().to_string();
@@ -138,7 +166,9 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     let parsed: Vec<(Loaded, Option<ScanError>)> = texts
         .par_iter()
         .map(|(id, text)| {
-            let Some(text) = text else { return (Loaded { file: *id, doc: None, kind: None }, None) };
+            let Some(text) = text else {
+                return (Loaded { file: *id, doc: None, kind: None }, None);
+            };
             match json::parse(text, *id) {
                 Ok(doc) => {
                     let kind = opts.input_format.or_else(|| detect(&doc));
@@ -147,7 +177,10 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                 Err(e) => {
                     let path = sources.get(*id).map(|f| f.path.clone());
                     let span = Span::new(*id, e.offset, e.offset);
-                    (Loaded { file: *id, doc: None, kind: None }, Some(ScanError { code: "invalid-json", message: e.message, file: path, span: Some(span) }))
+                    (
+                        Loaded { file: *id, doc: None, kind: None },
+                        Some(ScanError { code: "invalid-json", message: e.message, file: path, span: Some(span) }),
+                    )
                 }
             }
         })
@@ -160,7 +193,10 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
 
     let mut skipped = Vec::new();
     let params = pair_parameters(&loaded, &sources, opts);
-    let explicit_params = opts.parameters.as_ref().and_then(|p| sources.find_abs(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let explicit_params = opts
+        .parameters
+        .as_ref()
+        .and_then(|p| sources.find_abs(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     let used_params: std::collections::HashSet<FileId> = params.values().copied().chain(explicit_params).collect();
 
     let units: Vec<(Unit, Vec<ScanError>)> = loaded
@@ -170,7 +206,9 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
             let kind = l.kind?;
             let mut errs = Vec::new();
             let unit = match kind {
-                DocKind::Template => Unit { raws: literal::template_resources(doc, l.file), scope: DEFAULT_SCOPE.into() },
+                DocKind::Template => {
+                    Unit { raws: literal::template_resources(doc, l.file), scope: DEFAULT_SCOPE.into() }
+                }
                 DocKind::ExportTemplateResponse => {
                     report_export_errors(doc, l.file, &sources, &mut errs);
                     let tpl = doc.get("template")?;
@@ -181,7 +219,12 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                     let mut issues = Vec::new();
                     let raws = state_resources(state, doc, l.file, &mut issues);
                     let path = sources.get(l.file).map(|f| f.path.clone());
-                    errs.extend(issues.into_iter().map(|i| ScanError { code: i.code, message: i.message, file: path.clone(), span: Some(i.span) }));
+                    errs.extend(issues.into_iter().map(|i| ScanError {
+                        code: i.code,
+                        message: i.message,
+                        file: path.clone(),
+                        span: Some(i.span),
+                    }));
                     Unit { raws, scope: String::new() }
                 }
             };
@@ -205,7 +248,9 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     }
     let model = Model::build(model_units);
     let results = registry.run(&model, &opts.rule_options, &enabled);
-    errors.sort_by(|a, b| (a.file.as_deref(), a.span.map(|s| s.start)).cmp(&(b.file.as_deref(), b.span.map(|s| s.start))));
+    errors.sort_by(|a, b| {
+        (a.file.as_deref(), a.span.map(|s| s.start)).cmp(&(b.file.as_deref(), b.span.map(|s| s.start)))
+    });
     ScanOutput { files: sources.len(), sources, registry, enabled, model, results, errors, skipped }
 }
 
@@ -213,13 +258,19 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
 fn select_rules(reg: &Registry, opts: &ScanOptions, errors: &mut Vec<ScanError>) -> Vec<usize> {
     for sel in opts.select.iter().chain(&opts.ignore) {
         if !reg.rules.iter().any(|r| r.matches_selector(sel)) {
-            errors.push(ScanError { code: "bad-option", message: format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"), file: None, span: None });
+            errors.push(ScanError {
+                code: "bad-option",
+                message: format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"),
+                file: None,
+                span: None,
+            });
         }
     }
     (0..reg.rules.len())
         .filter(|&i| {
             let r = &reg.rules[i];
-            (opts.select.is_empty() || opts.select.iter().any(|s| r.matches_selector(s))) && !opts.ignore.iter().any(|s| r.matches_selector(s))
+            (opts.select.is_empty() || opts.select.iter().any(|s| r.matches_selector(s)))
+                && !opts.ignore.iter().any(|s| r.matches_selector(s))
         })
         .collect()
 }
@@ -230,12 +281,17 @@ fn pair_parameters(loaded: &[Loaded], sources: &SourceMap, opts: &ScanOptions) -
     if opts.no_parameters || opts.parameters.is_some() {
         return out;
     }
-    let by_path: HashMap<&Path, FileId> = loaded.iter().filter_map(|l| Some((sources.get(l.file)?.abs_path.as_path(), l.file))).collect();
+    let by_path: HashMap<&Path, FileId> =
+        loaded.iter().filter_map(|l| Some((sources.get(l.file)?.abs_path.as_path(), l.file))).collect();
     for l in loaded.iter().filter(|l| l.kind == Some(DocKind::Parameters)) {
-        let Some(f) = sources.get(l.file) else { continue };
+        let Some(f) = sources.get(l.file) else {
+            continue;
+        };
         let name = f.abs_path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let lower = name.to_ascii_lowercase();
-        let Some(stem_len) = lower.strip_suffix(".parameters.json").map(str::len) else { continue };
+        let Some(stem_len) = lower.strip_suffix(".parameters.json").map(str::len) else {
+            continue;
+        };
         let template = f.abs_path.with_file_name(format!("{}.json", &name[..stem_len]));
         if let Some(&t) = by_path.get(template.as_path()) {
             out.insert(t, l.file);
@@ -246,7 +302,9 @@ fn pair_parameters(loaded: &[Loaded], sources: &SourceMap, opts: &ScanOptions) -
 
 /// The REST `exportTemplate` response lists resources it could not export in `error`.
 fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mut Vec<ScanError>) {
-    let Some(details) = doc.path("error.details").and_then(|d| d.value.as_array()) else { return };
+    let Some(details) = doc.path("error.details").and_then(|d| d.value.as_array()) else {
+        return;
+    };
     for d in details {
         let target = d.get("target").and_then(Node::as_str).unwrap_or("a resource");
         let why = d.get("message").and_then(Node::as_str).unwrap_or("no reason given");

@@ -111,7 +111,10 @@ fn schema_contains(doc: &Node, needle: &str) -> bool {
 fn detect_object(doc: &Node) -> Option<DocKind> {
     if let Some(t) = doc.get("template")
         && t.value.as_object().is_some_and(|o| o.contains_key("$schema") || o.contains_key("resources"))
-        && doc.value.as_object().is_some_and(|o| o.keys().all(|k| k.eq_ignore_ascii_case("template") || k.eq_ignore_ascii_case("error")))
+        && doc
+            .value
+            .as_object()
+            .is_some_and(|o| o.keys().all(|k| k.eq_ignore_ascii_case("template") || k.eq_ignore_ascii_case("error")))
     {
         return Some(DocKind::ExportTemplateResponse);
     }
@@ -139,7 +142,9 @@ fn detect_object(doc: &Node) -> Option<DocKind> {
     {
         return Some(DocKind::WebappConfig);
     }
-    if ty.is_some() && doc.get("id").and_then(Node::as_str).is_some_and(|id| id.to_ascii_lowercase().starts_with("/subscriptions/")) {
+    if ty.is_some()
+        && doc.get("id").and_then(Node::as_str).is_some_and(|id| id.to_ascii_lowercase().starts_with("/subscriptions/"))
+    {
         return Some(DocKind::Resource);
     }
     // A template without `$schema` (hand-written, or a nested template saved alone).
@@ -158,7 +163,9 @@ fn detect_array(items: &[Node]) -> Option<DocKind> {
         return Some(DocKind::PsRuleLegacy);
     }
     if o.contains_key("id") && o.contains_key("type") {
-        if o.contains_key("tenantId") && (o.contains_key("subscriptionId") || o.contains_key("resourceGroupName") || o.contains_key("resources")) {
+        if o.contains_key("tenantId")
+            && (o.contains_key("subscriptionId") || o.contains_key("resourceGroupName") || o.contains_key("resources"))
+        {
             return Some(DocKind::PsRule);
         }
         let props_missing = o.get("properties").is_none_or(|p| p.value.is_null());
@@ -190,11 +197,26 @@ mod tests {
         assert_eq!(kind(r#"{"data": [], "totalRecords": 0}"#), Some(DocKind::GraphRest));
         assert_eq!(kind(r#"{"value": []}"#), Some(DocKind::ArmList));
         assert_eq!(kind(r#"[{"ResourceId": "/subscriptions/x", "ResourceType": "t"}]"#), Some(DocKind::PsRuleLegacy));
-        assert_eq!(kind(r#"[{"id": "/subscriptions/x", "type": "t", "tenantId": "t", "subscriptionId": "s"}]"#), Some(DocKind::PsRule));
-        assert_eq!(kind(r#"[{"id": "/subscriptions/x", "type": "t", "resourceGroup": "rg", "properties": null}]"#), Some(DocKind::ResourceList));
-        assert_eq!(kind(r#"[{"id": "/subscriptions/x", "type": "t", "properties": {}}]"#), Some(DocKind::ResourceArray));
-        assert_eq!(kind(r#"{"id": "/subscriptions/x/config/web", "type": "Microsoft.Web/sites/config", "ftpsState": "x"}"#), Some(DocKind::WebappConfig));
-        assert_eq!(kind(r#"{"id": "/subscriptions/x", "type": "Microsoft.Web/sites", "properties": {}}"#), Some(DocKind::Resource));
+        assert_eq!(
+            kind(r#"[{"id": "/subscriptions/x", "type": "t", "tenantId": "t", "subscriptionId": "s"}]"#),
+            Some(DocKind::PsRule)
+        );
+        assert_eq!(
+            kind(r#"[{"id": "/subscriptions/x", "type": "t", "resourceGroup": "rg", "properties": null}]"#),
+            Some(DocKind::ResourceList)
+        );
+        assert_eq!(
+            kind(r#"[{"id": "/subscriptions/x", "type": "t", "properties": {}}]"#),
+            Some(DocKind::ResourceArray)
+        );
+        assert_eq!(
+            kind(r#"{"id": "/subscriptions/x/config/web", "type": "Microsoft.Web/sites/config", "ftpsState": "x"}"#),
+            Some(DocKind::WebappConfig)
+        );
+        assert_eq!(
+            kind(r#"{"id": "/subscriptions/x", "type": "Microsoft.Web/sites", "properties": {}}"#),
+            Some(DocKind::Resource)
+        );
     }
 
     #[test]

@@ -160,8 +160,12 @@ impl<'a> Parser<'a> {
                 Some(b'"') => self.string(b'"')?,
                 Some(b'\'') => self.string(b'\'')?,
                 Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'$' => self.bare_key(),
-                None => return Err(self.error("expected a property name or `}`, found the end of the file")),
-                Some(_) => return Err(self.error(format!("expected a property name or `}}`, found {}", self.found()))),
+                None => {
+                    return Err(self.error("expected a property name or `}`, found the end of the file"));
+                }
+                Some(_) => {
+                    return Err(self.error(format!("expected a property name or `}}`, found {}", self.found())));
+                }
             };
             let key_span = self.span(key_start);
             self.skip_trivia()?;
@@ -180,7 +184,9 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 _ => {
-                    return Err(self.error(format!("expected `,` or `}}` after an object member, found {}", self.found())));
+                    return Err(
+                        self.error(format!("expected `,` or `}}` after an object member, found {}", self.found()))
+                    );
                 }
             }
         }
@@ -210,7 +216,11 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     break;
                 }
-                _ => return Err(self.error(format!("expected `,` or `]` after an array element, found {}", self.found()))),
+                _ => {
+                    return Err(
+                        self.error(format!("expected `,` or `]` after an array element, found {}", self.found()))
+                    );
+                }
             }
         }
         self.depth -= 1;
@@ -303,14 +313,16 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     self.pos -= 1;
-                    return Err(self.error(format!("invalid escape sequence `\\{}` in a string", self.found().trim_matches('`'))));
+                    return Err(self
+                        .error(format!("invalid escape sequence `\\{}` in a string", self.found().trim_matches('`'))));
                 }
             }
         }
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
-        let digits = self.src.get(self.pos..self.pos + 4).ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
+        let digits =
+            self.src.get(self.pos..self.pos + 4).ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
         let mut v = 0u32;
         for &d in digits {
             let x = (d as char).to_digit(16).ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
@@ -411,7 +423,10 @@ mod tests {
         let e = p("{\"a\": 1 \"b\": 2}").unwrap_err();
         assert_eq!(e.offset, 8);
         assert_eq!(e.message, "expected `,` or `}` after an object member, found `\"`");
-        assert_eq!(p("[1, 2").unwrap_err().message, "expected `,` or `]` after an array element, found the end of the file");
+        assert_eq!(
+            p("[1, 2").unwrap_err().message,
+            "expected `,` or `]` after an array element, found the end of the file"
+        );
         assert_eq!(p("").unwrap_err().message, "expected a JSON value, found the end of the file");
         assert_eq!(p("{} x").unwrap_err().offset, 3);
         assert!(p("\"abc").unwrap_err().message.contains("unterminated string"));

@@ -130,10 +130,12 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
 /// Decodes bytes as [`read_text`] does.
 pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
     let utf16 = |b: &[u8], le: bool| -> Result<String, ReadError> {
-        if b.len() % 2 != 0 {
+        if !b.len().is_multiple_of(2) {
             return Err(ReadError::BadUtf16);
         }
-        let units = b.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+        let units = b
+            .chunks_exact(2)
+            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
         Ok(char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')).collect())
     };
     match bytes.as_slice() {

@@ -42,7 +42,9 @@ pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
 }
 
 fn is_json(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
 }
 
 fn excluded(set: &GlobSet, display: &str) -> bool {
@@ -91,7 +93,8 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<WalkIss
                 Err(e) => {
                     let path = e.path().map_or_else(|| display_root.clone(), |p| p.to_string_lossy().to_string());
                     let is_loop = e.loop_ancestor().is_some();
-                    let message = if is_loop { "symlink loop not followed".to_string() } else { format!("cannot read: {e}") };
+                    let message =
+                        if is_loop { "symlink loop not followed".to_string() } else { format!("cannot read: {e}") };
                     issues.push(WalkIssue { path, message, is_error: !is_loop });
                 }
             }

@@ -1,0 +1,44 @@
+//! Robustness over the real templates in `../shared/corpus` (skipped with a message when
+//! absent): every file is accounted for as scanned, skipped or in error, nothing panics,
+//! and the run's JSON summary is printed.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use azlint::report::Report;
+use azlint::scan::{ScanOptions, scan};
+
+#[test]
+fn corpus_every_file_is_accounted_for() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    }
+    let started = std::time::Instant::now();
+    let out = scan(&ScanOptions { paths: vec![dir.clone()], ..Default::default() });
+    let report = Report::new(&out, false);
+    let json_files = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x.eq_ignore_ascii_case("json")))
+        .count();
+    assert_eq!(out.files, json_files, "every JSON file is read");
+    let errored: HashSet<&str> = report.errors.iter().filter_map(|e| e.file.as_deref()).collect();
+    let skipped: HashSet<&str> = out.skipped.iter().map(|s| s.file.as_str()).collect();
+    assert!(errored.is_disjoint(&skipped));
+    let scanned = out.files - errored.len() - skipped.len();
+    let summary = azlint::report::json::to_value(&report)["summary"].clone();
+    println!("corpus summary: {summary}");
+    println!("scanned {scanned}, skipped {}, in error {} ({:.1?})", skipped.len(), errored.len(), started.elapsed());
+    for e in &report.errors {
+        println!("error: {}: {}", e.file.as_deref().unwrap_or("-"), e.message);
+    }
+    // Every error must be a file that is not JSON even by ARM's lenient reading.
+    assert!(
+        report.errors.iter().all(|e| e.code == "invalid-json" || e.code == "io-error"),
+        "{:?}",
+        report.errors.iter().map(|e| &e.code).collect::<Vec<_>>()
+    );
+    assert!(report.summary.resources > 10_000, "the corpus declares more than 10,000 resources");
+}
