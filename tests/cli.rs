@@ -176,7 +176,7 @@ fn output_file_quiet_and_color() {
     let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(v["summary"]["findings"], 1);
     let (_, quiet, _) = azlint(&["scan", HTTP_SITE, "--quiet"]);
-    assert_eq!(quiet, "2 files (0 skipped, 0 errors), 1 resources: 1 findings (1 high), 0 undetermined\n");
+    assert_eq!(quiet, "2 files (0 skipped, 0 errors), 1 resources: 1 findings (1 high), 1 undetermined\n");
     let (_, plain, _) = azlint(&["scan", HTTP_SITE, "--color", "never"]);
     assert!(!plain.contains('\u{1b}'));
     let (_, colored, _) = azlint(&["scan", HTTP_SITE, "--color", "always"]);
