@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use crate::value::{FileId, Span};
 
-/// Largest file read; larger inputs are reported as errors rather than read into memory.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest file read (a 200,000-resource export is ~120 MB); larger inputs are reported
+/// as errors rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// One file's text and the offsets where its lines start.
 #[derive(Debug)]
@@ -22,7 +23,12 @@ pub struct SourceFile {
     pub abs_path: PathBuf,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Characters before each 4 KiB block, for columns on long lines (minified exports
+    /// are one line); empty when the text is ASCII and columns are byte offsets.
+    block_chars: Vec<u32>,
 }
+
+const BLOCK: usize = 4096;
 
 /// A 1-based line and column (columns count Unicode scalar values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,7 +41,30 @@ impl SourceFile {
     pub fn new(path: String, abs_path: PathBuf, text: Arc<str>) -> SourceFile {
         let mut line_starts = vec![0u32];
         line_starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
-        SourceFile { path, abs_path, text, line_starts }
+        let block_chars = if text.is_ascii() {
+            Vec::new()
+        } else {
+            let bytes = text.as_bytes();
+            let mut counts = Vec::with_capacity(bytes.len() / BLOCK + 1);
+            let mut chars = 0u32;
+            for block in bytes.chunks(BLOCK) {
+                counts.push(chars);
+                chars += block.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
+            }
+            counts
+        };
+        SourceFile { path, abs_path, text, line_starts, block_chars }
+    }
+
+    /// Characters before byte `offset` (which must be a char boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        if self.block_chars.is_empty() {
+            return offset;
+        }
+        let block = offset / BLOCK;
+        let start = block * BLOCK;
+        self.block_chars[block.min(self.block_chars.len() - 1)] as usize
+            + self.text.as_bytes()[start..offset].iter().filter(|b| (**b & 0xC0) != 0x80).count()
     }
 
     /// Line and column of a byte offset.
@@ -43,8 +72,8 @@ impl SourceFile {
         let offset = offset.min(self.text.len() as u32);
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line] as usize;
-        let end = floor_char_boundary(&self.text, offset as usize);
-        let column = self.text[start..end.max(start)].chars().count() as u32 + 1;
+        let end = floor_char_boundary(&self.text, offset as usize).max(start);
+        let column = (self.chars_before(end) - self.chars_before(start)) as u32 + 1;
         LineCol { line: line as u32 + 1, column }
     }
 }
@@ -156,6 +185,14 @@ mod tests {
         assert_eq!(f.line_col(4), LineCol { line: 2, column: 3 });
         // After the two-byte `é` and the closing quote, `:` is the 6th character.
         assert_eq!(f.line_col(8), LineCol { line: 2, column: 6 });
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines() {
+        let line = "é".repeat(5000) + "x";
+        let f = SourceFile::new("a.json".into(), PathBuf::from("a.json"), Arc::from(line.as_str()));
+        assert_eq!(f.line_col(10_000), LineCol { line: 1, column: 5001 });
+        assert_eq!(f.line_col(8193), LineCol { line: 1, column: 4097 });
     }
 
     #[test]
