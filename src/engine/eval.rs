@@ -213,6 +213,18 @@ impl<'a> EvalCx<'a> {
                 );
             }
             "apiversion" => res.get("apiVersion", model),
+            "site.role" => {
+                return match model.role(self.res) {
+                    Some(r) => FieldValue::Default(
+                        Value::str(match r.role {
+                            crate::model::roles::Role::Backend => "backend",
+                            crate::model::roles::Role::Frontend => "frontend",
+                        }),
+                        res.type_span(),
+                    ),
+                    None => FieldValue::Absent(res.type_span()),
+                };
+            }
             _ => match field.strip_prefix("site.") {
                 Some(setting) => match model.site(self.res) {
                     Some(view) => view.setting(setting),

@@ -308,4 +308,5 @@ fn render_message(template: &str, model: &Model, r: ResIdx, w: Option<&eval::Wit
         .replace("{type}", &res.type_)
         .replace("{field}", &w.map_or_else(String::new, |w| display_field(&w.field)))
         .replace("{value}", &value)
+        .replace("{evidence}", model.role(r).map_or("", |x| x.evidence.as_str()))
 }

@@ -5,6 +5,8 @@
 pub mod ids;
 pub mod ingest;
 pub mod lookup;
+pub mod relations;
+pub mod roles;
 pub mod site;
 
 use std::collections::HashMap;
@@ -100,6 +102,9 @@ pub struct Model {
     parent: Vec<Option<ResIdx>>,
     children: Vec<Vec<ResIdx>>,
     sites: HashMap<ResIdx, site::SiteData>,
+    /// The relationship index.
+    pub relations: relations::Relations,
+    roles: HashMap<ResIdx, roles::RoleInfo>,
     /// Shared reason for properties an inventory-only export lacks.
     pub inventory_unknown: Unknown,
     /// Shared reason for site configuration a live read leaves empty.
@@ -129,6 +134,8 @@ impl Model {
             by_key,
             by_type,
             sites: HashMap::new(),
+            relations: Default::default(),
+            roles: HashMap::new(),
             inventory_unknown: Unknown {
                 cause: UnknownCause::NotExported,
                 detail: "the export lists this resource without its properties (`az resource list`); export with `az resource show` or Resource Graph".into(),
@@ -152,7 +159,14 @@ impl Model {
             }
         }
         model.sites = site::build_site_data(&model);
+        model.relations = relations::Relations::build(&model);
+        model.roles = roles::build(&model, &model.relations);
         model
+    }
+
+    /// The role of a site or slot, with its evidence.
+    pub fn role(&self, idx: ResIdx) -> Option<&roles::RoleInfo> {
+        self.roles.get(&idx)
     }
 
     pub fn res(&self, idx: ResIdx) -> &Resource {
