@@ -2,6 +2,7 @@
 //! [`Resource`]s, indexed once by case-insensitive id and type, with parent/child links,
 //! typed site views and the relationship queries the rules use.
 
+pub mod access;
 pub mod ids;
 pub mod ingest;
 pub mod lookup;

@@ -39,7 +39,18 @@ pub struct Relations {
     endpoints_by_target: HashMap<ResIdx, Vec<ResIdx>>,
     endpoints_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     integrations_by_subnet: HashMap<ResIdx, Vec<Integration>>,
+    compute_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
+    nics_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
+    outbound_ips: HashMap<String, ResIdx>,
 }
+
+/// Resources that send traffic from a subnet they are placed in, and where they name it.
+const COMPUTE_SUBNETS: &[(&str, &str, &str)] = &[
+    ("Microsoft.Network/networkInterfaces", "properties.ipConfigurations", "properties.subnet"),
+    ("Microsoft.Network/applicationGateways", "properties.gatewayIPConfigurations", "properties.subnet"),
+    ("Microsoft.ApiManagement/service", "", "properties.virtualNetworkConfiguration.subnetResourceId"),
+    ("Microsoft.ContainerInstance/containerGroups", "properties.subnetIds", ""),
+];
 
 impl Relations {
     pub(super) fn build(model: &Model) -> Relations {
@@ -87,6 +98,40 @@ impl Relations {
                         if !list.contains(&pe) {
                             list.push(pe);
                         }
+                    }
+                }
+            }
+        }
+        for (ty, list, path) in COMPUTE_SUBNETS {
+            for &r in model.of_type(ty) {
+                let mut subnets = Vec::new();
+                if list.is_empty() {
+                    if let Reference::Found(sn, _) = model.follow(r, path) {
+                        subnets.push(sn);
+                    }
+                } else if let Lookup::Found(items) = model.res(r).get(list, model) {
+                    for item in items.value.as_array().unwrap_or_default() {
+                        let target = if path.is_empty() { Lookup::Found(item) } else { lookup(item, path) };
+                        if let Lookup::Found(n) = target
+                            && let Reference::Found(sn, _) = model.follow_node(r, n)
+                        {
+                            subnets.push(sn);
+                        }
+                    }
+                }
+                for sn in subnets {
+                    rel.compute_by_subnet.entry(sn).or_default().push(r);
+                    if ty.ends_with("networkInterfaces") {
+                        rel.nics_by_subnet.entry(sn).or_default().push(r);
+                    }
+                }
+            }
+        }
+        for &s in &sites {
+            for path in ["properties.outboundIpAddresses", "properties.possibleOutboundIpAddresses"] {
+                if let Lookup::Found(n) = model.res(s).get(path, model) {
+                    for ip in n.as_str().unwrap_or_default().split(',').map(str::trim).filter(|x| !x.is_empty()) {
+                        rel.outbound_ips.entry(ip.to_string()).or_insert(s);
                     }
                 }
             }
@@ -164,6 +209,22 @@ impl Relations {
     /// Sites and slots integrated into this subnet.
     pub fn integrations_in(&self, subnet: ResIdx) -> &[Integration] {
         self.integrations_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)
+    }
+
+    /// Compute placed in this subnet (NICs, application gateways, API Management,
+    /// container groups).
+    pub fn compute_in(&self, subnet: ResIdx) -> &[ResIdx] {
+        self.compute_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)
+    }
+
+    /// Network interfaces with an IP configuration in this subnet.
+    pub fn nics_in(&self, subnet: ResIdx) -> &[ResIdx] {
+        self.nics_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)
+    }
+
+    /// The site whose exported outbound addresses include `ip`.
+    pub fn site_by_outbound_ip(&self, ip: &str) -> Option<ResIdx> {
+        self.outbound_ips.get(ip).copied()
     }
 
     /// The site that answers on a host name.

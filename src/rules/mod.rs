@@ -1,7 +1,11 @@
 //! Cross-resource rules written in Rust. Each is named from its rule file's `native`
 //! key; the metadata and docs live in `rules/`.
 
+mod acl_lists;
+mod acl_subnets;
 mod net001;
+mod net005;
+mod net_subnets;
 mod pub003;
 mod pub005;
 mod support;
@@ -11,6 +15,20 @@ use crate::engine::NativeFn;
 /// Every native check, by the name rule files use.
 pub const NATIVE: &[(&str, NativeFn)] = &[
     ("integration_subnet_not_delegated", net001::check),
+    ("integration_subnet_undersized", net_subnets::integration_subnet_undersized),
+    ("integration_subnet_shared", net_subnets::integration_subnet_shared),
+    ("plan_sku_without_vnet_integration", net_subnets::plan_sku_without_vnet_integration),
+    ("subnet_outside_address_space", net005::check),
+    ("integration_subnet_missing", net_subnets::integration_subnet_missing),
+    ("backend_publicly_reachable", acl_lists::backend_publicly_reachable),
+    ("vnet_rule_without_service_endpoint", acl_subnets::vnet_rule_without_service_endpoint),
+    ("vnet_rule_allows_no_caller", acl_subnets::vnet_rule_allows_no_caller),
+    ("allow_all_rule", acl_lists::allow_all_rule),
+    ("scm_site_unrestricted", acl_lists::scm_site_unrestricted),
+    ("shared_outbound_ip_allowlist", acl_subnets::shared_outbound_ip_allowlist),
+    ("caller_subnet_shared_by_other_apps", acl_subnets::caller_subnet_shared_by_other_apps),
+    ("front_door_tag_without_header", acl_lists::front_door_tag_without_header),
+    ("default_action_allow_with_rules", acl_lists::default_action_allow_with_rules),
     ("sql_public_network", pub003::check),
     ("data_service_public_network", pub005::check),
 ];

@@ -1,0 +1,149 @@
+//! A site's inbound access restrictions as the platform applies them (facts sheet §2):
+//! the rule list of the main or the SCM site, and the action for traffic no rule
+//! matches, which is explicit (`ipSecurityRestrictionsDefaultAction`), echoed by the
+//! closing `Allow all`/`Deny all` entry of exports, or implicit (deny as soon as one rule
+//! exists, allow when there are none).
+
+use super::{Lookup, Model, ResIdx, SiteView};
+use crate::value::{Node, Span};
+
+/// Which of a site's two endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Main,
+    Scm,
+}
+
+/// One access-restriction entry.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessRule<'a> {
+    pub node: &'a Node,
+    pub allow: bool,
+    /// `ipAddress`: a CIDR, an address, `Any`, or a service tag when `tag` is `ServiceTag`.
+    pub ip: Option<&'a str>,
+    pub is_service_tag: bool,
+    /// The `vnetSubnetResourceId` value.
+    pub subnet: Option<&'a Node>,
+    pub headers: Option<&'a Node>,
+    pub name: Option<&'a str>,
+}
+
+impl AccessRule<'_> {
+    /// The entries of a multi-source rule (`ipAddress` holds up to 8 comma-separated
+    /// ranges or tags).
+    pub fn sources(&self) -> impl Iterator<Item = &str> {
+        self.ip.into_iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// A header filter value list, header names compared ignoring case.
+    pub fn header(&self, name: &str) -> Option<&Node> {
+        self.headers?.value.as_object()?.iter().find(|m| m.key.eq_ignore_ascii_case(name)).map(|m| &m.value)
+    }
+}
+
+/// What happens to traffic no rule matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unmatched {
+    Allow,
+    Deny,
+}
+
+/// The restrictions of one endpoint.
+#[derive(Clone, Debug)]
+pub struct AccessList<'a> {
+    pub endpoint: Endpoint,
+    pub rules: Vec<AccessRule<'a>>,
+    pub unmatched: Unmatched,
+    /// Where the unmatched action is stated (explicit setting or the echo entry); the
+    /// site's `type` member when it is implicit.
+    pub unmatched_span: Span,
+    /// True when the action is only implied by whether rules exist.
+    pub unmatched_implicit: bool,
+    /// The rule list value, when declared.
+    pub list: Option<&'a Node>,
+    /// For SCM: the main list is reused (`scmIpSecurityRestrictionsUseMain`).
+    pub uses_main: bool,
+}
+
+/// Reads the restrictions of a site or slot's endpoint; `Err` carries why they cannot be
+/// known offline.
+pub fn access_list<'a>(view: &SiteView<'a>, endpoint: Endpoint) -> Result<AccessList<'a>, String> {
+    if endpoint == Endpoint::Scm {
+        match view.setting("scmIpSecurityRestrictionsUseMain") {
+            Lookup::Found(n) if n.value.as_bool() == Some(true) => {
+                let mut main = access_list(view, Endpoint::Main)?;
+                main.endpoint = Endpoint::Scm;
+                main.uses_main = true;
+                return Ok(main);
+            }
+            Lookup::Unknown(u) => {
+                return Err(format!("`scmIpSecurityRestrictionsUseMain` cannot be determined: {}", u.detail));
+            }
+            _ => {}
+        }
+    }
+    let (list_key, default_key) = match endpoint {
+        Endpoint::Main => ("ipSecurityRestrictions", "ipSecurityRestrictionsDefaultAction"),
+        Endpoint::Scm => ("scmIpSecurityRestrictions", "scmIpSecurityRestrictionsDefaultAction"),
+    };
+    let list = match view.setting(list_key) {
+        Lookup::Found(n) => Some(n),
+        Lookup::Absent => None,
+        Lookup::Unknown(u) => return Err(format!("`{list_key}` cannot be determined: {}", u.detail)),
+    };
+    let mut rules = Vec::new();
+    let mut echo: Option<(&Node, bool)> = None;
+    for item in list.and_then(|l| l.value.as_array()).unwrap_or_default() {
+        if let Some(u) = item.value.find_unknown() {
+            return Err(format!("an entry of `{list_key}` cannot be determined: {}", u.detail));
+        }
+        let s = |k: &str| item.get(k).and_then(Node::as_str);
+        let allow = !s("action").is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
+        if super::roles::is_platform_echo(item) {
+            echo = Some((item, allow));
+            continue;
+        }
+        rules.push(AccessRule {
+            node: item,
+            allow,
+            ip: s("ipAddress"),
+            is_service_tag: s("tag").is_some_and(|t| t.eq_ignore_ascii_case("ServiceTag")),
+            subnet: item.get("vnetSubnetResourceId").filter(|n| n.as_str().is_some_and(|x| !x.is_empty())),
+            headers: item.get("headers"),
+            name: s("name"),
+        });
+    }
+    let site_span = view.model.res(view.idx).type_span();
+    let (unmatched, unmatched_span, unmatched_implicit) = match view.setting(default_key) {
+        Lookup::Found(n) => {
+            let allow = !n.as_str().is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
+            (if allow { Unmatched::Allow } else { Unmatched::Deny }, n.span, false)
+        }
+        Lookup::Unknown(u) => return Err(format!("`{default_key}` cannot be determined: {}", u.detail)),
+        Lookup::Absent => match echo {
+            Some((node, allow)) => (if allow { Unmatched::Allow } else { Unmatched::Deny }, node.span, false),
+            None if rules.is_empty() => (Unmatched::Allow, list.map_or(site_span, |l| l.span), true),
+            None => (Unmatched::Deny, list.map_or(site_span, |l| l.span), true),
+        },
+    };
+    Ok(AccessList { endpoint, rules, unmatched, unmatched_span, unmatched_implicit, list, uses_main: false })
+}
+
+/// Whether the site's public endpoint is open: `publicNetworkAccess` not `Disabled`.
+/// When it is not set, a private endpoint flips the effective default to disabled
+/// (facts sheet §3.1). `Err` when it cannot be known.
+pub fn public_access_open(model: &Model, site: ResIdx) -> Result<(bool, Span), String> {
+    let Some(view) = model.site(site) else { return Ok((true, model.res(site).type_span())) };
+    match view.setting("publicNetworkAccess") {
+        Lookup::Found(n) => {
+            let v = n.as_str().unwrap_or_default();
+            if v.is_empty() {
+                Ok((model.relations.endpoints_of(site).is_empty(), n.span))
+            } else {
+                Ok((!v.eq_ignore_ascii_case("Disabled"), n.span))
+            }
+        }
+        Lookup::Absent => Ok((model.relations.endpoints_of(site).is_empty(), model.res(site).type_span())),
+        Lookup::Unknown(u) => Err(format!("`publicNetworkAccess` cannot be determined: {}", u.detail)),
+    }
+}

@@ -1,0 +1,209 @@
+//! The ACL rules that follow a restriction to what it admits: ACL002 (allowed subnet
+//! without the `Microsoft.Web` service endpoint), ACL003 (allowed subnet nobody calls
+//! from, or a caller integrated elsewhere), ACL006 (another app's shared outbound
+//! addresses allowlisted), ACL007 (allowed subnet shared by apps that are not callers).
+
+use std::collections::BTreeSet;
+
+use super::acl_lists::{endpoint_label, lists, rule_label, sites};
+use super::support::array;
+use crate::engine::{Related, RuleCx};
+use crate::model::access::{AccessRule, Endpoint, Unmatched, access_list};
+use crate::model::{Reference, ResIdx};
+use crate::value::Node;
+
+/// The subnets a site's allow rules admit, resolved: (rule, subnet, id node).
+fn allowed_subnets<'a>(cx: &mut RuleCx<'a>, rule: &AccessRule<'a>, site: ResIdx) -> Option<(ResIdx, &'a Node)> {
+    let id = rule.subnet?;
+    match cx.model.follow_node(site, id) {
+        Reference::Found(sn, n) => Some((sn, n)),
+        Reference::Missing(missing, n) => {
+            cx.undetermined(
+                site,
+                n.span,
+                format!("the allowed subnet `{missing}` is not in the scanned configuration"),
+            );
+            None
+        }
+        Reference::Unknown(u) => {
+            cx.undetermined(site, id.span, format!("the allowed subnet id cannot be determined: {}", u.detail));
+            None
+        }
+        Reference::Absent => None,
+    }
+}
+
+pub fn vnet_rule_without_service_endpoint(cx: &mut RuleCx) {
+    for view in sites(cx) {
+        let site_name = cx.model.res(view.idx).name.clone();
+        for list in lists(cx, &view) {
+            for rule in list.rules.iter().filter(|r| r.allow) {
+                let Some((subnet, id)) = allowed_subnets(cx, rule, view.idx) else { continue };
+                let model = cx.model;
+                let sn = model.res(subnet);
+                if sn.existing {
+                    cx.undetermined(
+                        view.idx,
+                        id.span,
+                        format!(
+                            "subnet `{}` is declared `existing`; its service endpoints are not in the template",
+                            sn.name
+                        ),
+                    );
+                    continue;
+                }
+                let endpoints = match array(model, subnet, "properties.serviceEndpoints") {
+                    Ok(e) => e,
+                    Err(reason) => {
+                        cx.undetermined(view.idx, id.span, reason);
+                        continue;
+                    }
+                };
+                let mut unknown = None;
+                let has_web = endpoints.iter().any(|e| match e.get("service").map(|n| &n.value) {
+                    Some(crate::value::Value::String(s)) => s.eq_ignore_ascii_case("Microsoft.Web"),
+                    Some(crate::value::Value::Unknown(u)) => {
+                        unknown = Some(u.detail.clone());
+                        false
+                    }
+                    _ => false,
+                });
+                if has_web {
+                    continue;
+                }
+                if let Some(detail) = unknown {
+                    cx.undetermined(
+                        view.idx,
+                        id.span,
+                        format!("a service endpoint of subnet `{}` cannot be determined: {detail}", sn.name),
+                    );
+                    continue;
+                }
+                cx.finding(
+                    view.idx,
+                    id.span,
+                    format!(
+                        "{}Access restriction {} of site `{site_name}` allows subnet `{}`, which has no `Microsoft.Web` service endpoint: calls from it arrive from public addresses and get 403",
+                        endpoint_label(list.endpoint),
+                        rule_label(rule),
+                        sn.name
+                    ),
+                    vec![Related {
+                        resource: Some(subnet),
+                        span: sn.node.path("properties.serviceEndpoints").map_or(sn.type_span(), |n| n.span),
+                        message: format!("subnet `{}` needs `Microsoft.Web` in `serviceEndpoints`", sn.name),
+                    }],
+                );
+            }
+        }
+    }
+}
+
+pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
+    for view in sites(cx) {
+        let model = cx.model;
+        let site_name = model.res(view.idx).name.clone();
+        let Ok(main) = access_list(&view, Endpoint::Main) else { continue };
+        let mut allowed = BTreeSet::new();
+        for rule in main.rules.iter().filter(|r| r.allow) {
+            let Some((subnet, id)) = allowed_subnets(cx, rule, view.idx) else { continue };
+            allowed.insert(subnet);
+            let rel = &model.relations;
+            if rel.integrations_in(subnet).is_empty() && rel.compute_in(subnet).is_empty() {
+                let sn = &model.res(subnet).name;
+                cx.finding(
+                    view.idx,
+                    id.span,
+                    format!("Access restriction {} of site `{site_name}` allows subnet `{sn}`, from which nothing in the scanned configuration can call: no site is integrated there and no gateway or VM is deployed there", rule_label(rule)),
+                    vec![Related { resource: Some(subnet), span: model.res(subnet).type_span(), message: format!("subnet `{sn}`") }],
+                );
+            }
+        }
+        if main.unmatched != Unmatched::Deny || allowed.is_empty() {
+            continue;
+        }
+        for call in model.relations.callers(view.idx) {
+            let Some(caller) = model.site(call.caller) else { continue };
+            let subnets: Vec<ResIdx> = caller
+                .integration_subnets()
+                .into_iter()
+                .filter_map(|r| match r {
+                    Reference::Found(s, _) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            if subnets.is_empty() || subnets.iter().any(|s| allowed.contains(s)) {
+                continue;
+            }
+            let caller_name = &model.res(call.caller).name;
+            let used = &model.res(subnets[0]).name;
+            cx.finding(
+                view.idx,
+                main.list.map_or(main.unmatched_span, |l| l.span),
+                format!("Site `{caller_name}` calls `{site_name}` ({}) but is integrated into subnet `{used}`, which the access restrictions of `{site_name}` do not allow: its calls get 403", call.via),
+                vec![Related { resource: Some(call.caller), span: call.span, message: format!("`{caller_name}` calls `{site_name}` here") }],
+            );
+        }
+    }
+}
+
+pub fn shared_outbound_ip_allowlist(cx: &mut RuleCx) {
+    for view in sites(cx) {
+        let site_name = cx.model.res(view.idx).name.clone();
+        for list in lists(cx, &view) {
+            for rule in list.rules.iter().filter(|r| r.allow && !r.is_service_tag) {
+                let hit = rule.sources().find_map(|src| {
+                    let ip = src.strip_suffix("/32").unwrap_or(src);
+                    cx.model.relations.site_by_outbound_ip(ip).filter(|s| *s != view.idx).map(|s| (src.to_string(), s))
+                });
+                let Some((src, other)) = hit else { continue };
+                let other_name = cx.model.res(other).name.clone();
+                cx.finding(
+                    view.idx,
+                    rule.node.get("ipAddress").map_or(rule.node.span, |n| n.span),
+                    format!(
+                        "{}Access restriction {} of site `{site_name}` allowlists `{src}`, an outbound address of site `{other_name}` that App Service shares with other tenants' apps on the same scale unit: integrate `{other_name}` into a VNet and allow its subnet",
+                        endpoint_label(list.endpoint),
+                        rule_label(rule)
+                    ),
+                    vec![Related { resource: Some(other), span: cx.model.res(other).type_span(), message: format!("`{src}` is an outbound address of `{other_name}`") }],
+                );
+            }
+        }
+    }
+}
+
+pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
+    for view in sites(cx) {
+        let model = cx.model;
+        let callers: BTreeSet<ResIdx> = model.relations.callers(view.idx).iter().map(|c| c.caller).collect();
+        if callers.is_empty() {
+            continue;
+        }
+        let site_name = model.res(view.idx).name.clone();
+        let Ok(main) = access_list(&view, Endpoint::Main) else { continue };
+        for rule in main.rules.iter().filter(|r| r.allow) {
+            let Some((subnet, id)) = allowed_subnets(cx, rule, view.idx) else { continue };
+            let others: Vec<String> = model
+                .relations
+                .integrations_in(subnet)
+                .iter()
+                .filter(|i| i.site != view.idx && !callers.contains(&i.site))
+                .map(|i| format!("`{}`", model.res(i.site).name))
+                .collect();
+            if others.is_empty() {
+                continue;
+            }
+            cx.finding(
+                view.idx,
+                id.span,
+                format!(
+                    "Subnet `{}` allowed by site `{site_name}` is also the integration subnet of {}, which do not call it but can: give the callers a subnet of their own",
+                    model.res(subnet).name,
+                    others.join(", ")
+                ),
+                Vec::new(),
+            );
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! NET005 subnet-outside-address-space: a subnet outside its VNet's address space,
+//! sibling subnets that overlap, and peered VNets whose address spaces overlap.
+
+use ipnet::IpNet;
+
+use crate::engine::{Related, RuleCx};
+use crate::model::{Lookup, Model, Reference, ResIdx};
+use crate::value::Span;
+
+const VNET: &str = "Microsoft.Network/virtualNetworks";
+const SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets";
+const PEERING: &str = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
+
+/// Parsed prefixes at `path` (a string or an array of strings), or why unknown.
+fn prefixes(model: &Model, r: ResIdx, path: &str) -> Result<Vec<(IpNet, Span)>, String> {
+    let res = model.res(r);
+    match res.get(path, model) {
+        Lookup::Absent => Ok(Vec::new()),
+        Lookup::Unknown(u) => Err(format!("`{path}` of `{}` cannot be determined: {}", res.name, u.detail)),
+        Lookup::Found(n) => {
+            let items: Vec<&crate::value::Node> = match n.value.as_array() {
+                Some(a) => a.iter().collect(),
+                None => vec![n],
+            };
+            let mut out = Vec::new();
+            for item in items {
+                if let Some(u) = item.value.as_unknown() {
+                    return Err(format!("a prefix of `{}` cannot be determined: {}", res.name, u.detail));
+                }
+                if let Some(p) = item.as_str().and_then(|s| s.trim().parse::<IpNet>().ok()) {
+                    out.push((p.trunc(), item.span));
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn subnet_prefixes(model: &Model, s: ResIdx) -> Result<Vec<(IpNet, Span)>, String> {
+    let mut p = prefixes(model, s, "properties.addressPrefix")?;
+    p.extend(prefixes(model, s, "properties.addressPrefixes")?);
+    Ok(p)
+}
+
+fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+pub fn check(cx: &mut RuleCx) {
+    let model = cx.model;
+    for &vnet in model.of_type(VNET) {
+        if model.res(vnet).existing {
+            continue;
+        }
+        let space = match prefixes(model, vnet, "properties.addressSpace.addressPrefixes") {
+            Ok(s) => s,
+            Err(reason) => {
+                cx.undetermined(vnet, Default::default(), reason);
+                continue;
+            }
+        };
+        // (prefix, subnet) of every subnet, sorted by network address for the overlap sweep.
+        let mut all: Vec<(IpNet, Span, ResIdx)> = Vec::new();
+        let mut seen_keys = std::collections::HashSet::new();
+        for s in model.children_of_type(vnet, SUBNET) {
+            // A subnet declared inline and again as a child resource is one subnet.
+            if !seen_keys.insert(model.res(s).key.clone()) {
+                continue;
+            }
+            match subnet_prefixes(model, s) {
+                Ok(ps) => all.extend(ps.into_iter().map(|(p, sp)| (p, sp, s))),
+                Err(reason) => cx.undetermined(s, Default::default(), reason),
+            }
+        }
+        let vnet_name = &model.res(vnet).name;
+        if !space.is_empty() {
+            for (p, span, s) in &all {
+                if !space.iter().any(|(v, _)| v.contains(p)) {
+                    let spaces: Vec<String> = space.iter().map(|(v, _)| v.to_string()).collect();
+                    cx.finding(
+                        *s,
+                        *span,
+                        format!(
+                            "Subnet `{}` prefix `{p}` is outside the address space of VNet `{vnet_name}` (`{}`)",
+                            model.res(*s).name,
+                            spaces.join("`, `")
+                        ),
+                        vec![Related {
+                            resource: Some(vnet),
+                            span: space[0].1,
+                            message: format!("address space of `{vnet_name}`"),
+                        }],
+                    );
+                }
+            }
+        }
+        all.sort_by_key(|(p, _, _)| (p.network(), p.prefix_len()));
+        let mut widest: Option<(IpNet, Span, ResIdx)> = None;
+        for (p, span, s) in all {
+            if let Some((w, wspan, ws)) = widest
+                && ws != s
+                && overlaps(&w, &p)
+            {
+                let (a, b) = (model.res(ws).name.clone(), model.res(s).name.clone());
+                cx.finding(
+                    s,
+                    span,
+                    format!("Subnet `{b}` (`{p}`) overlaps sibling subnet `{a}` (`{w}`)"),
+                    vec![Related { resource: Some(ws), span: wspan, message: format!("`{a}` is `{w}`") }],
+                );
+                cx.finding(
+                    ws,
+                    wspan,
+                    format!("Subnet `{a}` (`{w}`) overlaps sibling subnet `{b}` (`{p}`)"),
+                    vec![Related { resource: Some(s), span, message: format!("`{b}` is `{p}`") }],
+                );
+            }
+            if widest.is_none_or(|(w, _, _)| !w.contains(&p)) {
+                widest = Some((p, span, s));
+            }
+        }
+    }
+    for &peering in model.of_type(PEERING) {
+        let Some(local) = model.parent(peering) else { continue };
+        match model.follow(peering, "properties.remoteVirtualNetwork") {
+            Reference::Found(remote, id) => {
+                let (Ok(a), Ok(b)) = (
+                    prefixes(model, local, "properties.addressSpace.addressPrefixes"),
+                    prefixes(model, remote, "properties.addressSpace.addressPrefixes"),
+                ) else {
+                    cx.undetermined(peering, id.span, "the address space of a peered VNet cannot be determined".into());
+                    continue;
+                };
+                if let Some(((x, _), (y, _))) =
+                    a.iter().flat_map(|x| b.iter().map(move |y| (x, y))).find(|(x, y)| overlaps(&x.0, &y.0))
+                {
+                    cx.finding(
+                        peering,
+                        id.span,
+                        format!("Peering `{}` connects VNets whose address spaces overlap (`{x}` and `{y}` in `{}`): traffic to the overlap is not routed", model.res(peering).name, model.res(remote).name),
+                        vec![Related { resource: Some(remote), span: model.res(remote).type_span(), message: format!("remote VNet `{}`", model.res(remote).name) }],
+                    );
+                }
+            }
+            Reference::Missing(id, n) => {
+                cx.undetermined(peering, n.span, format!("the remote VNet `{id}` is not in the scanned configuration"))
+            }
+            Reference::Unknown(u) => cx.undetermined(
+                peering,
+                Default::default(),
+                format!("the remote VNet cannot be determined: {}", u.detail),
+            ),
+            Reference::Absent => {}
+        }
+    }
+}
