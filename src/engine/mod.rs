@@ -259,6 +259,9 @@ impl Registry {
                 &b.message,
             ))
         });
+        // One undetermined result per rule and resource: the first reason is enough to act on.
+        let mut seen = std::collections::HashSet::new();
+        out.undetermined.retain(|u| seen.insert((u.rule, u.resource)));
         out.undetermined.sort_by(|a, b| {
             (a.span.file, a.span.start, code(a.rule), a.resource, &a.reason).cmp(&(
                 b.span.file,
