@@ -11,6 +11,9 @@ use serde_json::Value;
 use azlint::report::Report;
 use azlint::scan::{ScanOptions, scan};
 
+/// A variant: its name, its edits, and the (rule, resource name) findings it must give.
+type Variant = (String, Vec<Value>, BTreeSet<(String, String)>);
+
 const FORMS: &[&str] = &["template.json", "export-arm-list.json", "export-graph.json"];
 const TEMPLATE_SCOPE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg";
 
@@ -85,8 +88,7 @@ fn every_form_of_every_variant_gives_the_expected_findings() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for dir in scenario_dirs() {
-        let mut variants: Vec<(String, Vec<Value>, BTreeSet<(String, String)>)> =
-            vec![("base".into(), Vec::new(), BTreeSet::new())];
+        let mut variants: Vec<Variant> = vec![("base".into(), Vec::new(), BTreeSet::new())];
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("variants"))
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
