@@ -28,10 +28,18 @@ pub struct Span {
 
 impl Span {
     /// The span of values that come from nowhere in particular.
-    pub const NONE: Span = Span { file: FileId::NONE, start: 0, end: 0 };
+    pub const NONE: Span = Span {
+        file: FileId::NONE,
+        start: 0,
+        end: 0,
+    };
 
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: start as u32, end: end as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
     }
 
     pub fn is_none(&self) -> bool {
@@ -133,17 +141,24 @@ pub struct Object {
 
 impl Object {
     pub fn new() -> Object {
-        Object { members: Vec::new() }
+        Object {
+            members: Vec::new(),
+        }
     }
 
     pub fn with_capacity(n: usize) -> Object {
-        Object { members: Vec::with_capacity(n) }
+        Object {
+            members: Vec::with_capacity(n),
+        }
     }
 
     /// The member whose key equals `key` ignoring ASCII case. With duplicate keys the
     /// last one wins, as with Resource Manager's JSON reader.
     pub fn member(&self, key: &str) -> Option<&Member> {
-        self.members.iter().rev().find(|m| m.key.eq_ignore_ascii_case(key))
+        self.members
+            .iter()
+            .rev()
+            .find(|m| m.key.eq_ignore_ascii_case(key))
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -151,7 +166,11 @@ impl Object {
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        self.members.iter_mut().rev().find(|m| m.key.eq_ignore_ascii_case(key)).map(|m| &mut m.value)
+        self.members
+            .iter_mut()
+            .rev()
+            .find(|m| m.key.eq_ignore_ascii_case(key))
+            .map(|m| &mut m.value)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -160,21 +179,37 @@ impl Object {
 
     /// Appends a member without looking for an existing key (the parser's path).
     pub fn push(&mut self, key: Arc<str>, key_span: Span, value: Node) {
-        self.members.push(Member { key, key_span, value });
+        self.members.push(Member {
+            key,
+            key_span,
+            value,
+        });
     }
 
     /// Sets `key`, replacing an existing member with the same key (ignoring case).
     pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Node) {
         let key = key.into();
-        if let Some(m) = self.members.iter_mut().rev().find(|m| m.key.eq_ignore_ascii_case(&key)) {
+        if let Some(m) = self
+            .members
+            .iter_mut()
+            .rev()
+            .find(|m| m.key.eq_ignore_ascii_case(&key))
+        {
             m.value = value;
         } else {
-            self.members.push(Member { key, key_span: Span::NONE, value });
+            self.members.push(Member {
+                key,
+                key_span: Span::NONE,
+                value,
+            });
         }
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Node> {
-        let i = self.members.iter().rposition(|m| m.key.eq_ignore_ascii_case(key))?;
+        let i = self
+            .members
+            .iter()
+            .rposition(|m| m.key.eq_ignore_ascii_case(key))?;
         Some(self.members.remove(i).value)
     }
 
@@ -216,7 +251,10 @@ impl Node {
 
     /// A node with no source position.
     pub fn bare(value: Value) -> Node {
-        Node { value, span: Span::NONE }
+        Node {
+            value,
+            span: Span::NONE,
+        }
     }
 
     pub fn null() -> Node {
@@ -265,7 +303,11 @@ impl Value {
     }
 
     pub fn unknown(cause: UnknownCause, detail: impl Into<String>, span: Span) -> Value {
-        Value::Unknown(Arc::new(Unknown { cause, detail: detail.into(), span }))
+        Value::Unknown(Arc::new(Unknown {
+            cause,
+            detail: detail.into(),
+            span,
+        }))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -350,14 +392,22 @@ impl Value {
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
-            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                (*a as f64) == *b
+            }
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.value.deep_eq(&y.value))
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b.iter())
+                        .all(|(x, y)| x.value.deep_eq(&y.value))
             }
             (Value::Object(a), Value::Object(b)) => {
                 a.len() == b.len()
-                    && a.iter().all(|m| b.get(&m.key).is_some_and(|v| m.value.value.deep_eq(&v.value)))
+                    && a.iter().all(|m| {
+                        b.get(&m.key)
+                            .is_some_and(|v| m.value.value.deep_eq(&v.value))
+                    })
             }
             _ => false,
         }
@@ -371,12 +421,16 @@ impl Value {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Value::String(s) => J::String(s.to_string()),
             Value::Array(a) => J::Array(a.iter().map(|n| n.value.to_json()).collect()),
-            Value::Object(o) => {
-                J::Object(o.iter().map(|m| (m.key.to_string(), m.value.value.to_json())).collect())
-            }
+            Value::Object(o) => J::Object(
+                o.iter()
+                    .map(|m| (m.key.to_string(), m.value.value.to_json()))
+                    .collect(),
+            ),
             Value::Unknown(u) => {
                 let mut m = serde_json::Map::new();
                 m.insert("$unknown".into(), J::String(u.cause.as_str().into()));
@@ -397,9 +451,13 @@ impl Value {
                 None => Value::Float(n.as_f64().unwrap_or(0.0)),
             },
             J::String(s) => Value::str(s.as_str()),
-            J::Array(a) => Value::array(a.iter().map(|x| Node::bare(Value::from_json(x))).collect()),
+            J::Array(a) => {
+                Value::array(a.iter().map(|x| Node::bare(Value::from_json(x))).collect())
+            }
             J::Object(o) => Value::object(
-                o.iter().map(|(k, x)| (Arc::from(k.as_str()), Node::bare(Value::from_json(x)))).collect(),
+                o.iter()
+                    .map(|(k, x)| (Arc::from(k.as_str()), Node::bare(Value::from_json(x))))
+                    .collect(),
             ),
         }
     }
@@ -466,6 +524,9 @@ mod tests {
     #[test]
     fn unknown_renders_as_marker() {
         let u = Value::unknown(UnknownCause::Reference, "reference('x')", Span::NONE);
-        assert_eq!(u.to_json(), serde_json::json!({"$unknown": "reference", "detail": "reference('x')"}));
+        assert_eq!(
+            u.to_json(),
+            serde_json::json!({"$unknown": "reference", "detail": "reference('x')"})
+        );
     }
 }

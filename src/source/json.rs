@@ -23,7 +23,13 @@ pub struct ParseError {
 
 /// Parses `text` (a whole file) into a spanned value tree.
 pub fn parse(text: &str, file: FileId) -> Result<Node, ParseError> {
-    let mut p = Parser { src: text.as_bytes(), text, pos: 0, file, depth: 0 };
+    let mut p = Parser {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+        file,
+        depth: 0,
+    };
     if text.starts_with('\u{feff}') {
         p.pos = 3;
     }
@@ -34,7 +40,10 @@ pub fn parse(text: &str, file: FileId) -> Result<Node, ParseError> {
     let node = p.value()?;
     p.skip_trivia()?;
     if p.pos < p.src.len() {
-        return Err(p.error(format!("expected the end of the file after the top-level value, found {}", p.found())));
+        return Err(p.error(format!(
+            "expected the end of the file after the top-level value, found {}",
+            p.found()
+        )));
     }
     Ok(node)
 }
@@ -49,7 +58,10 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn error(&self, message: impl Into<String>) -> ParseError {
-        ParseError { offset: self.pos, message: message.into() }
+        ParseError {
+            offset: self.pos,
+            message: message.into(),
+        }
     }
 
     /// Describes the character at the cursor for error messages.
@@ -99,7 +111,9 @@ impl<'a> Parser<'a> {
                     _ => return Ok(()),
                 },
                 // A byte-order mark or non-breaking space between tokens: JSON.NET skips them.
-                Some(0xEF) if self.src[self.pos..].starts_with("\u{feff}".as_bytes()) => self.pos += 3,
+                Some(0xEF) if self.src[self.pos..].starts_with("\u{feff}".as_bytes()) => {
+                    self.pos += 3
+                }
                 Some(0xC2) if self.src.get(self.pos + 1) == Some(&0xA0) => self.pos += 2,
                 _ => return Ok(()),
             }
@@ -160,13 +174,25 @@ impl<'a> Parser<'a> {
                 Some(b'"') => self.string(b'"')?,
                 Some(b'\'') => self.string(b'\'')?,
                 Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'$' => self.bare_key(),
-                None => return Err(self.error("expected a property name or `}`, found the end of the file")),
-                Some(_) => return Err(self.error(format!("expected a property name or `}}`, found {}", self.found()))),
+                None => {
+                    return Err(
+                        self.error("expected a property name or `}`, found the end of the file")
+                    );
+                }
+                Some(_) => {
+                    return Err(self.error(format!(
+                        "expected a property name or `}}`, found {}",
+                        self.found()
+                    )));
+                }
             };
             let key_span = self.span(key_start);
             self.skip_trivia()?;
             if self.src.get(self.pos) != Some(&b':') {
-                return Err(self.error(format!("expected `:` after the property name `{key}`, found {}", self.found())));
+                return Err(self.error(format!(
+                    "expected `:` after the property name `{key}`, found {}",
+                    self.found()
+                )));
             }
             self.pos += 1;
             self.skip_trivia()?;
@@ -180,7 +206,10 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 _ => {
-                    return Err(self.error(format!("expected `,` or `}}` after an object member, found {}", self.found())));
+                    return Err(self.error(format!(
+                        "expected `,` or `}}` after an object member, found {}",
+                        self.found()
+                    )));
                 }
             }
         }
@@ -210,7 +239,12 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     break;
                 }
-                _ => return Err(self.error(format!("expected `,` or `]` after an array element, found {}", self.found()))),
+                _ => {
+                    return Err(self.error(format!(
+                        "expected `,` or `]` after an array element, found {}",
+                        self.found()
+                    )));
+                }
             }
         }
         self.depth -= 1;
@@ -283,7 +317,9 @@ impl<'a> Parser<'a> {
                 Some(b'u') => {
                     let hi = self.hex4()?;
                     let ch = if (0xD800..0xDC00).contains(&hi) {
-                        if self.src.get(self.pos) == Some(&b'\\') && self.src.get(self.pos + 1) == Some(&b'u') {
+                        if self.src.get(self.pos) == Some(&b'\\')
+                            && self.src.get(self.pos + 1) == Some(&b'u')
+                        {
                             self.pos += 2;
                             let lo = self.hex4()?;
                             if (0xDC00..0xE000).contains(&lo) {
@@ -303,17 +339,25 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     self.pos -= 1;
-                    return Err(self.error(format!("invalid escape sequence `\\{}` in a string", self.found().trim_matches('`'))));
+                    return Err(self.error(format!(
+                        "invalid escape sequence `\\{}` in a string",
+                        self.found().trim_matches('`')
+                    )));
                 }
             }
         }
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
-        let digits = self.src.get(self.pos..self.pos + 4).ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
+        let digits = self
+            .src
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
         let mut v = 0u32;
         for &d in digits {
-            let x = (d as char).to_digit(16).ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
+            let x = (d as char)
+                .to_digit(16)
+                .ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
             v = v * 16 + x;
         }
         self.pos += 4;
@@ -330,7 +374,10 @@ impl<'a> Parser<'a> {
             self.pos += 1;
         }
         if self.pos == digits {
-            return Err(self.error(format!("expected a digit after `-`, found {}", self.found())));
+            return Err(self.error(format!(
+                "expected a digit after `-`, found {}",
+                self.found()
+            )));
         }
         let mut float = false;
         if self.src.get(self.pos) == Some(&b'.') {
@@ -341,7 +388,10 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             if self.pos == frac {
-                return Err(self.error(format!("expected a digit after the decimal point, found {}", self.found())));
+                return Err(self.error(format!(
+                    "expected a digit after the decimal point, found {}",
+                    self.found()
+                )));
             }
         }
         if matches!(self.src.get(self.pos), Some(b'e' | b'E')) {
@@ -355,7 +405,10 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             if self.pos == exp {
-                return Err(self.error(format!("expected a digit in the exponent, found {}", self.found())));
+                return Err(self.error(format!(
+                    "expected a digit in the exponent, found {}",
+                    self.found()
+                )));
             }
         }
         let text = &self.text[start..self.pos];
@@ -394,9 +447,15 @@ mod tests {
         let text = r#"{"key": "value", "n": -12.5e1}"#;
         let n = p(text).unwrap();
         let v = n.get("key").unwrap();
-        assert_eq!(&text[v.span.start as usize..v.span.end as usize], "\"value\"");
+        assert_eq!(
+            &text[v.span.start as usize..v.span.end as usize],
+            "\"value\""
+        );
         let num = n.get("n").unwrap();
-        assert_eq!(&text[num.span.start as usize..num.span.end as usize], "-12.5e1");
+        assert_eq!(
+            &text[num.span.start as usize..num.span.end as usize],
+            "-12.5e1"
+        );
         assert!(matches!(num.value, Value::Float(f) if f == -125.0));
     }
 
@@ -410,11 +469,25 @@ mod tests {
     fn errors_say_what_was_expected() {
         let e = p("{\"a\": 1 \"b\": 2}").unwrap_err();
         assert_eq!(e.offset, 8);
-        assert_eq!(e.message, "expected `,` or `}` after an object member, found `\"`");
-        assert_eq!(p("[1, 2").unwrap_err().message, "expected `,` or `]` after an array element, found the end of the file");
-        assert_eq!(p("").unwrap_err().message, "expected a JSON value, found the end of the file");
+        assert_eq!(
+            e.message,
+            "expected `,` or `}` after an object member, found `\"`"
+        );
+        assert_eq!(
+            p("[1, 2").unwrap_err().message,
+            "expected `,` or `]` after an array element, found the end of the file"
+        );
+        assert_eq!(
+            p("").unwrap_err().message,
+            "expected a JSON value, found the end of the file"
+        );
         assert_eq!(p("{} x").unwrap_err().offset, 3);
-        assert!(p("\"abc").unwrap_err().message.contains("unterminated string"));
+        assert!(
+            p("\"abc")
+                .unwrap_err()
+                .message
+                .contains("unterminated string")
+        );
         assert!(p("/* open").unwrap_err().message.contains("unterminated"));
     }
 
@@ -428,7 +501,13 @@ mod tests {
 
     #[test]
     fn big_integers_become_floats() {
-        assert!(matches!(p("123456789012345678901234").unwrap().value, Value::Float(_)));
-        assert!(matches!(p("-9223372036854775808").unwrap().value, Value::Int(i64::MIN)));
+        assert!(matches!(
+            p("123456789012345678901234").unwrap().value,
+            Value::Float(_)
+        ));
+        assert!(matches!(
+            p("-9223372036854775808").unwrap().value,
+            Value::Int(i64::MIN)
+        ));
     }
 }

@@ -35,7 +35,12 @@ impl SourceFile {
     pub fn new(path: String, abs_path: PathBuf, text: Arc<str>) -> SourceFile {
         let mut line_starts = vec![0u32];
         line_starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
-        SourceFile { path, abs_path, text, line_starts }
+        SourceFile {
+            path,
+            abs_path,
+            text,
+            line_starts,
+        }
     }
 
     /// Line and column of a byte offset.
@@ -45,7 +50,10 @@ impl SourceFile {
         let start = self.line_starts[line] as usize;
         let end = floor_char_boundary(&self.text, offset as usize);
         let column = self.text[start..end.max(start)].chars().count() as u32 + 1;
-        LineCol { line: line as u32 + 1, column }
+        LineCol {
+            line: line as u32 + 1,
+            column,
+        }
     }
 }
 
@@ -57,7 +65,10 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    hay.iter().enumerate().filter(move |(_, b)| **b == needle).map(|(i, _)| i)
+    hay.iter()
+        .enumerate()
+        .filter(move |(_, b)| **b == needle)
+        .map(|(i, _)| i)
 }
 
 /// All files of a scan, addressed by [`FileId`].
@@ -89,7 +100,10 @@ impl SourceMap {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
     }
 
     /// File path, start and end (line, column) of a span; `None` for synthesized spans.
@@ -100,7 +114,10 @@ impl SourceMap {
 
     /// The file whose absolute path is `abs`, if it was read.
     pub fn find_abs(&self, abs: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.abs_path == abs).map(|i| FileId(i as u32))
+        self.files
+            .iter()
+            .position(|f| f.abs_path == abs)
+            .map(|i| FileId(i as u32))
     }
 }
 
@@ -130,11 +147,19 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
 /// Decodes bytes as [`read_text`] does.
 pub fn decode(bytes: Vec<u8>) -> Result<String, ReadError> {
     let utf16 = |b: &[u8], le: bool| -> Result<String, ReadError> {
-        if b.len() % 2 != 0 {
+        if !b.len().is_multiple_of(2) {
             return Err(ReadError::BadUtf16);
         }
-        let units = b.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
-        Ok(char::decode_utf16(units).map(|r| r.unwrap_or('\u{fffd}')).collect())
+        let units = b.chunks_exact(2).map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        Ok(char::decode_utf16(units)
+            .map(|r| r.unwrap_or('\u{fffd}'))
+            .collect())
     };
     match bytes.as_slice() {
         [0xFF, 0xFE, rest @ ..] => utf16(rest, true),
@@ -149,7 +174,11 @@ mod tests {
 
     #[test]
     fn line_and_column_are_one_based_in_characters() {
-        let f = SourceFile::new("a.json".into(), PathBuf::from("a.json"), Arc::from("{\n  \"é\": 1\n}"));
+        let f = SourceFile::new(
+            "a.json".into(),
+            PathBuf::from("a.json"),
+            Arc::from("{\n  \"é\": 1\n}"),
+        );
         assert_eq!(f.line_col(0), LineCol { line: 1, column: 1 });
         assert_eq!(f.line_col(4), LineCol { line: 2, column: 3 });
         // After the two-byte `é` and the closing quote, `:` is the 6th character.
@@ -163,6 +192,9 @@ mod tests {
             b.extend(u.to_le_bytes());
         }
         assert_eq!(decode(b).unwrap(), "{}");
-        assert!(matches!(decode(vec![b'a', 0xFF]), Err(ReadError::NotUtf8(1))));
+        assert!(matches!(
+            decode(vec![b'a', 0xFF]),
+            Err(ReadError::NotUtf8(1))
+        ));
     }
 }

@@ -1,0 +1,615 @@
+//! The expression evaluator: walks a parsed [`ExprNode`] against a [`Host`] that
+//! supplies parameters, variables, copy indexes, user functions and same-deployment
+//! resources. Lazy forms (`if`, `and`, `or`, lambdas) live here; eager built-ins are
+//! in [`super::functions`].
+
+use std::sync::Arc;
+
+use super::context::DeploymentContext;
+use super::error::ArmError;
+use super::functions;
+use super::parser::{Expr, ExprNode, Template, parse_template_string};
+use crate::value::{Node, Object, Span, UnknownCause, Value};
+
+/// Deepest chain of user-function calls (they may call each other, reference §1.5).
+pub const MAX_CALL_DEPTH: u32 = 32;
+
+/// A declared user-defined function.
+#[derive(Clone, Debug)]
+pub struct UserFunction {
+    /// Parameter names, in order.
+    pub params: Vec<Arc<str>>,
+    /// `output.value`: usually an expression string, may be any JSON.
+    pub body: Node,
+}
+
+/// What the evaluator asks of its surroundings.
+pub trait Host {
+    /// The deployment context (scope functions, resource ids).
+    fn context(&self) -> &DeploymentContext;
+    /// `parameters(name)`; `Err` carries the service's message.
+    fn parameter(&self, name: &str) -> Result<Node, String>;
+    /// `variables(name)`.
+    fn variable(&self, name: &str) -> Result<Node, String>;
+    /// `copyIndex()` (`None` name: the innermost resource/output loop).
+    fn copy_index(&self, name: Option<&str>) -> Option<i64>;
+    /// A user function by lower-cased `namespace.member`.
+    fn user_function(&self, _name: &str) -> Option<UserFunction> {
+        None
+    }
+    /// `reference(target, …, full)` of a resource the host knows; `None` means unknown.
+    fn reference(&self, _target: &str, _full: bool) -> Option<Node> {
+        None
+    }
+    /// `references(loopSymbol, full)`; `None` means unknown.
+    fn references(&self, _target: &str, _full: bool) -> Option<Node> {
+        None
+    }
+    /// Parses a template string; hosts may cache.
+    fn parse(&self, text: &str) -> Result<Arc<Template>, ArmError> {
+        parse_template_string(text).map(Arc::new)
+    }
+}
+
+/// Arguments bound inside a user-defined function body.
+type FnParams = Arc<Vec<(Arc<str>, Node)>>;
+
+/// Evaluates expressions against one host.
+pub struct Evaluator<'h> {
+    host: &'h dyn Host,
+    lambdas: Vec<(Arc<str>, Node)>,
+    fn_params: Option<FnParams>,
+    calls: u32,
+}
+
+fn unknown_node(cause: UnknownCause, detail: String) -> Node {
+    Node::bare(Value::unknown(cause, detail, Span::NONE))
+}
+
+/// Renders an argument for an unknown value's detail: `'vnet'`, `3`, ….
+pub(crate) fn render_arg(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("'{s}'"),
+        Value::Unknown(u) => u.detail.clone(),
+        Value::Array(_) | Value::Object(_) => v.to_json().to_string(),
+        other => other.to_json().to_string(),
+    }
+}
+
+/// Appends an accessor to an unknown value's detail.
+fn extend_unknown(v: &Value, suffix: &str) -> Node {
+    match v {
+        Value::Unknown(u) => unknown_node(u.cause, format!("{}{suffix}", u.detail)),
+        _ => Node::bare(v.clone()),
+    }
+}
+
+fn type_word(v: &Value) -> &'static str {
+    functions::arm_type(v)
+}
+
+impl<'h> Evaluator<'h> {
+    /// A fresh evaluator for `host`.
+    pub fn new(host: &'h dyn Host) -> Self {
+        Evaluator {
+            host,
+            lambdas: Vec::new(),
+            fn_params: None,
+            calls: 0,
+        }
+    }
+
+    /// The host.
+    pub fn host(&self) -> &'h dyn Host {
+        self.host
+    }
+
+    /// Evaluates a JSON string value: literal, `[[` escape, or expression. The result
+    /// node has no span; callers give it the string's.
+    pub fn eval_string(&mut self, s: &Arc<str>) -> Result<Node, ArmError> {
+        if !s.starts_with('[') {
+            return Ok(Node::bare(Value::String(s.clone())));
+        }
+        match &*self.host.parse(s)? {
+            Template::Literal => Ok(Node::bare(Value::String(s.clone()))),
+            Template::Escaped(t) => Ok(Node::bare(Value::String(t.clone()))),
+            Template::Expr(e) => self.eval(e),
+        }
+    }
+
+    /// Evaluates every string inside a JSON tree (no `copy` handling); the
+    /// user-function body path.
+    pub fn eval_tree(&mut self, n: &Node) -> Result<Node, ArmError> {
+        match &n.value {
+            Value::String(s) => {
+                let mut r = self.eval_string(s)?;
+                r.span = n.span;
+                Ok(r)
+            }
+            Value::Array(a) => {
+                let mut out = Vec::with_capacity(a.len());
+                for x in a.iter() {
+                    out.push(self.eval_tree(x)?);
+                }
+                Ok(Node::new(Value::array(out), n.span))
+            }
+            Value::Object(o) => {
+                let mut out = Object::with_capacity(o.len());
+                for m in o.iter() {
+                    out.push(m.key.clone(), m.key_span, self.eval_tree(&m.value)?);
+                }
+                Ok(Node::new(Value::object(out), n.span))
+            }
+            _ => Ok(n.clone()),
+        }
+    }
+
+    /// Evaluates one parsed expression.
+    pub fn eval(&mut self, e: &ExprNode) -> Result<Node, ArmError> {
+        match &e.expr {
+            Expr::Str(s) => Ok(Node::bare(Value::String(s.clone()))),
+            Expr::Int(i) => Ok(Node::bare(Value::Int(*i))),
+            Expr::Member { target, name } => {
+                let t = self.eval(target)?;
+                self.member(t, name, e)
+            }
+            Expr::Index { target, index } => {
+                let t = self.eval(target)?;
+                let i = self.eval(index)?;
+                self.index(t, &i.value, e)
+            }
+            Expr::Call { name, args } => self.call(name, args, e),
+        }
+    }
+
+    fn member(&self, t: Node, name: &str, e: &ExprNode) -> Result<Node, ArmError> {
+        match &t.value {
+            Value::Object(o) => match o.get(name) {
+                Some(n) => Ok(n.clone()),
+                None => {
+                    let available: Vec<&str> = o.keys().collect();
+                    Err(ArmError::eval(
+                        format!(
+                            "The language expression property '{name}' doesn't exist, available properties are '{}'",
+                            available.join(", ")
+                        ),
+                        e.start,
+                        e.end,
+                    ))
+                }
+            },
+            Value::Unknown(_) => Ok(extend_unknown(&t.value, &format!(".{name}"))),
+            other => Err(ArmError::eval(
+                format!(
+                    "The language expression property '{name}' can't be evaluated, property name must be accessed on an object; the value is of type '{}'",
+                    type_word(other)
+                ),
+                e.start,
+                e.end,
+            )),
+        }
+    }
+
+    fn index(&self, t: Node, i: &Value, e: &ExprNode) -> Result<Node, ArmError> {
+        match (&t.value, i) {
+            (Value::Unknown(_), Value::String(s)) => {
+                Ok(extend_unknown(&t.value, &format!("['{s}']")))
+            }
+            (Value::Unknown(_), Value::Int(n)) => Ok(extend_unknown(&t.value, &format!("[{n}]"))),
+            (Value::Unknown(_), _) => Ok(t),
+            (_, Value::Unknown(u)) => Ok(unknown_node(u.cause, u.detail.clone())),
+            (Value::Object(_), Value::String(s)) => self.member(t.clone(), s, e),
+            (Value::Array(a), Value::Int(n)) => {
+                if *n >= 0 && (*n as usize) < a.len() {
+                    Ok(a[*n as usize].clone())
+                } else {
+                    Err(ArmError::eval(
+                        format!(
+                            "The language expression property array index '{n}' is out of bounds; the array has {} element(s)",
+                            a.len()
+                        ),
+                        e.start,
+                        e.end,
+                    ))
+                }
+            }
+            (tv, iv) => Err(ArmError::eval(
+                format!(
+                    "The language expression property can't be accessed: a value of type '{}' can't be indexed by a value of type '{}'",
+                    type_word(tv),
+                    type_word(iv)
+                ),
+                e.start,
+                e.end,
+            )),
+        }
+    }
+
+    pub(crate) fn args(&mut self, args: &[ExprNode]) -> Result<Vec<Node>, ArmError> {
+        let mut out = Vec::with_capacity(args.len());
+        for a in args {
+            out.push(self.eval(a)?);
+        }
+        Ok(out)
+    }
+
+    fn fn_err(name: &str, e: &ExprNode, message: String) -> ArmError {
+        ArmError::Function {
+            function: name.to_string(),
+            message,
+            start: e.start,
+            end: e.end,
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
+        match name {
+            "if" => self.call_if(args, e),
+            "and" | "or" => self.call_and_or(name, args, e),
+            "coalesce" => {
+                for a in args {
+                    let v = self.eval(a)?;
+                    match &v.value {
+                        Value::Null => continue,
+                        _ => return Ok(v),
+                    }
+                }
+                Ok(Node::null())
+            }
+            "parameters" => {
+                let name_v = self.one_string("parameters", args, e)?;
+                if let Some(fp) = &self.fn_params {
+                    return fp
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(&name_v))
+                        .map(|(_, v)| v.clone())
+                        .ok_or_else(|| {
+                            ArmError::eval(
+                                format!("The template function parameter '{name_v}' is not found"),
+                                e.start,
+                                e.end,
+                            )
+                        });
+                }
+                self.host.parameter(&name_v).map_err(|m| ArmError::eval(m, e.start, e.end))
+            }
+            "variables" => {
+                let name_v = self.one_string("variables", args, e)?;
+                if self.fn_params.is_some() {
+                    return Err(ArmError::eval(
+                        "The template function 'variables' is not expected at this location: user-defined functions can't use variables",
+                        e.start,
+                        e.end,
+                    ));
+                }
+                self.host.variable(&name_v).map_err(|m| ArmError::eval(m, e.start, e.end))
+            }
+            "copyindex" => self.call_copy_index(args, e),
+            "lambda" => Err(Self::fn_err(
+                "lambda",
+                e,
+                "The template function 'lambda' is only valid as an argument of filter, map, reduce, sort, toObject, groupBy or mapValues".into(),
+            )),
+            "lambdavariables" => {
+                let n = self.one_string("lambdaVariables", args, e)?;
+                self.lambdas.iter().rev().find(|(k, _)| **k == *n).map(|(_, v)| v.clone()).ok_or_else(|| {
+                    ArmError::eval(format!("The lambda variable '{n}' is not defined"), e.start, e.end)
+                })
+            }
+            "filter" | "map" | "reduce" | "sort" | "toobject" | "groupby" | "mapvalues" => {
+                functions::lambda::call(self, name, args, e)
+            }
+            "reference" | "references" => self.call_reference(name, args, e),
+            _ if name.contains('.') => self.call_user(name, args, e),
+            _ if name.starts_with("list") => {
+                let vals = self.args(args)?;
+                if let Some(u) = vals.iter().find(|v| v.value.is_unknown()) {
+                    return Ok(Node::bare(u.value.clone()));
+                }
+                let target = vals.first().map(|v| render_arg(&v.value)).unwrap_or_default();
+                Ok(unknown_node(UnknownCause::List, format!("{}({target})", original_name(name))))
+            }
+            _ => {
+                let vals = self.args(args)?;
+                match functions::call(name, &vals, self.host.context()) {
+                    Some(Ok(v)) => Ok(Node::bare(v)),
+                    Some(Err(err)) => Err(err.into_arm(name, e.start, e.end)),
+                    None => Err(ArmError::UnknownFunction { function: name.to_string(), start: e.start, end: e.end }),
+                }
+            }
+        }
+    }
+
+    fn one_string(
+        &mut self,
+        name: &str,
+        args: &[ExprNode],
+        e: &ExprNode,
+    ) -> Result<Arc<str>, ArmError> {
+        if args.len() != 1 {
+            return Err(Self::fn_err(
+                name,
+                e,
+                format!(
+                    "Unable to evaluate template language function '{name}': function requires 1 argument(s) while {} were provided",
+                    args.len()
+                ),
+            ));
+        }
+        let v = self.eval(&args[0])?;
+        match v.value {
+            Value::String(s) => Ok(s),
+            other => Err(Self::fn_err(
+                name,
+                e,
+                format!(
+                    "The template language function '{name}' expects its parameter to be a string. The provided value is of type '{}'",
+                    type_word(&other)
+                ),
+            )),
+        }
+    }
+
+    fn call_if(&mut self, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
+        if args.len() != 3 {
+            return Err(Self::fn_err(
+                "if",
+                e,
+                format!(
+                    "Unable to evaluate template language function 'if': function requires 3 argument(s) while {} were provided",
+                    args.len()
+                ),
+            ));
+        }
+        let c = self.eval(&args[0])?;
+        match c.value {
+            Value::Bool(true) => self.eval(&args[1]),
+            Value::Bool(false) => self.eval(&args[2]),
+            Value::Unknown(u) => Ok(unknown_node(u.cause, u.detail.clone())),
+            other => Err(Self::fn_err(
+                "if",
+                e,
+                format!(
+                    "The template language function 'if' expects its first parameter to be of type 'Boolean'. The provided value is of type '{}'",
+                    type_word(&other)
+                ),
+            )),
+        }
+    }
+
+    fn call_and_or(
+        &mut self,
+        name: &str,
+        args: &[ExprNode],
+        e: &ExprNode,
+    ) -> Result<Node, ArmError> {
+        if args.len() < 2 {
+            return Err(Self::fn_err(
+                name,
+                e,
+                format!(
+                    "Unable to evaluate template language function '{name}': function requires at least 2 argument(s) while {} were provided",
+                    args.len()
+                ),
+            ));
+        }
+        let is_and = name == "and";
+        let mut unknown: Option<Node> = None;
+        for a in args {
+            let v = self.eval(a)?;
+            match v.value {
+                Value::Bool(b) => {
+                    if b != is_and {
+                        return Ok(Node::bare(Value::Bool(b)));
+                    }
+                }
+                Value::Unknown(_) => {
+                    if unknown.is_none() {
+                        unknown = Some(v);
+                    }
+                }
+                other => {
+                    return Err(Self::fn_err(
+                        name,
+                        e,
+                        format!(
+                            "The template language function '{name}' expects its parameters to be of type 'Boolean'. The provided value is of type '{}'",
+                            type_word(&other)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(unknown
+            .map(|u| Node::bare(u.value))
+            .unwrap_or(Node::bare(Value::Bool(is_and))))
+    }
+
+    fn call_copy_index(&mut self, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
+        let vals = self.args(args)?;
+        if let Some(u) = vals.iter().find(|v| v.value.is_unknown()) {
+            return Ok(u.clone());
+        }
+        let (loop_name, offset) = match vals.as_slice() {
+            [] => (None, 0),
+            [
+                Node {
+                    value: Value::Int(o),
+                    ..
+                },
+            ] => (None, *o),
+            [
+                Node {
+                    value: Value::String(n),
+                    ..
+                },
+            ] => (Some(n.clone()), 0),
+            [
+                Node {
+                    value: Value::String(n),
+                    ..
+                },
+                Node {
+                    value: Value::Int(o),
+                    ..
+                },
+            ] => (Some(n.clone()), *o),
+            _ => {
+                return Err(Self::fn_err(
+                    "copyIndex",
+                    e,
+                    "The template language function 'copyIndex' expects an optional loop name (string) and an optional offset (integer)".into(),
+                ));
+            }
+        };
+        match self.host.copy_index(loop_name.as_deref()) {
+            Some(i) => Ok(Node::bare(Value::Int(i.saturating_add(offset)))),
+            None => Err(ArmError::eval(
+                match loop_name {
+                    Some(n) => format!("The template function 'copyIndex' is not expected at this location: no copy loop named '{n}' encloses it"),
+                    None => "The template function 'copyIndex' is not expected at this location: it is only valid inside a copy loop".to_string(),
+                },
+                e.start,
+                e.end,
+            )),
+        }
+    }
+
+    fn call_reference(
+        &mut self,
+        name: &str,
+        args: &[ExprNode],
+        e: &ExprNode,
+    ) -> Result<Node, ArmError> {
+        let vals = self.args(args)?;
+        if vals.is_empty() || vals.len() > 3 {
+            return Err(Self::fn_err(
+                name,
+                e,
+                format!(
+                    "Unable to evaluate template language function '{name}': function requires between 1 and 3 argument(s) while {} were provided",
+                    vals.len()
+                ),
+            ));
+        }
+        let target = match &vals[0].value {
+            Value::String(s) => s.clone(),
+            Value::Unknown(u) => return Ok(unknown_node(u.cause, u.detail.clone())),
+            other => {
+                return Err(Self::fn_err(
+                    name,
+                    e,
+                    format!(
+                        "The template language function '{name}' expects its first parameter to be a string. The provided value is of type '{}'",
+                        type_word(other)
+                    ),
+                ));
+            }
+        };
+        let full = vals[1..].iter().any(|v| {
+            v.value
+                .as_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case("full"))
+        });
+        let found = if name == "reference" {
+            self.host.reference(&target, full)
+        } else {
+            self.host.references(&target, full)
+        };
+        Ok(found.unwrap_or_else(|| {
+            let suffix = if full { ", 'Full'" } else { "" };
+            unknown_node(
+                UnknownCause::Reference,
+                format!("{name}('{target}'{suffix})"),
+            )
+        }))
+    }
+
+    fn call_user(&mut self, name: &str, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
+        let Some(f) = self.host.user_function(name) else {
+            return Err(ArmError::UnknownFunction {
+                function: name.to_string(),
+                start: e.start,
+                end: e.end,
+            });
+        };
+        if f.params.len() != args.len() {
+            return Err(Self::fn_err(
+                name,
+                e,
+                format!(
+                    "Unable to evaluate template language function '{name}': function requires {} argument(s) while {} were provided",
+                    f.params.len(),
+                    args.len()
+                ),
+            ));
+        }
+        if self.calls >= MAX_CALL_DEPTH {
+            return Err(ArmError::limit(
+                format!(
+                    "User-defined function calls are nested more than {MAX_CALL_DEPTH} deep (a recursive function?)"
+                ),
+                e.start,
+                e.end,
+            ));
+        }
+        let vals = self.args(args)?;
+        let bound: Vec<(Arc<str>, Node)> = f.params.iter().cloned().zip(vals).collect();
+        let mut inner = Evaluator {
+            host: self.host,
+            lambdas: Vec::new(),
+            fn_params: Some(Arc::new(bound)),
+            calls: self.calls + 1,
+        };
+        // Errors inside the body point at the call site: the body lives elsewhere.
+        inner
+            .eval_tree(&f.body)
+            .map(|mut n| {
+                n.span = Span::NONE;
+                n
+            })
+            .map_err(|err| match err {
+                ArmError::Limit { message, .. } => ArmError::limit(message, e.start, e.end),
+                ArmError::Fail { message, .. } => ArmError::Fail {
+                    message,
+                    start: e.start,
+                    end: e.end,
+                },
+                other => ArmError::eval(
+                    format!(
+                        "The user-defined function '{name}' failed: {}",
+                        other.message()
+                    ),
+                    e.start,
+                    e.end,
+                ),
+            })
+    }
+
+    /// Binds lambda variables, evaluates `body`, unbinds.
+    pub(crate) fn with_lambda<T>(
+        &mut self,
+        bindings: impl IntoIterator<Item = (Arc<str>, Node)>,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        let mark = self.lambdas.len();
+        self.lambdas.extend(bindings);
+        let r = f(self);
+        self.lambdas.truncate(mark);
+        r
+    }
+}
+
+/// The canonical spelling of a `list*` function for details (`listkeys` → `listKeys`).
+fn original_name(lower: &str) -> String {
+    match lower {
+        "listkeys" => "listKeys".into(),
+        "listsecrets" => "listSecrets".into(),
+        "listaccountsas" => "listAccountSas".into(),
+        "listservicesas" => "listServiceSas".into(),
+        "listcallbackurl" => "listCallbackUrl".into(),
+        "listcredentials" => "listCredentials".into(),
+        "listoutputswithsecurevalues" => "listOutputsWithSecureValues".into(),
+        other => other.to_string(),
+    }
+}
