@@ -83,6 +83,45 @@ impl ArmError {
         matches!(self, ArmError::Limit { .. })
     }
 
+    /// The same error located at `start..end` (errors raised by a host have no range).
+    pub fn with_range(self, start: u32, end: u32) -> ArmError {
+        match self {
+            ArmError::Syntax { message, .. } => ArmError::Syntax {
+                message,
+                start,
+                end,
+            },
+            ArmError::Function {
+                function, message, ..
+            } => ArmError::Function {
+                function,
+                message,
+                start,
+                end,
+            },
+            ArmError::Evaluation { message, .. } => ArmError::Evaluation {
+                message,
+                start,
+                end,
+            },
+            ArmError::UnknownFunction { function, .. } => ArmError::UnknownFunction {
+                function,
+                start,
+                end,
+            },
+            ArmError::Fail { message, .. } => ArmError::Fail {
+                message,
+                start,
+                end,
+            },
+            ArmError::Limit { message, .. } => ArmError::Limit {
+                message,
+                start,
+                end,
+            },
+        }
+    }
+
     pub(crate) fn eval(message: impl Into<String>, start: u32, end: u32) -> ArmError {
         ArmError::Evaluation {
             message: message.into(),

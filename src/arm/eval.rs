@@ -28,9 +28,9 @@ pub trait Host {
     /// The deployment context (scope functions, resource ids).
     fn context(&self) -> &DeploymentContext;
     /// `parameters(name)`; `Err` carries the service's message.
-    fn parameter(&self, name: &str) -> Result<Node, String>;
+    fn parameter(&self, name: &str) -> Result<Node, ArmError>;
     /// `variables(name)`.
-    fn variable(&self, name: &str) -> Result<Node, String>;
+    fn variable(&self, name: &str) -> Result<Node, ArmError>;
     /// `copyIndex()` (`None` name: the innermost resource/output loop).
     fn copy_index(&self, name: Option<&str>) -> Option<i64>;
     /// A user function by lower-cased `namespace.member`.
@@ -43,6 +43,11 @@ pub trait Host {
     }
     /// `references(loopSymbol, full)`; `None` means unknown.
     fn references(&self, _target: &str, _full: bool) -> Option<Node> {
+        None
+    }
+    /// For objects returned by `reference()`: the detail path of this object, so a
+    /// missing property yields an unknown value instead of an error.
+    fn open_object(&self, _object: &Arc<Object>) -> Option<String> {
         None
     }
     /// Parses a template string; hosts may cache.
@@ -166,6 +171,13 @@ impl<'h> Evaluator<'h> {
         match &t.value {
             Value::Object(o) => match o.get(name) {
                 Some(n) => Ok(n.clone()),
+                None if self.host.open_object(o).is_some() => {
+                    let detail = self.host.open_object(o).unwrap_or_default();
+                    Ok(unknown_node(
+                        UnknownCause::Reference,
+                        format!("{detail}.{name}"),
+                    ))
+                }
                 None => {
                     let available: Vec<&str> = o.keys().collect();
                     Err(ArmError::eval(
@@ -271,7 +283,7 @@ impl<'h> Evaluator<'h> {
                             )
                         });
                 }
-                self.host.parameter(&name_v).map_err(|m| ArmError::eval(m, e.start, e.end))
+                self.host.parameter(&name_v).map_err(|err| err.with_range(e.start, e.end))
             }
             "variables" => {
                 let name_v = self.one_string("variables", args, e)?;
@@ -282,7 +294,7 @@ impl<'h> Evaluator<'h> {
                         e.end,
                     ));
                 }
-                self.host.variable(&name_v).map_err(|m| ArmError::eval(m, e.start, e.end))
+                self.host.variable(&name_v).map_err(|err| err.with_range(e.start, e.end))
             }
             "copyindex" => self.call_copy_index(args, e),
             "lambda" => Err(Self::fn_err(

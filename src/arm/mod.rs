@@ -6,6 +6,7 @@
 pub mod context;
 pub mod error;
 pub mod eval;
+pub mod expand;
 pub(crate) mod functions;
 pub mod parser;
 
@@ -14,6 +15,9 @@ use std::sync::Arc;
 pub use context::{DeploymentContext, DeploymentScope};
 pub use error::ArmError;
 pub use eval::{Evaluator, Host, UserFunction};
+pub use expand::{
+    ArmDiagnostic, ExpandOptions, ExpandedResource, Expansion, TemplateLoader, UnknownStats, expand,
+};
 pub use functions::resource::resource_id_for;
 pub use parser::{Expr, ExprNode, Template, is_expression, parse_template_string};
 
@@ -65,20 +69,20 @@ impl Host for ScopeHost<'_> {
         self.ctx
     }
 
-    fn parameter(&self, name: &str) -> Result<Node, String> {
-        self.scope
-            .parameters
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("The template parameter '{name}' is not found"))
+    fn parameter(&self, name: &str) -> Result<Node, ArmError> {
+        self.scope.parameters.get(name).cloned().ok_or_else(|| {
+            ArmError::eval(
+                format!("The template parameter '{name}' is not found"),
+                0,
+                0,
+            )
+        })
     }
 
-    fn variable(&self, name: &str) -> Result<Node, String> {
-        self.scope
-            .variables
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("The template variable '{name}' is not found"))
+    fn variable(&self, name: &str) -> Result<Node, ArmError> {
+        self.scope.variables.get(name).cloned().ok_or_else(|| {
+            ArmError::eval(format!("The template variable '{name}' is not found"), 0, 0)
+        })
     }
 
     fn copy_index(&self, name: Option<&str>) -> Option<i64> {
