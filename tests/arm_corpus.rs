@@ -130,6 +130,11 @@ fn corpus_expands_without_panics() {
                             t.unsupported
                                 .push(format!("{}: {}", path.display(), d.message));
                         }
+                        if let Ok(want) = std::env::var("AZLINT_CORPUS_DETAIL")
+                            && d.message.contains(&want)
+                        {
+                            eprintln!("{} @{}: {}", path.display(), d.span.start, d.message);
+                        }
                         if d.is_error {
                             t.errors += 1;
                             let key = format!(

@@ -1,11 +1,11 @@
 //! Runs the shared template vectors (`../shared/arm/template-vectors.json`) and the
 //! hand-written fixtures under `fixtures/arm/` through the expander.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use azlint::arm::{DeploymentContext, ExpandOptions, Expansion, TemplateLoader, expand};
+use azlint::arm::{DeploymentContext, ExpandOptions, expand};
 use azlint::source::json::parse;
-use azlint::value::{FileId, Node, UnknownCause, Value};
+use azlint::value::{FileId, Node, Value};
 
 fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
     use serde_json::Value as J;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::value::{Node, Object, Value};
+use crate::value::{Node, Object, UnknownCause, Value};
 
 /// The documented default subscription and tenant id (reference §10).
 pub const DEFAULT_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -164,12 +164,26 @@ impl DeploymentContext {
             ]),
             deployment: obj(vec![
                 ("name", s("deployment")),
+                // Only non-resource-group deployments document `location`, but Bicep
+                // modules read `deployment().location` at every scope; give the
+                // default location rather than fail.
+                ("location", s("westus")),
                 (
                     "properties",
                     Node::bare(obj(vec![
                         (
                             "template",
                             Node::bare(obj(vec![("contentVersion", s("1.0.0.0"))])),
+                        ),
+                        // A local file has no link; templates that build URIs from
+                        // it get an unknown value rather than an error.
+                        (
+                            "templateLink",
+                            Node::bare(Value::unknown(
+                                UnknownCause::Runtime,
+                                "deployment().properties.templateLink",
+                                crate::value::Span::NONE,
+                            )),
                         ),
                         ("parameters", Node::bare(Value::object(Object::new()))),
                         ("mode", s("Incremental")),
@@ -251,9 +265,7 @@ impl DeploymentContext {
         if subscription_id.is_some() || resource_group.is_some() || location.is_some() {
             self.resource_group = resource_group_object(&sub, &rg, &loc);
         }
-        if let (Some(loc), Value::Object(d)) = (location, &self.deployment)
-            && self.scope != DeploymentScope::ResourceGroup
-        {
+        if let (Some(loc), Value::Object(d)) = (location, &self.deployment) {
             let mut d = (**d).clone();
             d.insert("location", s(loc));
             self.deployment = Value::object(d);

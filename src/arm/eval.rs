@@ -269,7 +269,10 @@ impl<'h> Evaluator<'h> {
                 Ok(Node::null())
             }
             "parameters" => {
-                let name_v = self.one_string("parameters", args, e)?;
+                let name_v = match self.one_string("parameters", args, e)? {
+            Ok(s) => s,
+            Err(unknown) => return Ok(unknown),
+        };
                 if let Some(fp) = &self.fn_params {
                     return fp
                         .iter()
@@ -286,7 +289,10 @@ impl<'h> Evaluator<'h> {
                 self.host.parameter(&name_v).map_err(|err| err.with_range(e.start, e.end))
             }
             "variables" => {
-                let name_v = self.one_string("variables", args, e)?;
+                let name_v = match self.one_string("variables", args, e)? {
+            Ok(s) => s,
+            Err(unknown) => return Ok(unknown),
+        };
                 if self.fn_params.is_some() {
                     return Err(ArmError::eval(
                         "The template function 'variables' is not expected at this location: user-defined functions can't use variables",
@@ -303,7 +309,10 @@ impl<'h> Evaluator<'h> {
                 "The template function 'lambda' is only valid as an argument of filter, map, reduce, sort, toObject, groupBy or mapValues".into(),
             )),
             "lambdavariables" => {
-                let n = self.one_string("lambdaVariables", args, e)?;
+                let n = match self.one_string("lambdaVariables", args, e)? {
+            Ok(s) => s,
+            Err(unknown) => return Ok(unknown),
+        };
                 self.lambdas.iter().rev().find(|(k, _)| **k == *n).map(|(_, v)| v.clone()).ok_or_else(|| {
                     ArmError::eval(format!("The lambda variable '{n}' is not defined"), e.start, e.end)
                 })
@@ -337,7 +346,7 @@ impl<'h> Evaluator<'h> {
         name: &str,
         args: &[ExprNode],
         e: &ExprNode,
-    ) -> Result<Arc<str>, ArmError> {
+    ) -> Result<Result<Arc<str>, Node>, ArmError> {
         if args.len() != 1 {
             return Err(Self::fn_err(
                 name,
@@ -350,7 +359,8 @@ impl<'h> Evaluator<'h> {
         }
         let v = self.eval(&args[0])?;
         match v.value {
-            Value::String(s) => Ok(s),
+            Value::String(s) => Ok(Ok(s)),
+            Value::Unknown(_) => Ok(Err(v)),
             other => Err(Self::fn_err(
                 name,
                 e,

@@ -84,14 +84,14 @@ pub(crate) fn report(h: &dyn ExpandHost, span: Span, text: &str, err: &ArmError)
 
 /// Gives an unknown value produced by an expression the span of its string.
 fn locate(mut n: Node, span: Span) -> Node {
-    if let Value::Unknown(u) = &n.value {
-        if u.span.is_none() {
-            n.value = Value::Unknown(Arc::new(Unknown {
-                cause: u.cause,
-                detail: u.detail.clone(),
-                span,
-            }));
-        }
+    if let Value::Unknown(u) = &n.value
+        && u.span.is_none()
+    {
+        n.value = Value::Unknown(Arc::new(Unknown {
+            cause: u.cause,
+            detail: u.detail.clone(),
+            span,
+        }));
     }
     n.span = span;
     n
@@ -192,6 +192,14 @@ pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -
         }
         Value::Float(f) if f.fract() == 0.0 && (0.0..=MAX_COPY_COUNT as f64).contains(&f) => {
             Some(f as i64)
+        }
+        // JSON.NET converts numeric strings for integer fields.
+        Value::String(ref s)
+            if s.trim()
+                .parse::<i64>()
+                .is_ok_and(|n| (0..=MAX_COPY_COUNT).contains(&n)) =>
+        {
+            s.trim().parse().ok()
         }
         Value::Unknown(u) => {
             h.shared().diag(

@@ -162,7 +162,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
     let supplied = opts
         .parameters
         .and_then(|p| p.get("parameters"))
-        .map(|p| scope::supplied_from_file(p))
+        .map(scope::supplied_from_file)
         .unwrap_or_default();
     let mut out = Expansion::default();
     if !matches!(template.value, Value::Object(_)) {

@@ -2,7 +2,7 @@
 //! resources, 2.0 symbolic names and `parent`), evaluated lazily so `reference()` can
 //! read another declared resource (or a nested deployment's outputs) first.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -66,6 +66,9 @@ pub(crate) struct Frame<'a> {
     loops: RefCell<Vec<LoopFrame>>,
     instances: RefCell<Vec<Instance<'a>>>,
     open: RefCell<HashMap<usize, (Arc<Object>, String)>>,
+    /// Set while evaluating the names of resources whose condition is false: ARM does
+    /// not evaluate them, so their errors are not reported.
+    quiet: Cell<bool>,
 }
 
 fn is_deployment(t: &Node) -> bool {
@@ -170,6 +173,7 @@ impl<'a> Frame<'a> {
             loops: RefCell::new(Vec::new()),
             instances: RefCell::new(Vec::new()),
             open: RefCell::new(HashMap::new()),
+            quiet: Cell::new(false),
         }
     }
 
@@ -177,6 +181,10 @@ impl<'a> Frame<'a> {
         match n {
             Some(n) => match try_eval_node(self, n) {
                 Ok(v) => v,
+                Err(e) if self.quiet.get() => Node::new(
+                    Value::unknown(UnknownCause::Error, e.message(), n.span),
+                    n.span,
+                ),
                 Err(e) => report(self, n.span, n.as_str().unwrap_or_default(), &e),
             },
             None => Node::null(),
@@ -228,6 +236,10 @@ impl<'a> Frame<'a> {
                 });
             }
             *self.loops.borrow_mut() = loops.clone();
+            let skipped = decl
+                .get("condition")
+                .is_some_and(|c| matches!(self.eval_str_node(Some(c)).value, Value::Bool(false)));
+            self.quiet.set(skipped);
             let ty = self.eval_str_node(decl.get("type"));
             let name = self.eval_str_node(decl.get("name"));
             let (full_type, full_name) = match (parent, ty.as_str(), name.as_str()) {
@@ -244,6 +256,7 @@ impl<'a> Frame<'a> {
                 _ => (ty, name),
             };
             let id = self.compute_id(decl, &full_type, &full_name);
+            self.quiet.set(false);
             let symbolic_i = symbolic.map(|s| {
                 if count.is_some() {
                     format!("{s}[{i}]")
@@ -349,11 +362,10 @@ impl<'a> Frame<'a> {
             };
             let (pt, pn) = (list[j].full_type.clone(), list[j].full_name.clone());
             let inst = &mut list[i];
-            if let (Some(t), Some(ptv)) = (inst.full_type.as_str(), pt.as_str()) {
-                if !t.contains('/') {
-                    inst.full_type =
-                        Node::new(Value::str(format!("{ptv}/{t}")), inst.full_type.span);
-                }
+            if let (Some(t), Some(ptv)) = (inst.full_type.as_str(), pt.as_str())
+                && !t.contains('/')
+            {
+                inst.full_type = Node::new(Value::str(format!("{ptv}/{t}")), inst.full_type.span);
             }
             if let (Some(t), Some(n), Some(pnv)) = (
                 inst.full_type.as_str(),
@@ -483,7 +495,7 @@ impl<'a> Frame<'a> {
             if m.key.eq_ignore_ascii_case("template") {
                 continue;
             }
-            out.push(m.key.clone(), m.key_span, eval_node(self, &m.value, false));
+            out.push(m.key.clone(), m.key_span, eval_node(self, &m.value, true));
         }
         Node::new(Value::object(out), props.span)
     }
@@ -733,10 +745,10 @@ fn outputs(frame: &Frame<'_>, template: &Node) -> Vec<(String, Node)> {
     };
     for m in o.iter() {
         let decl = &m.value;
-        if let Some(c) = decl.get("condition") {
-            if matches!(frame.eval_str_node(Some(c)).value, Value::Bool(false)) {
-                continue;
-            }
+        if let Some(c) = decl.get("condition")
+            && matches!(frame.eval_str_node(Some(c)).value, Value::Bool(false))
+        {
+            continue;
         }
         let value = if let Some(copy) = decl.get("copy") {
             let Some(count) = eval_count(frame, copy.get("count"), copy.span) else {

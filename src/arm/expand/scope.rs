@@ -167,7 +167,14 @@ impl Host for Scope<'_> {
             None => {}
         }
         let decl = self.param_decls.and_then(|p| p.get(name));
-        let value = if let Some(v) = self.supplied.get(&key) {
+        let has_default = decl.is_some_and(|d| d.get("defaultValue").is_some());
+        // A null supplied value means "not supplied" when there is a default (Bicep
+        // passes null for omitted optional module parameters).
+        let supplied = self
+            .supplied
+            .get(&key)
+            .filter(|v| !(v.value.is_null() && has_default));
+        let value = if let Some(v) = supplied {
             v.clone()
         } else if let Some(decl) = decl {
             if let Some(default) = decl.get("defaultValue") {

@@ -97,10 +97,17 @@ pub(crate) fn type_and_names(
     names: &[&str],
 ) -> Result<String, super::super::error::FnError> {
     let segs: Vec<&str> = ty.split('/').filter(|s| !s.is_empty()).collect();
+    // A name may hold several segments (`vnet/subnet`); an empty name stays one
+    // (empty) segment, as the service builds `…/workspaces/`.
     let names: Vec<&str> = names
         .iter()
-        .flat_map(|n| n.split('/'))
-        .filter(|s| !s.is_empty())
+        .flat_map(|n| -> Vec<&str> {
+            if n.is_empty() {
+                vec![""]
+            } else {
+                n.split('/').filter(|s| !s.is_empty()).collect()
+            }
+        })
         .collect();
     if segs.len() < 2 || names.len() != segs.len() - 1 {
         return Err(invalid(format!(
