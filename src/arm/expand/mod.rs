@@ -14,7 +14,10 @@
 //!   evaluated.
 
 mod frame;
+mod ids;
 mod nested;
+mod outputs;
+mod reference;
 mod resources;
 mod scope;
 

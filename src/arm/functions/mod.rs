@@ -5,7 +5,9 @@
 
 pub(crate) mod array;
 pub(crate) mod cidr;
+pub(crate) mod collection;
 pub(crate) mod date;
+pub(crate) mod date_format;
 pub(crate) mod deployment;
 pub(crate) mod encoding;
 pub(crate) mod format;
@@ -48,6 +50,7 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
         return Some(Ok(u.value.clone()));
     }
     array::call(name, args)
+        .or_else(|| collection::call(name, args))
         .or_else(|| string::call(name, args))
         .or_else(|| encoding::call(name, args))
         .or_else(|| format::call(name, args))
@@ -63,6 +66,7 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
 
 fn exists(name: &str) -> bool {
     array::NAMES.contains(&name)
+        || collection::NAMES.contains(&name)
         || string::NAMES.contains(&name)
         || encoding::NAMES.contains(&name)
         || format::NAMES.contains(&name)
