@@ -353,8 +353,13 @@ fn parameter_files_are_literal_and_key_vault_is_unknown() {
 #[test]
 fn conditions_guards_and_local_errors() {
     let exp = fixture("conditions.json", None);
-    assert_eq!(exp.resources.len(), 1);
-    let site = &exp.resources[0];
+    assert_eq!(exp.resources.len(), 2);
+    // An undecidable condition keeps the resource, with the condition visible.
+    assert_eq!(
+        cause(at(res(&exp, "maybe"), "condition")),
+        UnknownCause::Parameter
+    );
+    let site = res(&exp, "site");
     assert_eq!(s(at(site, "properties.workspace")), "none");
     assert_eq!(s(at(site, "properties.fine")), "ok");
     assert_eq!(cause(at(site, "properties.broken")), UnknownCause::Error);

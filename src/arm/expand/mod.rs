@@ -177,7 +177,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
         );
     } else {
         let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared);
-        let result = resources::run(&shared, &sc, template, ctx, opts.file, "", 0);
+        let result = resources::run(&shared, &sc, template, ctx, opts.file, "", 0, None);
         out.resources = result.resources;
         out.outputs = result.outputs;
     }

@@ -8,6 +8,7 @@ use super::resources::{Frame, run};
 use super::scope::{Scope, key_vault_unknown};
 use super::{ExpandedResource, MAX_DEPLOYMENT_DEPTH, scope_of};
 use crate::arm::context::{DeploymentContext, DeploymentScope};
+use crate::arm::eval::Host;
 use crate::value::{FileId, Node, Object, Value};
 
 fn str_of<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
@@ -136,6 +137,7 @@ pub(super) fn deploy(
             frame.file,
             &prefix,
             frame.depth + 1,
+            Some((frame as &dyn Host, true)),
         );
         return (Some(outputs_object(r.outputs)), false, r.resources);
     }
@@ -208,6 +210,7 @@ fn run_inner(
         file,
         prefix,
         frame.depth + 1,
+        Some((frame as &dyn Host, false)),
     );
     (Some(outputs_object(r.outputs)), false, r.resources)
 }

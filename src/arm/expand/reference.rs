@@ -129,8 +129,15 @@ impl Host for Frame<'_> {
     }
 
     fn reference(&self, target: &str, full: bool) -> Option<Node> {
-        let i = self.resolve(target)?;
-        self.reference_of(i, target, full)
+        match self.resolve(target) {
+            Some(i) => self.reference_of(i, target, full),
+            None => match self.parent {
+                Some(p) if self.parent_names || target.starts_with('/') => {
+                    p.reference(target, full)
+                }
+                _ => None,
+            },
+        }
     }
 
     fn references(&self, target: &str, full: bool) -> Option<Node> {
@@ -164,10 +171,12 @@ impl Host for Frame<'_> {
     }
 
     fn open_object(&self, object: &Arc<Object>) -> Option<String> {
-        self.open
+        let local = self
+            .open
             .borrow()
             .get(&(Arc::as_ptr(object) as usize))
-            .map(|(_, d)| d.clone())
+            .map(|(_, d)| d.clone());
+        local.or_else(|| self.parent.and_then(|p| p.open_object(object)))
     }
 
     fn parse(&self, text: &str) -> Result<Arc<Template>, ArmError> {

@@ -11,6 +11,7 @@ use super::ids::{add_child_ids, is_deployment, unknown_like};
 use super::scope::Scope;
 use super::{ExpandedResource, MAX_COPY_COUNT, Shared, nested, pointer_token};
 use crate::arm::context::DeploymentContext;
+use crate::arm::eval::Host;
 use crate::value::{FileId, Node, Object, UnknownCause, Value};
 
 /// What running a template yields to its caller.
@@ -57,6 +58,10 @@ pub(crate) struct Frame<'a> {
     pub id_ctx: DeploymentContext,
     pub file: FileId,
     pub depth: u32,
+    /// The deploying template's frame: `reference()` falls back to it by id (any
+    /// nested deployment) or by name too (outer scope, `parent_names`).
+    pub(super) parent: Option<&'a dyn Host>,
+    pub(super) parent_names: bool,
     pub(super) loops: RefCell<Vec<LoopFrame>>,
     pub(super) instances: RefCell<Vec<Instance<'a>>>,
     pub(super) open: RefCell<HashMap<usize, (Arc<Object>, String)>>,
@@ -79,6 +84,8 @@ impl<'a> Frame<'a> {
             id_ctx,
             file,
             depth,
+            parent: None,
+            parent_names: false,
             loops: RefCell::new(Vec::new()),
             instances: RefCell::new(Vec::new()),
             open: RefCell::new(HashMap::new()),
@@ -234,11 +241,13 @@ impl<'a> Frame<'a> {
             opaque: false,
             nested: Vec::new(),
         };
+        let mut unknown_condition = None;
         if let Some(c) = decl.get("condition") {
             let v = self.eval_str_node(Some(c));
             match v.value {
                 Value::Bool(false) => return not_deployed(),
-                Value::Bool(true) | Value::Unknown(_) => {}
+                Value::Bool(true) => {}
+                Value::Unknown(_) => unknown_condition = Some(v),
                 ref other => self.shared.diag(
                     c.span,
                     "arm-eval",
@@ -258,6 +267,11 @@ impl<'a> Frame<'a> {
         out.insert("id", id.clone());
         out.insert("type", ty);
         out.insert("name", name);
+        // A condition that cannot be decided offline stays visible: the resource is
+        // reported as possibly deployed.
+        if let Some(c) = unknown_condition {
+            out.insert("condition", c);
+        }
         const SKIP: &[&str] = &[
             "type",
             "name",
@@ -325,8 +339,13 @@ pub(crate) fn run<'a>(
     file: FileId,
     prefix: &str,
     depth: u32,
+    parent: Option<(&'a dyn Host, bool)>,
 ) -> RunResult {
-    let frame = Frame::new(shared, scope, id_ctx, file, depth);
+    let mut frame = Frame::new(shared, scope, id_ctx, file, depth);
+    if let Some((p, names)) = parent {
+        frame.parent = Some(p);
+        frame.parent_names = names;
+    }
     let mut list = Vec::new();
     match template.get("resources").map(|r| &r.value) {
         Some(Value::Array(a)) => {
