@@ -177,7 +177,18 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
         );
     } else {
         let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared);
-        let result = resources::run(&shared, &sc, template, ctx, opts.file, "", 0, None);
+        let result = resources::run(
+            &shared,
+            &sc,
+            template,
+            ctx,
+            resources::Placement {
+                file: opts.file,
+                prefix: String::new(),
+                depth: 0,
+                parent: None,
+            },
+        );
         out.resources = result.resources;
         out.outputs = result.outputs;
     }

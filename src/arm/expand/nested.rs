@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::resources::{Frame, run};
+use super::resources::{Frame, Placement, run};
 use super::scope::{Scope, key_vault_unknown};
 use super::{ExpandedResource, MAX_DEPLOYMENT_DEPTH, scope_of};
 use crate::arm::context::{DeploymentContext, DeploymentScope};
@@ -134,10 +134,12 @@ pub(super) fn deploy(
             frame.scope,
             template,
             target,
-            frame.file,
-            &prefix,
-            frame.depth + 1,
-            Some((frame as &dyn Host, true)),
+            Placement {
+                file: frame.file,
+                prefix,
+                depth: frame.depth + 1,
+                parent: Some((frame as &dyn Host, true)),
+            },
         );
         return (Some(outputs_object(r.outputs)), false, r.resources);
     }
@@ -207,10 +209,12 @@ fn run_inner(
         &scope,
         template,
         ctx,
-        file,
-        prefix,
-        frame.depth + 1,
-        Some((frame as &dyn Host, false)),
+        Placement {
+            file,
+            prefix: prefix.to_string(),
+            depth: frame.depth + 1,
+            parent: Some((frame as &dyn Host, false)),
+        },
     );
     (Some(outputs_object(r.outputs)), false, r.resources)
 }

@@ -330,17 +330,29 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// Where a template sits: its file, the JSON pointer of its root in that file, how
+/// deeply it is nested, and the frame deploying it (with whether names resolve there).
+pub(crate) struct Placement<'a> {
+    pub file: FileId,
+    pub prefix: String,
+    pub depth: u32,
+    pub parent: Option<(&'a dyn Host, bool)>,
+}
+
 /// Expands the resources and outputs of `template` with names from `scope`.
 pub(crate) fn run<'a>(
     shared: &'a Shared<'a>,
     scope: &'a Scope<'a>,
     template: &'a Node,
     id_ctx: DeploymentContext,
-    file: FileId,
-    prefix: &str,
-    depth: u32,
-    parent: Option<(&'a dyn Host, bool)>,
+    at: Placement<'a>,
 ) -> RunResult {
+    let Placement {
+        file,
+        prefix,
+        depth,
+        parent,
+    } = at;
     let mut frame = Frame::new(shared, scope, id_ctx, file, depth);
     if let Some((p, names)) = parent {
         frame.parent = Some(p);
