@@ -388,3 +388,35 @@ fn conditions_guards_and_local_errors() {
         .map(|d| d.span);
     assert!(matches!((broken, d), (Some(b), Some(d)) if d.start > b.start && d.end < b.end));
 }
+
+#[test]
+fn long_variable_chains_are_limited_not_overflowing() {
+    let mut vars = serde_json::Map::new();
+    for i in 0..200 {
+        vars.insert(
+            format!("v{i}"),
+            serde_json::json!(format!("[variables('v{}')]", i + 1)),
+        );
+    }
+    vars.insert("v200".into(), serde_json::json!("end"));
+    let t = serde_json::json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "variables": vars,
+        "resources": [{ "type": "Microsoft.Storage/storageAccounts", "name": "[variables('v0')]" }]
+    });
+    let node = parse(&t.to_string(), FileId(0)).unwrap_or_else(|e| panic!("{}", e.message));
+    let ctx = DeploymentContext::default();
+    let opts = ExpandOptions {
+        context: &ctx,
+        parameters: None,
+        loader: None,
+        file: FileId(0),
+    };
+    let exp = expand(&node, &opts);
+    assert_eq!(exp.resources.len(), 1);
+    assert!(
+        exp.diagnostics.iter().any(|d| d.code == "arm-limit"),
+        "{:?}",
+        exp.diagnostics
+    );
+}

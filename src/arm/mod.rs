@@ -171,4 +171,20 @@ mod tests {
         ));
         assert!(matches!(eval("[fail('boom')]"), Err(ArmError::Fail { .. })));
     }
+
+    #[test]
+    fn hostile_inputs_hit_limits_not_panics() {
+        let doubling = "[length(reduce(range(0, 40), 'a', lambda('acc', 'x', concat(lambdaVariables('acc'), lambdaVariables('acc')))))]";
+        assert!(matches!(eval(doubling), Err(ArmError::Limit { .. })));
+        let big_map = "[length(map(range(0, 10000), lambda('x', range(0, 10000))))]";
+        assert!(matches!(eval(big_map), Err(ArmError::Limit { .. })));
+        let sorted = "[sort(range(0, 3000), lambda('a', 'b', greater(lambdaVariables('a'), lambdaVariables('b'))))[0]]";
+        assert!(matches!(eval(sorted), Ok(Value::Int(2999))));
+        assert!(eval("[substring('abc', 9223372036854775807, 9223372036854775807)]").is_err());
+        assert!(eval("[dateTimeAdd('2020-01-01T00:00:00Z', 'P99999999999999999999Y')]").is_err());
+        assert!(eval("[format('{0,999999999}', 'a')]").is_err());
+        assert!(eval("[replace(padLeft('', 10000, 'a'), 'a', padLeft('', 10000, 'b'))]").is_err());
+        assert!(eval("[add(9223372036854775807, 1)]").is_err());
+        assert!(eval("[copyIndex(9223372036854775807)]").is_err());
+    }
 }

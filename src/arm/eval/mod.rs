@@ -65,7 +65,13 @@ pub struct Evaluator<'h> {
     lambdas: Vec<(Arc<str>, Node)>,
     fn_params: Option<FnParams>,
     calls: u32,
+    /// Work done so far (steps plus the sizes of built values), against [`MAX_WORK`].
+    work: u64,
 }
+
+/// Most work one evaluation may do: lambdas over `range()` and doubling strings
+/// could otherwise exhaust memory or time on hostile input.
+pub const MAX_WORK: u64 = 5_000_000;
 
 fn unknown_node(cause: UnknownCause, detail: String) -> Node {
     Node::bare(Value::unknown(cause, detail, Span::NONE))
@@ -101,6 +107,7 @@ impl<'h> Evaluator<'h> {
             lambdas: Vec::new(),
             fn_params: None,
             calls: 0,
+            work: 0,
         }
     }
 
@@ -163,8 +170,32 @@ impl<'h> Evaluator<'h> {
                 let i = self.eval(index)?;
                 self.index(t, &i.value, e)
             }
-            Expr::Call { name, args } => self.call(name, args, e),
+            Expr::Call { name, args } => {
+                self.charge(1, e)?;
+                let r = self.call(name, args, e)?;
+                let size = match &r.value {
+                    Value::String(s) => s.len(),
+                    Value::Array(a) => a.len(),
+                    Value::Object(o) => o.len(),
+                    _ => 0,
+                };
+                self.charge(size as u64, e)?;
+                Ok(r)
+            }
         }
+    }
+
+    /// Counts work and stops runaway evaluations.
+    pub(crate) fn charge(&mut self, units: u64, e: &ExprNode) -> Result<(), ArmError> {
+        self.work = self.work.saturating_add(units);
+        if self.work > MAX_WORK {
+            return Err(ArmError::limit(
+                "The template language expression needs too much work to evaluate (a runaway loop or string?)",
+                e.start,
+                e.end,
+            ));
+        }
+        Ok(())
     }
 
     fn member(&self, t: Node, name: &str, e: &ExprNode) -> Result<Node, ArmError> {

@@ -260,10 +260,12 @@ impl Evaluator<'_> {
             lambdas: Vec::new(),
             fn_params: Some(Arc::new(bound)),
             calls: self.calls + 1,
+            work: self.work,
         };
         // Errors inside the body point at the call site: the body lives elsewhere.
-        inner
-            .eval_tree(&f.body)
+        let result = inner.eval_tree(&f.body);
+        self.work = inner.work;
+        result
             .map(|mut n| {
                 n.span = Span::NONE;
                 n

@@ -131,9 +131,28 @@ pub(crate) struct Shared<'o> {
     loader: Option<&'o dyn TemplateLoader>,
     cache: RefCell<HashMap<Arc<str>, Arc<Template>>>,
     diagnostics: RefCell<Vec<ArmDiagnostic>>,
+    /// Lazy evaluations in progress (variables, defaults, referenced resources).
+    active: std::cell::Cell<u32>,
 }
 
+/// Deepest chain of lazy evaluations (a variable using a variable using …).
+pub const MAX_LAZY_DEPTH: u32 = 64;
+
 impl Shared<'_> {
+    /// Enters one lazy evaluation; `false` when the chain is too deep.
+    fn enter(&self) -> bool {
+        let n = self.active.get();
+        if n >= MAX_LAZY_DEPTH {
+            return false;
+        }
+        self.active.set(n + 1);
+        true
+    }
+
+    fn leave(&self) {
+        self.active.set(self.active.get().saturating_sub(1));
+    }
+
     fn diag(&self, span: Span, code: &'static str, message: impl Into<String>, is_error: bool) {
         self.diagnostics.borrow_mut().push(ArmDiagnostic {
             span,
@@ -159,6 +178,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
         loader: opts.loader,
         cache: RefCell::new(HashMap::new()),
         diagnostics: RefCell::new(Vec::new()),
+        active: std::cell::Cell::new(0),
     };
     let mut ctx = opts.context.clone();
     ctx.scope = scope_of(template, &ctx);

@@ -67,6 +67,9 @@ impl Frame<'_> {
     fn reference_of(&self, i: usize, target: &str, full: bool) -> Option<Node> {
         self.evaluate(i);
         let list = self.instances.borrow();
+        if let Some(cached) = &list.get(i)?.refs[usize::from(full)] {
+            return Some(cached.clone());
+        }
         let State::Done(d) = &list.get(i)?.state else {
             return None;
         };
@@ -102,7 +105,11 @@ impl Frame<'_> {
             }
         };
         drop(list);
+        // Registering walks the whole value: do it once per resource and form.
         self.register_open(&result.value, &detail);
+        if let Some(inst) = self.instances.borrow_mut().get_mut(i) {
+            inst.refs[usize::from(full)] = Some(result.clone());
+        }
         Some(result)
     }
 }

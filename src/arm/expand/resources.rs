@@ -48,6 +48,8 @@ pub(super) struct Instance<'a> {
     pub(super) id: Node,
     pub(super) existing: bool,
     pub(super) state: State,
+    /// `reference()` results already built (`[properties, 'Full']`).
+    pub(super) refs: [Option<Node>; 2],
 }
 
 /// The host for one template's resources and outputs.
@@ -192,6 +194,7 @@ impl<'a> Frame<'a> {
                 id,
                 existing: decl.get("existing").and_then(|e| e.value.as_bool()) == Some(true),
                 state: State::Pending,
+                refs: [None, None],
             });
             if let Some(Value::Array(children)) = decl.get("resources").map(|r| &r.value) {
                 for (j, child) in children.iter().enumerate() {
@@ -214,7 +217,7 @@ impl<'a> Frame<'a> {
         let (decl, loops, ty, name, id) = {
             let mut list = self.instances.borrow_mut();
             let Some(inst) = list.get_mut(i) else { return };
-            if !matches!(inst.state, State::Pending) {
+            if !matches!(inst.state, State::Pending) || !self.shared.enter() {
                 return;
             }
             inst.state = State::InProgress;
@@ -229,6 +232,7 @@ impl<'a> Frame<'a> {
         let saved = self.loops.replace(loops);
         let pointer = self.instances.borrow()[i].pointer.clone();
         let done = self.build(decl, &pointer, ty, name, id);
+        self.shared.leave();
         self.loops.replace(saved);
         self.instances.borrow_mut()[i].state = State::Done(Box::new(done));
     }

@@ -145,6 +145,17 @@ impl<'t> Scope<'t> {
         }
     }
 
+    fn too_deep(name: &str) -> ArmError {
+        ArmError::limit(
+            format!(
+                "Evaluating '{name}' needs more than {} nested variables, parameters or references",
+                super::MAX_LAZY_DEPTH
+            ),
+            0,
+            0,
+        )
+    }
+
     fn cycle(kind: &str, name: &str) -> ArmError {
         ArmError::limit(
             format!("The template {kind} '{name}' depends on itself (a circular reference)"),
@@ -181,7 +192,13 @@ impl Host for Scope<'_> {
                 self.params
                     .borrow_mut()
                     .insert(key.clone(), Slot::InProgress);
-                eval_node(self, default, false)
+                if !self.shared.enter() {
+                    self.params.borrow_mut().remove(&key);
+                    return Err(Self::too_deep(name));
+                }
+                let v = eval_node(self, default, false);
+                self.shared.leave();
+                v
             } else if decl.get("nullable").and_then(|n| n.value.as_bool()) == Some(true) {
                 Node::new(Value::Null, decl.span)
             } else {
@@ -217,6 +234,9 @@ impl Host for Scope<'_> {
         let decl = self
             .var_decls
             .and_then(|v| if key == "copy" { None } else { v.get(name) });
+        if !self.shared.enter() {
+            return Err(Self::too_deep(name));
+        }
         self.vars.borrow_mut().insert(key.clone(), Slot::InProgress);
         let value = if let Some(decl) = decl {
             Some(eval_node(self, decl, true))
@@ -230,6 +250,7 @@ impl Host for Scope<'_> {
                 .and_then(|e| eval_copy_entry(self, e))
                 .map(|(_, arr)| arr)
         };
+        self.shared.leave();
         match value {
             Some(v) => {
                 self.vars.borrow_mut().insert(key, Slot::Done(v.clone()));

@@ -281,6 +281,10 @@ fn add_duration(dt: &DateTime, dur: &str) -> Option<DateTime> {
                 let v: f64 = numtxt.parse().ok()?;
                 numtxt.clear();
                 any = true;
+                // Durations beyond ten million units are nonsense and would overflow.
+                if v.is_nan() || v.abs() > 1.0e7 {
+                    return None;
+                }
                 let whole = v.trunc() as i64;
                 match (unit, in_time) {
                     ('Y', false) => months += whole * 12,

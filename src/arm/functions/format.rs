@@ -4,6 +4,9 @@
 use super::{FResult, count_range, invalid, string_arg, to_display};
 use crate::value::{Node, Value};
 
+/// Widest alignment or precision accepted in a format item.
+const MAX_FORMAT_WIDTH: usize = 100_000;
+
 pub(crate) const NAMES: &[&str] = &["format"];
 
 pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
@@ -72,6 +75,9 @@ fn format(args: &[Node]) -> FResult {
                 }
                 let text = format_value(&v.value, item_fmt).ok_or_else(bad)?;
                 let width = align.unwrap_or(0);
+                if width.unsigned_abs() > MAX_FORMAT_WIDTH as u64 {
+                    return Err(bad());
+                }
                 let len = text.chars().count() as i64;
                 if width > len {
                     out.extend(std::iter::repeat_n(' ', (width - len) as usize));
@@ -150,6 +156,9 @@ fn format_value(v: &Value, fmt: Option<&str>) -> Option<String> {
     } else {
         rest.parse::<usize>().ok()
     };
+    if precision.is_some_and(|p| p > MAX_FORMAT_WIDTH) {
+        return None;
+    }
     let standard = rest.is_empty() || precision.is_some();
     if standard && letter.is_ascii_alphabetic() {
         return Some(match letter.to_ascii_uppercase() {

@@ -195,32 +195,30 @@ pub(crate) fn call(
             let Some(items) = array_of(display, &input, e)? else {
                 return Ok(input);
             };
-            let mut v = items.to_vec();
-            // Stable insertion sort with a fallible comparator ("a before b" when true).
-            for i in 1..v.len() {
-                let mut j = i;
-                while j > 0 {
-                    let r = l.apply(ev, &[v[j].clone(), v[j - 1].clone()])?;
+            // "a before b" when the lambda says so; stable merge sort, O(n log n) calls.
+            let mut before =
+                |ev: &mut Evaluator<'_>, a: &Node, b: &Node| -> Result<Option<bool>, ArmError> {
+                    let r = l.apply(ev, &[a.clone(), b.clone()])?;
                     match r.value {
-                        Value::Bool(true) => {
-                            v.swap(j, j - 1);
-                            j -= 1;
-                        }
-                        Value::Bool(false) => break,
-                        Value::Unknown(_) => return Ok(Node::bare(r.value)),
-                        other => {
-                            return Err(err(
-                                display,
-                                e,
-                                format!(
-                                    "The sort lambda must return a boolean, not '{}'",
-                                    arm_type(&other)
-                                ),
-                            ));
-                        }
+                        Value::Bool(x) => Ok(Some(x)),
+                        Value::Unknown(_) => Ok(None),
+                        other => Err(err(
+                            display,
+                            e,
+                            format!(
+                                "The sort lambda must return a boolean, not '{}'",
+                                arm_type(&other)
+                            ),
+                        )),
                     }
-                }
-            }
+                };
+            let Some(v) = merge_sort(ev, items, &mut before)? else {
+                return Ok(Node::bare(Value::unknown(
+                    crate::value::UnknownCause::Expression,
+                    "sort() with a comparison that is unknown offline",
+                    crate::value::Span::NONE,
+                )));
+            };
             Ok(Node::bare(Value::array(v)))
         }
         "toobject" | "groupby" => {
@@ -305,4 +303,41 @@ pub(crate) fn call(
             end: e.end,
         }),
     }
+}
+
+type Before<'f> =
+    dyn FnMut(&mut Evaluator<'_>, &Node, &Node) -> Result<Option<bool>, ArmError> + 'f;
+
+/// Stable merge sort with a fallible, possibly undecidable comparator; `None` when
+/// some comparison is unknown.
+fn merge_sort(
+    ev: &mut Evaluator<'_>,
+    items: &[Node],
+    before: &mut Before<'_>,
+) -> Result<Option<Vec<Node>>, ArmError> {
+    if items.len() <= 1 {
+        return Ok(Some(items.to_vec()));
+    }
+    let (l, r) = items.split_at(items.len() / 2);
+    let (Some(l), Some(r)) = (merge_sort(ev, l, before)?, merge_sort(ev, r, before)?) else {
+        return Ok(None);
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let (mut i, mut j) = (0, 0);
+    while i < l.len() && j < r.len() {
+        match before(ev, &r[j], &l[i])? {
+            Some(true) => {
+                out.push(r[j].clone());
+                j += 1;
+            }
+            Some(false) => {
+                out.push(l[i].clone());
+                i += 1;
+            }
+            None => return Ok(None),
+        }
+    }
+    out.extend_from_slice(&l[i..]);
+    out.extend_from_slice(&r[j..]);
+    Ok(Some(out))
 }

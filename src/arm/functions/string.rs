@@ -5,6 +5,9 @@ use super::{
 };
 use crate::value::{Node, Value};
 
+/// Longest string a function may build (guards against exponential growth).
+pub(crate) const MAX_STRING: usize = 32 * 1024 * 1024;
+
 pub(crate) const NAMES: &[&str] = &[
     "endswith",
     "startswith",
@@ -133,6 +136,12 @@ fn replace(args: &[Node]) -> FResult {
             "The template language function 'replace' expects a non-empty string to replace",
         ));
     }
+    let grows = new.len().saturating_sub(old.len());
+    if grows > 0 && s.matches(old).count().saturating_mul(grows) > MAX_STRING {
+        return Err(invalid(format!(
+            "The template language function 'replace' would produce a string longer than {MAX_STRING} bytes"
+        )));
+    }
     Ok(Value::str(s.replace(old, new)))
 }
 
@@ -200,7 +209,12 @@ fn substring(args: &[Node]) -> FResult {
     } else {
         units.len() as i64 - start
     };
-    if start < 0 || len < 0 || start > units.len() as i64 || start + len > units.len() as i64 {
+    if start < 0
+        || len < 0
+        || start
+            .checked_add(len)
+            .is_none_or(|end| end > units.len() as i64)
+    {
         return Err(invalid(format!(
             "The index and length parameters must refer to a location within the string. The index parameter: '{start}', the length parameter: '{len}', the length of the string parameter: '{}'",
             units.len()
