@@ -320,6 +320,11 @@ fn symbolic_names_parent_existing_and_references() {
     );
     assert!(matches!(at(nic, "properties.ipCount"), Value::Int(2)));
     assert_eq!(s(at(nic, "properties.firstIp")), "Static");
+    assert_eq!(
+        cause(at(nic, "properties.ipAddress")),
+        UnknownCause::Reference
+    );
+    assert_eq!(s(at(nic, "properties.declaredViaTryGet")), "Static");
     assert!(exp.diagnostics.is_empty(), "{:?}", exp.diagnostics);
 }
 

@@ -352,6 +352,29 @@ impl<'h> Evaluator<'h> {
                 functions::lambda::call(self, name, args, e)
             }
             "reference" | "references" => self.call_reference(name, args, e),
+            "tryget" => {
+                let vals = self.args(args)?;
+                // A key missing from a reference() result is unknown, not null.
+                let mut cur = vals.first().cloned();
+                for k in vals.iter().skip(1) {
+                    let Some(Node { value: Value::Object(o), .. }) = &cur else { break };
+                    let Value::String(key) = &k.value else { break };
+                    match o.get(key) {
+                        Some(n) => cur = Some(n.clone()),
+                        None => {
+                            if let Some(d) = self.host.open_object(o) {
+                                return Ok(unknown_node(UnknownCause::Reference, format!("{d}.{key}")));
+                            }
+                            break;
+                        }
+                    }
+                }
+                match functions::call(name, &vals, self.host.context()) {
+                    Some(Ok(v)) => Ok(Node::bare(v)),
+                    Some(Err(err)) => Err(err.into_arm(name, e.start, e.end)),
+                    None => Err(ArmError::UnknownFunction { function: name.to_string(), start: e.start, end: e.end }),
+                }
+            }
             _ if name.contains('.') => self.call_user(name, args, e),
             _ if name.starts_with("list") => {
                 let vals = self.args(args)?;

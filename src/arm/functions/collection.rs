@@ -218,6 +218,8 @@ fn try_get(args: &[Node]) -> FResult {
                 }
             }
             (Value::Null, _) => Value::Null,
+            // A null key (an optional value that is absent) finds nothing.
+            (Value::Object(_) | Value::Array(_), Value::Null) => Value::Null,
             (Value::Object(_) | Value::Array(_), other) => {
                 return Err(invalid(format!(
                     "The template language function 'tryGet' can't use a key of type '{}'",
