@@ -44,8 +44,9 @@ fn rules_lists_every_rule_in_text_and_json() {
     let (code, out, _) = azlint(&["rules", "--format", "json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let first = &v.as_array().unwrap()[0];
-    assert_eq!(first["code"], "NET001");
+    let rules = v.as_array().unwrap();
+    assert_eq!(rules[0]["code"], "ACL001", "sorted by code");
+    let first = rules.iter().find(|r| r["code"] == "NET001").unwrap();
     assert_eq!(first["name"], "integration-subnet-not-delegated");
     assert_eq!(first["severity"], "critical");
 }

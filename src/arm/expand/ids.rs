@@ -1,0 +1,189 @@
+//! Resource ids and full names: the `id` of every instance (deployment scope,
+//! retargeted deployments, extension `scope`), 2.0 `parent` composition, and the
+//! ids GET adds to inline children (`subnets[*].id`).
+
+use super::resources::{Frame, Instance};
+use crate::arm::context::DeploymentContext;
+use crate::arm::functions::resource::resource_id_for;
+use crate::value::{Node, Object, Span, UnknownCause, Value};
+
+pub(super) fn is_deployment(t: &Node) -> bool {
+    t.as_str()
+        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"))
+}
+
+pub(super) fn unknown_like(n: &Node, what: &str, span: Span) -> Node {
+    let (cause, detail) = match n.value.find_unknown() {
+        Some(u) => (u.cause, format!("{what} of a resource named {}", u.detail)),
+        None => (
+            UnknownCause::Expression,
+            format!("{what} could not be built"),
+        ),
+    };
+    Node::new(Value::unknown(cause, detail, span), span)
+}
+
+/// Turns a scope value (`/subscriptions/…`, `/`, or Bicep's relative
+/// `Microsoft.Storage/storageAccounts/sa`) into an absolute id.
+fn absolute_scope(ctx: &DeploymentContext, scope: &str) -> String {
+    if scope.starts_with('/') {
+        return scope.trim_end_matches('/').to_string();
+    }
+    let segs: Vec<&str> = scope.split('/').filter(|s| !s.is_empty()).collect();
+    if segs.len() >= 3 && segs.len() % 2 == 1 {
+        let mut ty = segs[0].to_string();
+        let mut names = Vec::new();
+        for pair in segs[1..].chunks(2) {
+            ty.push('/');
+            ty.push_str(pair[0]);
+            names.push(pair[1]);
+        }
+        if let Some(id) = resource_id_for(ctx, &ty, &names.join("/")) {
+            return id;
+        }
+    }
+    scope.to_string()
+}
+
+/// Adds `id` to inline child objects (`properties.subnets[*]`), as GET returns them.
+pub(super) fn add_child_ids(props: &Node, rid: &str) -> Node {
+    let Value::Object(o) = &props.value else {
+        return props.clone();
+    };
+    let mut changed = false;
+    let mut out = Object::with_capacity(o.len());
+    for m in o.iter() {
+        let mut v = m.value.clone();
+        if let Value::Array(items) = &m.value.value {
+            let needs = items.iter().any(|x| {
+                x.get("name").and_then(|n| n.as_str()).is_some()
+                    && x.get("id").is_none()
+                    && x.get("properties").is_some()
+            });
+            if needs {
+                let new_items = items
+                    .iter()
+                    .map(
+                        |x| match (&x.value, x.get("name").and_then(|n| n.as_str())) {
+                            (Value::Object(xo), Some(name))
+                                if x.get("id").is_none() && x.get("properties").is_some() =>
+                            {
+                                let mut xo = (**xo).clone();
+                                xo.insert(
+                                    "id",
+                                    Node::bare(Value::str(format!("{rid}/{}/{name}", m.key))),
+                                );
+                                Node::new(Value::object(xo), x.span)
+                            }
+                            _ => x.clone(),
+                        },
+                    )
+                    .collect();
+                v = Node::new(Value::array(new_items), m.value.span);
+                changed = true;
+            }
+        }
+        out.push(m.key.clone(), m.key_span, v);
+    }
+    if changed {
+        Node::new(Value::object(out), props.span)
+    } else {
+        props.clone()
+    }
+}
+
+impl<'a> Frame<'a> {
+    pub(super) fn compute_id(&self, decl: &Node, ty: &Node, name: &Node) -> Node {
+        let span = decl.get("name").map(|n| n.span).unwrap_or(decl.span);
+        let (Some(t), Some(n)) = (ty.as_str(), name.as_str()) else {
+            return unknown_like(if ty.as_str().is_none() { ty } else { name }, "id", span);
+        };
+        let tn = match crate::arm::functions::resource::type_and_names("resourceId", t, &[n]) {
+            Ok(tn) => tn,
+            Err(_) => {
+                return Node::new(
+                    Value::unknown(
+                        UnknownCause::Expression,
+                        format!("id of `{t}` `{n}`: name and type segments differ"),
+                        span,
+                    ),
+                    span,
+                );
+            }
+        };
+        if let Some(scope) = decl.get("scope") {
+            let s = self.eval_str_node(Some(scope));
+            return match s.as_str() {
+                Some(s) => {
+                    let base = absolute_scope(&self.id_ctx, s);
+                    Node::new(
+                        Value::str(format!("{}/providers/{tn}", base.trim_end_matches('/'))),
+                        span,
+                    )
+                }
+                None => unknown_like(&s, "id", span),
+            };
+        }
+        let mut ctx_owned = None;
+        if is_deployment(ty)
+            || decl.get("resourceGroup").is_some()
+            || decl.get("subscriptionId").is_some()
+        {
+            let rg = decl
+                .get("resourceGroup")
+                .map(|r| self.eval_str_node(Some(r)));
+            let sub = decl
+                .get("subscriptionId")
+                .map(|r| self.eval_str_node(Some(r)));
+            if rg.is_some() || sub.is_some() {
+                ctx_owned = Some(self.id_ctx.retarget(
+                    sub.as_ref().and_then(|s| s.as_str()),
+                    rg.as_ref().and_then(|s| s.as_str()),
+                ));
+            }
+        }
+        let ctx = ctx_owned.as_ref().unwrap_or(&self.id_ctx);
+        match resource_id_for(ctx, t, n) {
+            Some(id) => Node::new(Value::str(id), span),
+            None => unknown_like(name, "id", span),
+        }
+    }
+
+    /// 2.0 `parent`: compose type and name from the parent's when they are short.
+    pub(super) fn apply_parents(&self, list: &mut [Instance<'a>]) {
+        for i in 0..list.len() {
+            let Some(p) = list[i].decl.get("parent").and_then(|p| p.as_str()) else {
+                continue;
+            };
+            let Some(j) = list.iter().position(|x| {
+                x.symbolic.as_deref() == Some(p) || x.loop_symbol.as_deref() == Some(p)
+            }) else {
+                continue;
+            };
+            let (pt, pn) = (list[j].full_type.clone(), list[j].full_name.clone());
+            let inst = &mut list[i];
+            if let (Some(t), Some(ptv)) = (inst.full_type.as_str(), pt.as_str())
+                && !t.contains('/')
+            {
+                inst.full_type = Node::new(Value::str(format!("{ptv}/{t}")), inst.full_type.span);
+            }
+            if let (Some(t), Some(n), Some(pnv)) = (
+                inst.full_type.as_str(),
+                inst.full_name.as_str(),
+                pn.as_str(),
+            ) {
+                let want = t
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .count()
+                    .saturating_sub(1);
+                if n.split('/').count() < want {
+                    inst.full_name =
+                        Node::new(Value::str(format!("{pnv}/{n}")), inst.full_name.span);
+                }
+            }
+            let (decl, ft, fname) = (inst.decl, inst.full_type.clone(), inst.full_name.clone());
+            list[i].id = self.compute_id(decl, &ft, &fname);
+        }
+    }
+}

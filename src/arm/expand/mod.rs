@@ -1,0 +1,229 @@
+//! The template expander (reference §1–§9): parameters, variables, user functions,
+//! copy loops, conditions, child resources, nested and linked deployments, turned
+//! into a flat list of resources in ARM GET shape.
+//!
+//! Choices worth knowing:
+//! - The `Microsoft.Resources/deployments` resource stays in the list with
+//!   `properties.template` dropped; the resources it deploys follow it, flattened,
+//!   with pointers into the nested template (or into the linked file).
+//! - `reference()` of a resource declared in the same deployment returns its
+//!   evaluated declaration (`properties`, or the whole resource with `'Full'`), with
+//!   ids added to inline child arrays (`subnets[*].id`); any property the declaration
+//!   lacks is unknown (cause `Reference`), never an error.
+//! - A resource whose `condition` is false is dropped and its other properties are not
+//!   evaluated.
+
+mod frame;
+mod ids;
+mod nested;
+mod outputs;
+mod reference;
+mod resources;
+mod scope;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::context::{DeploymentContext, DeploymentScope};
+use super::parser::Template;
+use crate::value::{FileId, Node, Span, UnknownCause, Value};
+
+/// Resolves `templateLink.relativePath` from the file holding the link.
+pub trait TemplateLoader: Sync {
+    /// Loads `relative_path` relative to the file `from`.
+    fn load_relative(&self, from: FileId, relative_path: &str) -> Result<(FileId, Node), String>;
+}
+
+/// Inputs of one expansion.
+pub struct ExpandOptions<'a> {
+    /// Where the deployment goes and when.
+    pub context: &'a DeploymentContext,
+    /// The whole parsed parameters file (`{"parameters": {"x": {"value": …}}}`).
+    pub parameters: Option<&'a Node>,
+    /// Reads linked templates; `None` leaves them opaque.
+    pub loader: Option<&'a dyn TemplateLoader>,
+    /// The file of the template.
+    pub file: FileId,
+}
+
+/// One deployed (or `existing`) resource after expansion.
+#[derive(Clone, Debug)]
+pub struct ExpandedResource {
+    /// The evaluated resource in ARM GET shape: `id`, full `type`, full `name`,
+    /// `apiVersion`, `location`, `properties`, … Unknowable values are `Value::Unknown`.
+    pub node: Node,
+    /// JSON pointer of the declaring resource in its file (`/resources/3`,
+    /// `/resources/vnet`, `/resources/2/properties/template/resources/0`).
+    pub pointer: String,
+    /// The file that declared it.
+    pub file: FileId,
+    /// Span of the declaring resource object.
+    pub span: Span,
+    /// languageVersion 2.0 `existing: true`: read, not deployed.
+    pub existing: bool,
+    /// 2.0 symbolic name (`stg`, `stg[1]` inside a loop).
+    pub symbolic_name: Option<String>,
+    /// Index inside the resource's copy loop.
+    pub copy_index: Option<i64>,
+}
+
+/// A problem found while expanding; the rest of the template still expands.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArmDiagnostic {
+    pub span: Span,
+    /// `arm-eval` (an expression failed), `arm-unknown-function`, `arm-limit`
+    /// (lengths, depths, counts, cycles), `arm-linked-uri` (a linked template that is
+    /// not read), `arm-linked-template` (a relative link that could not be loaded),
+    /// `arm-template` (a malformed template structure).
+    pub code: &'static str,
+    pub message: String,
+    pub is_error: bool,
+}
+
+/// How many property values inside the expanded resources are unknown, by cause.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnknownStats {
+    pub by_cause: BTreeMap<UnknownCause, usize>,
+}
+
+impl UnknownStats {
+    /// Counts every unknown leaf inside `v`.
+    pub fn count(&mut self, v: &Value) {
+        match v {
+            Value::Unknown(u) => *self.by_cause.entry(u.cause).or_default() += 1,
+            Value::Array(a) => a.iter().for_each(|n| self.count(&n.value)),
+            Value::Object(o) => o.iter().for_each(|m| self.count(&m.value.value)),
+            _ => {}
+        }
+    }
+
+    /// Adds another set of counts.
+    pub fn merge(&mut self, other: &UnknownStats) {
+        for (k, v) in &other.by_cause {
+            *self.by_cause.entry(*k).or_default() += v;
+        }
+    }
+
+    /// Total unknown values.
+    pub fn total(&self) -> usize {
+        self.by_cause.values().sum()
+    }
+}
+
+/// The result of [`expand`].
+#[derive(Clone, Debug, Default)]
+pub struct Expansion {
+    pub resources: Vec<ExpandedResource>,
+    /// Top-level outputs, evaluated.
+    pub outputs: Vec<(String, Node)>,
+    pub diagnostics: Vec<ArmDiagnostic>,
+    pub unknown_stats: UnknownStats,
+}
+
+/// Deepest chain of nested deployments followed.
+pub const MAX_DEPLOYMENT_DEPTH: u32 = 10;
+/// Most instances one copy loop may produce.
+pub const MAX_COPY_COUNT: i64 = 800;
+
+/// State shared by every template of one expansion (parse cache, diagnostics).
+pub(crate) struct Shared<'o> {
+    loader: Option<&'o dyn TemplateLoader>,
+    cache: RefCell<HashMap<Arc<str>, Arc<Template>>>,
+    diagnostics: RefCell<Vec<ArmDiagnostic>>,
+    /// Lazy evaluations in progress (variables, defaults, referenced resources).
+    active: std::cell::Cell<u32>,
+}
+
+/// Deepest chain of lazy evaluations (a variable using a variable using …).
+pub const MAX_LAZY_DEPTH: u32 = 64;
+
+impl Shared<'_> {
+    /// Enters one lazy evaluation; `false` when the chain is too deep.
+    fn enter(&self) -> bool {
+        let n = self.active.get();
+        if n >= MAX_LAZY_DEPTH {
+            return false;
+        }
+        self.active.set(n + 1);
+        true
+    }
+
+    fn leave(&self) {
+        self.active.set(self.active.get().saturating_sub(1));
+    }
+
+    fn diag(&self, span: Span, code: &'static str, message: impl Into<String>, is_error: bool) {
+        self.diagnostics.borrow_mut().push(ArmDiagnostic {
+            span,
+            code,
+            message: message.into(),
+            is_error,
+        });
+    }
+}
+
+/// The scope a template's `$schema` selects, else the context's.
+fn scope_of(template: &Node, ctx: &DeploymentContext) -> DeploymentScope {
+    template
+        .get("$schema")
+        .and_then(|s| s.as_str())
+        .and_then(DeploymentScope::from_schema)
+        .unwrap_or(ctx.scope)
+}
+
+/// Expands one template.
+pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
+    let shared = Shared {
+        loader: opts.loader,
+        cache: RefCell::new(HashMap::new()),
+        diagnostics: RefCell::new(Vec::new()),
+        active: std::cell::Cell::new(0),
+    };
+    let mut ctx = opts.context.clone();
+    ctx.scope = scope_of(template, &ctx);
+    let supplied = opts
+        .parameters
+        .and_then(|p| p.get("parameters"))
+        .map(scope::supplied_from_file)
+        .unwrap_or_default();
+    let mut out = Expansion::default();
+    if !matches!(template.value, Value::Object(_)) {
+        shared.diag(
+            template.span,
+            "arm-template",
+            "The template is not a JSON object",
+            true,
+        );
+    } else {
+        let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared);
+        let result = resources::run(
+            &shared,
+            &sc,
+            template,
+            ctx,
+            resources::Placement {
+                file: opts.file,
+                prefix: String::new(),
+                depth: 0,
+                parent: None,
+            },
+        );
+        out.resources = result.resources;
+        out.outputs = result.outputs;
+    }
+    for r in &out.resources {
+        out.unknown_stats.count(&r.node.value);
+    }
+    let mut diags = shared.diagnostics.into_inner();
+    // Loops evaluate the same string many times; report each problem once.
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.span, d.code, d.message.clone())));
+    out.diagnostics = diags;
+    out
+}
+
+/// Escapes a JSON pointer token (RFC 6901).
+pub(crate) fn pointer_token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
