@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use azlint::arm::DeploymentContext;
 use azlint::engine::{Registry, RuleOptions};
 use azlint::report::text::TextOptions;
 use azlint::report::{FailOn, Report};
@@ -41,6 +42,24 @@ enum Command {
         #[arg(long = "rules", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
     },
+    /// Evaluate one ARM template expression and print its value as JSON
+    Eval {
+        /// The expression, as written in a template: `[concat('a', 'b')]`
+        expr: String,
+        #[command(flatten)]
+        context: ContextArgs,
+    },
+    /// Expand a template and print its resources and outputs as JSON
+    Expand {
+        template: PathBuf,
+        /// Parameters file (default: X.parameters.json beside X.json)
+        #[arg(long, value_name = "FILE", conflicts_with = "no_parameters")]
+        parameters: Option<PathBuf>,
+        #[arg(long)]
+        no_parameters: bool,
+        #[command(flatten)]
+        context: ContextArgs,
+    },
     /// Print a rule's full explanation and fix
     Explain {
         /// A rule code (NET001) or name (integration-subnet-not-delegated)
@@ -48,6 +67,42 @@ enum Command {
         #[arg(long = "rules", value_name = "DIR")]
         rule_dirs: Vec<PathBuf>,
     },
+}
+
+/// The deployment context templates are expanded in.
+#[derive(clap::Args, Clone, Default)]
+struct ContextArgs {
+    /// Deployment context as JSON: resourceGroup, subscription, tenant, deployment, environment, utcNow...
+    #[arg(long, value_name = "FILE")]
+    context: Option<PathBuf>,
+    /// Subscription id of the deployment (default 00000000-0000-0000-0000-000000000000)
+    #[arg(long, value_name = "ID")]
+    subscription_id: Option<String>,
+    /// Resource group of the deployment (default `rg`)
+    #[arg(long, value_name = "NAME")]
+    resource_group: Option<String>,
+    /// Location of the resource group (default `westus`)
+    #[arg(long, value_name = "REGION")]
+    location: Option<String>,
+}
+
+impl ContextArgs {
+    fn build(&self) -> Result<DeploymentContext, String> {
+        let base = match &self.context {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                let json: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+                DeploymentContext::from_json(&json).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => DeploymentContext::default(),
+        };
+        Ok(base.with_overrides(
+            self.subscription_id.as_deref(),
+            self.resource_group.as_deref(),
+            self.location.as_deref(),
+        ))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -110,6 +165,8 @@ struct ScanArgs {
     /// Print only errors and the summary line
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    context: ContextArgs,
     /// Recommended integration subnet prefix length (NET002)
     #[arg(long, value_name = "N", default_value_t = 26)]
     integration_prefix: u8,
@@ -142,6 +199,10 @@ fn main() -> ExitCode {
         Command::Scan(args) => run_scan(args),
         Command::Rules { format, rule_dirs } => list_rules(format, &rule_dirs),
         Command::Explain { rule, rule_dirs } => explain(&rule, &rule_dirs),
+        Command::Eval { expr, context } => eval(&expr, &context),
+        Command::Expand { template, parameters, no_parameters, context } => {
+            expand(&template, parameters.as_deref(), no_parameters, &context)
+        }
     };
     ExitCode::from(code)
 }
@@ -219,6 +280,54 @@ fn explain(rule: &str, rule_dirs: &[PathBuf]) -> u8 {
     0
 }
 
+fn eval(expr: &str, context: &ContextArgs) -> u8 {
+    let ctx = match context.build() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("azlint: {e}");
+            return 2;
+        }
+    };
+    match azlint::arm::eval_expression(expr, &ctx) {
+        Ok(v) => {
+            println!("{}", serde_json::to_string_pretty(&v.to_json()).unwrap_or_default());
+            0
+        }
+        Err(e) => {
+            eprintln!("azlint: {e}");
+            2
+        }
+    }
+}
+
+fn expand(
+    template: &std::path::Path,
+    parameters: Option<&std::path::Path>,
+    no_parameters: bool,
+    context: &ContextArgs,
+) -> u8 {
+    let ctx = match context.build() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("azlint: {e}");
+            return 2;
+        }
+    };
+    match azlint::scan::expand_file(template, parameters, no_parameters, &ctx) {
+        Ok((json, diagnostics, failed)) => {
+            for d in diagnostics {
+                eprintln!("azlint: {d}");
+            }
+            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            if failed { 2 } else { 0 }
+        }
+        Err(e) => {
+            eprintln!("azlint: {e}");
+            2
+        }
+    }
+}
+
 fn run_scan(args: ScanArgs) -> u8 {
     if let Some(n) = args.jobs
         && let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global()
@@ -226,7 +335,15 @@ fn run_scan(args: ScanArgs) -> u8 {
         eprintln!("azlint: cannot set --jobs: {e}");
         return 2;
     }
+    let context = match args.context.build() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("azlint: {e}");
+            return 2;
+        }
+    };
     let opts = ScanOptions {
+        context,
         paths: args.paths,
         exclude: args.exclude,
         input_format: args.input_format,

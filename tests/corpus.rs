@@ -34,11 +34,23 @@ fn corpus_every_file_is_accounted_for() {
     for e in &report.errors {
         println!("error: {}: {}", e.file.as_deref().unwrap_or("-"), e.message);
     }
-    // Every error must be a file that is not JSON even by ARM's lenient reading.
-    assert!(
-        report.errors.iter().all(|e| e.code == "invalid-json" || e.code == "io-error"),
-        "{:?}",
-        report.errors.iter().map(|e| &e.code).collect::<Vec<_>>()
-    );
+    // Reading: every error is a file that is not JSON even by ARM's lenient reading.
+    // Expansion: evaluation errors Resource Manager would raise too (a nested template
+    // evaluated alone with its defaults, a wrong `resourceId` name count) are reported
+    // and printed above; an unsupported function never is.
+    for e in &report.errors {
+        assert!(
+            matches!(e.code.as_str(), "invalid-json" | "io-error" | "arm-eval" | "arm-limit" | "arm-linked-template"),
+            "unexpected error {}: {}",
+            e.code,
+            e.message
+        );
+    }
+    let arm_files: HashSet<&str> =
+        report.errors.iter().filter(|e| e.code.starts_with("arm-")).filter_map(|e| e.file.as_deref()).collect();
+    println!("templates with evaluation errors: {} of {}", arm_files.len(), out.files);
+    assert!(arm_files.len() < 50, "evaluation errors in {} templates", arm_files.len());
+    let stats: Vec<String> = out.unknown_stats.by_cause.iter().map(|(c, n)| format!("{}={n}", c.as_str())).collect();
+    println!("unknown property values by cause: {}", stats.join(", "));
     assert!(report.summary.resources > 10_000, "the corpus declares more than 10,000 resources");
 }

@@ -7,50 +7,25 @@
 pub enum ArmError {
     /// The expression text does not follow the grammar.
     #[error("{message}")]
-    Syntax {
-        message: String,
-        start: u32,
-        end: u32,
-    },
+    Syntax { message: String, start: u32, end: u32 },
     /// A function was called with the wrong number or type of arguments, or its
     /// arguments are out of range.
     #[error("{message}")]
-    Function {
-        function: String,
-        message: String,
-        start: u32,
-        end: u32,
-    },
+    Function { function: String, message: String, start: u32, end: u32 },
     /// Lookups that fail: missing parameter, variable, property, index.
     #[error("{message}")]
-    Evaluation {
-        message: String,
-        start: u32,
-        end: u32,
-    },
+    Evaluation { message: String, start: u32, end: u32 },
     /// A function name that is neither built in nor a declared user function.
     #[error(
         "The template function '{function}' is not valid. Please see https://aka.ms/arm-functions for usage details"
     )]
-    UnknownFunction {
-        function: String,
-        start: u32,
-        end: u32,
-    },
+    UnknownFunction { function: String, start: u32, end: u32 },
     /// `fail('message')` was evaluated.
     #[error("{message}")]
-    Fail {
-        message: String,
-        start: u32,
-        end: u32,
-    },
+    Fail { message: String, start: u32, end: u32 },
     /// A documented limit was exceeded (length, nesting depth, recursion).
     #[error("{message}")]
-    Limit {
-        message: String,
-        start: u32,
-        end: u32,
-    },
+    Limit { message: String, start: u32, end: u32 },
 }
 
 impl ArmError {
@@ -86,56 +61,21 @@ impl ArmError {
     /// The same error located at `start..end` (errors raised by a host have no range).
     pub fn with_range(self, start: u32, end: u32) -> ArmError {
         match self {
-            ArmError::Syntax { message, .. } => ArmError::Syntax {
-                message,
-                start,
-                end,
-            },
-            ArmError::Function {
-                function, message, ..
-            } => ArmError::Function {
-                function,
-                message,
-                start,
-                end,
-            },
-            ArmError::Evaluation { message, .. } => ArmError::Evaluation {
-                message,
-                start,
-                end,
-            },
-            ArmError::UnknownFunction { function, .. } => ArmError::UnknownFunction {
-                function,
-                start,
-                end,
-            },
-            ArmError::Fail { message, .. } => ArmError::Fail {
-                message,
-                start,
-                end,
-            },
-            ArmError::Limit { message, .. } => ArmError::Limit {
-                message,
-                start,
-                end,
-            },
+            ArmError::Syntax { message, .. } => ArmError::Syntax { message, start, end },
+            ArmError::Function { function, message, .. } => ArmError::Function { function, message, start, end },
+            ArmError::Evaluation { message, .. } => ArmError::Evaluation { message, start, end },
+            ArmError::UnknownFunction { function, .. } => ArmError::UnknownFunction { function, start, end },
+            ArmError::Fail { message, .. } => ArmError::Fail { message, start, end },
+            ArmError::Limit { message, .. } => ArmError::Limit { message, start, end },
         }
     }
 
     pub(crate) fn eval(message: impl Into<String>, start: u32, end: u32) -> ArmError {
-        ArmError::Evaluation {
-            message: message.into(),
-            start,
-            end,
-        }
+        ArmError::Evaluation { message: message.into(), start, end }
     }
 
     pub(crate) fn limit(message: impl Into<String>, start: u32, end: u32) -> ArmError {
-        ArmError::Limit {
-            message: message.into(),
-            start,
-            end,
-        }
+        ArmError::Limit { message: message.into(), start, end }
     }
 }
 
@@ -151,17 +91,8 @@ pub(crate) enum FnError {
 impl FnError {
     pub(crate) fn into_arm(self, function: &str, start: u32, end: u32) -> ArmError {
         match self {
-            FnError::Invalid(message) => ArmError::Function {
-                function: function.to_string(),
-                message,
-                start,
-                end,
-            },
-            FnError::Fail(message) => ArmError::Fail {
-                message,
-                start,
-                end,
-            },
+            FnError::Invalid(message) => ArmError::Function { function: function.to_string(), message, start, end },
+            FnError::Fail(message) => ArmError::Fail { message, start, end },
         }
     }
 }

@@ -41,7 +41,7 @@ pub struct Relations {
     integrations_by_subnet: HashMap<ResIdx, Vec<Integration>>,
     compute_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     nics_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
-    outbound_ips: HashMap<String, ResIdx>,
+    outbound_ips: HashMap<String, Vec<ResIdx>>,
 }
 
 /// Resources that send traffic from a subnet they are placed in, and where they name it.
@@ -127,11 +127,38 @@ impl Relations {
                 }
             }
         }
+        // Scale sets nest their subnets two arrays deep; AKS pools name them directly.
+        for &vmss in model.of_type("Microsoft.Compute/virtualMachineScaleSets") {
+            let nics = model
+                .res(vmss)
+                .node
+                .path("properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations");
+            for nic in nics.and_then(|n| n.value.as_array()).unwrap_or_default() {
+                for ipc in nic.path("properties.ipConfigurations").and_then(|n| n.value.as_array()).unwrap_or_default()
+                {
+                    if let Lookup::Found(n) = lookup(ipc, "properties.subnet")
+                        && let Reference::Found(sn, _) = model.follow_node(vmss, n)
+                    {
+                        rel.compute_by_subnet.entry(sn).or_default().push(vmss);
+                    }
+                }
+            }
+        }
+        for &aks in model.of_type("Microsoft.ContainerService/managedClusters") {
+            let pools = model.res(aks).node.path("properties.agentPoolProfiles");
+            for pool in pools.and_then(|n| n.value.as_array()).unwrap_or_default() {
+                if let Lookup::Found(n) = lookup(pool, "vnetSubnetID")
+                    && let Reference::Found(sn, _) = model.follow_node(aks, n)
+                {
+                    rel.compute_by_subnet.entry(sn).or_default().push(aks);
+                }
+            }
+        }
         for &s in &sites {
             for path in ["properties.outboundIpAddresses", "properties.possibleOutboundIpAddresses"] {
                 if let Lookup::Found(n) = model.res(s).get(path, model) {
                     for ip in n.as_str().unwrap_or_default().split(',').map(str::trim).filter(|x| !x.is_empty()) {
-                        rel.outbound_ips.entry(ip.to_string()).or_insert(s);
+                        rel.outbound_ips.entry(ip.to_string()).or_default().push(s);
                     }
                 }
             }
@@ -222,9 +249,10 @@ impl Relations {
         self.nics_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)
     }
 
-    /// The site whose exported outbound addresses include `ip`.
-    pub fn site_by_outbound_ip(&self, ip: &str) -> Option<ResIdx> {
-        self.outbound_ips.get(ip).copied()
+    /// The sites whose exported outbound addresses include `ip` (apps of one scale unit
+    /// share them).
+    pub fn sites_by_outbound_ip(&self, ip: &str) -> &[ResIdx] {
+        self.outbound_ips.get(ip).map_or(&[], Vec::as_slice)
     }
 
     /// The site that answers on a host name.

@@ -24,7 +24,7 @@ pub fn to_value(report: &Report) -> Value {
         "tool": {"name": "azlint", "version": env!("CARGO_PKG_VERSION")},
         "summary": {
             "files": s.files, "skipped": s.skipped, "resources": s.resources,
-            "findings": s.findings, "undetermined": s.undetermined, "errors": s.errors,
+            "findings": s.findings, "undetermined": s.undetermined, "errors": s.errors, "warnings": s.warnings,
             "by_severity": by_sev,
         },
         "findings": report.findings.iter().map(|f| json!({
@@ -44,12 +44,17 @@ pub fn to_value(report: &Report) -> Value {
             "location": location(u.location.as_ref()),
             "reason": u.reason,
         })).collect::<Vec<_>>(),
-        "errors": report.errors.iter().map(|e| json!({
-            "code": e.code, "message": e.message,
-            "file": e.file,
-            "line": e.location.as_ref().map(|l| l.line),
-            "column": e.location.as_ref().map(|l| l.column),
-        })).collect::<Vec<_>>(),
+        "errors": report.errors.iter().map(error).collect::<Vec<_>>(),
+        "warnings": report.warnings.iter().map(error).collect::<Vec<_>>(),
+    })
+}
+
+fn error(e: &super::ReportError) -> Value {
+    json!({
+        "code": e.code, "message": e.message,
+        "file": e.file,
+        "line": e.location.as_ref().map(|l| l.line),
+        "column": e.location.as_ref().map(|l| l.column),
     })
 }
 

@@ -93,6 +93,7 @@ pub struct Summary {
     pub findings: usize,
     pub undetermined: usize,
     pub errors: usize,
+    pub warnings: usize,
     pub by_severity: [usize; 5],
 }
 
@@ -103,6 +104,8 @@ pub struct Report<'a> {
     pub findings: Vec<ReportFinding>,
     pub undetermined: Vec<ReportUndetermined>,
     pub errors: Vec<ReportError>,
+    /// What the scan could not follow without being incomplete (linked templates by URI).
+    pub warnings: Vec<ReportError>,
 }
 
 impl<'a> Report<'a> {
@@ -151,6 +154,16 @@ impl<'a> Report<'a> {
                 file: e.file.clone(),
             })
             .collect();
+        let warnings: Vec<ReportError> = out
+            .warnings
+            .iter()
+            .map(|e| ReportError {
+                code: e.code.to_string(),
+                message: e.message.clone(),
+                location: e.span.and_then(|s| loc(s, None)),
+                file: e.file.clone(),
+            })
+            .collect();
         let mut by_severity = [0usize; 5];
         for f in &findings {
             by_severity[f.severity as usize] += 1;
@@ -162,9 +175,10 @@ impl<'a> Report<'a> {
             findings: findings.len(),
             undetermined: undetermined.len(),
             errors: errors.len(),
+            warnings: warnings.len(),
             by_severity,
         };
-        Report { sources: &out.sources, summary, findings, undetermined, errors }
+        Report { sources: &out.sources, summary, findings, undetermined, errors, warnings }
     }
 
     /// 0: nothing at or above `fail_on`; 1: findings at or above it; 2: incomplete scan.
@@ -213,7 +227,7 @@ fn resource_ref(model: &Model, r: ResIdx) -> ResourceRef {
 
 fn locate(sources: &SourceMap, model: &Model, span: Span, r: Option<ResIdx>) -> Option<Location> {
     let (file, start, end) = sources.locate(span)?;
-    let pointer = r.map(|r| model.res(r)).filter(|res| res.file == span.file).map(|res| res.pointer.clone());
+    let pointer = r.and_then(|r| pointer_of(model, r, span));
     Some(Location {
         file: file.to_string(),
         line: start.line,
@@ -223,4 +237,20 @@ fn locate(sources: &SourceMap, model: &Model, span: Span, r: Option<ResIdx>) -> 
         pointer,
         span,
     })
+}
+
+/// The JSON pointer of the declaration that holds `span`: the resource itself, or the
+/// child (a `config/web` row, a policy) the value was read from.
+fn pointer_of(model: &Model, r: ResIdx, span: Span) -> Option<String> {
+    let holds = |x: &crate::model::Resource| {
+        x.file == span.file && !x.node.span.is_none() && x.node.span.start <= span.start && span.end <= x.node.span.end
+    };
+    let res = model.res(r);
+    if holds(res) {
+        return Some(res.pointer.clone());
+    }
+    if let Some(c) = model.children(r).iter().map(|c| model.res(*c)).find(|c| holds(c)) {
+        return Some(c.pointer.clone());
+    }
+    (res.file == span.file).then(|| res.pointer.clone())
 }

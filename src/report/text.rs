@@ -97,6 +97,17 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             labels,
         });
     }
+    if !opts.quiet && !report.warnings.is_empty() {
+        let _ = writeln!(out, "Not followed (the scan is complete without them, but they were not checked):");
+        for w in &report.warnings {
+            let at = w.location.as_ref().map_or_else(
+                || w.file.clone().map(|f| format!("{f}: ")).unwrap_or_default(),
+                |l| format!("{}:{}:{}: ", l.file, l.line, l.column),
+            );
+            let _ = writeln!(out, "  {at}{} [{}]", w.message, w.code);
+        }
+        out.push('\n');
+    }
     if !opts.quiet && !report.undetermined.is_empty() {
         let _ = writeln!(out, "Undetermined (no finding, not known to pass; `--strict` counts them as findings):");
         for u in &report.undetermined {

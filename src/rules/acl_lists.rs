@@ -20,10 +20,11 @@ pub fn sites<'a>(cx: &RuleCx<'a>) -> Vec<SiteView<'a>> {
         .collect()
 }
 
+/// The start of a sentence about an endpoint's restrictions: "A" or "SCM a".
 pub fn endpoint_label(e: Endpoint) -> &'static str {
     match e {
-        Endpoint::Main => "",
-        Endpoint::Scm => "SCM ",
+        Endpoint::Main => "A",
+        Endpoint::Scm => "SCM a",
     }
 }
 
@@ -117,7 +118,7 @@ pub fn allow_all_rule(cx: &mut RuleCx) {
                     cx.finding(
                         view.idx,
                         span,
-                        format!("{}Access restriction {} of site `{name}` allows `{src}`, which admits everyone: allow only the callers' subnets or addresses", endpoint_label(list.endpoint), rule_label(rule)),
+                        format!("{}ccess restriction {} of site `{name}` allows `{src}`, which admits everyone: allow only the callers' subnets or addresses", endpoint_label(list.endpoint), rule_label(rule)),
                         Vec::new(),
                     );
                 }
@@ -150,9 +151,13 @@ pub fn scm_site_unrestricted(cx: &mut RuleCx) {
                     span: main.list.map_or(main.unmatched_span, |l| l.span),
                     message: "the main site denies unmatched traffic".into(),
                 }];
+                let at = match view.setting("scmIpSecurityRestrictionsUseMain") {
+                    crate::model::Lookup::Found(n) => n.span,
+                    _ => scm.unmatched_span,
+                };
                 cx.finding(
                     view.idx,
-                    scm.unmatched_span,
+                    at,
                     format!("The SCM (Kudu) site of `{name}` is open while the main site is restricted: set `scmIpSecurityRestrictionsUseMain` to `true` or give the SCM site its own rules"),
                     related,
                 );
@@ -176,7 +181,7 @@ pub fn front_door_tag_without_header(cx: &mut RuleCx) {
                     cx.finding(
                         view.idx,
                         rule.node.get("ipAddress").map_or(rule.node.span, |n| n.span),
-                        format!("{}Access restriction {} of site `{name}` allows the `AzureFrontDoor.Backend` service tag without an `X-Azure-FDID` header filter, so every Front Door profile of every tenant gets in", endpoint_label(list.endpoint), rule_label(rule)),
+                        format!("{}ccess restriction {} of site `{name}` allows the `AzureFrontDoor.Backend` service tag without an `X-Azure-FDID` header filter, so every Front Door profile of every tenant gets in", endpoint_label(list.endpoint), rule_label(rule)),
                         Vec::new(),
                     );
                 }
@@ -204,7 +209,7 @@ pub fn default_action_allow_with_rules(cx: &mut RuleCx) {
                 cx.finding(
                     view.idx,
                     list.unmatched_span,
-                    format!("{}Access restrictions of site `{name}` allow unmatched traffic, so its allow rules restrict nothing: set the default action to `Deny`", endpoint_label(list.endpoint)),
+                    format!("{}ccess restrictions of site `{name}` allow unmatched traffic, so its allow rules restrict nothing: set the default action to `Deny`", endpoint_label(list.endpoint)),
                     related,
                 );
             }

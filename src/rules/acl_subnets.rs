@@ -83,7 +83,7 @@ pub fn vnet_rule_without_service_endpoint(cx: &mut RuleCx) {
                     view.idx,
                     id.span,
                     format!(
-                        "{}Access restriction {} of site `{site_name}` allows subnet `{}`, which has no `Microsoft.Web` service endpoint: calls from it arrive from public addresses and get 403",
+                        "{}ccess restriction {} of site `{site_name}` allows subnet `{}`, which has no `Microsoft.Web` service endpoint: calls from it arrive from public addresses and get 403",
                         endpoint_label(list.endpoint),
                         rule_label(rule),
                         sn.name
@@ -154,7 +154,12 @@ pub fn shared_outbound_ip_allowlist(cx: &mut RuleCx) {
             for rule in list.rules.iter().filter(|r| r.allow && !r.is_service_tag) {
                 let hit = rule.sources().find_map(|src| {
                     let ip = src.strip_suffix("/32").unwrap_or(src);
-                    cx.model.relations.site_by_outbound_ip(ip).filter(|s| *s != view.idx).map(|s| (src.to_string(), s))
+                    cx.model
+                        .relations
+                        .sites_by_outbound_ip(ip)
+                        .iter()
+                        .find(|s| **s != view.idx)
+                        .map(|s| (src.to_string(), *s))
                 });
                 let Some((src, other)) = hit else { continue };
                 let other_name = cx.model.res(other).name.clone();
@@ -162,11 +167,11 @@ pub fn shared_outbound_ip_allowlist(cx: &mut RuleCx) {
                     view.idx,
                     rule.node.get("ipAddress").map_or(rule.node.span, |n| n.span),
                     format!(
-                        "{}Access restriction {} of site `{site_name}` allowlists `{src}`, an outbound address of site `{other_name}` that App Service shares with other tenants' apps on the same scale unit: integrate `{other_name}` into a VNet and allow its subnet",
+                        "{}ccess restriction {} of site `{site_name}` allowlists `{src}`, an outbound address of site `{other_name}` that App Service shares with other tenants' apps on the same scale unit: integrate `{other_name}` into a VNet and allow its subnet",
                         endpoint_label(list.endpoint),
                         rule_label(rule)
                     ),
-                    vec![Related { resource: Some(other), span: cx.model.res(other).type_span(), message: format!("`{src}` is an outbound address of `{other_name}`") }],
+                    vec![Related { resource: Some(other), span: cx.model.res(other).node.path("properties.outboundIpAddresses").map_or(cx.model.res(other).type_span(), |n| n.span), message: format!("`{src}` is an outbound address of `{other_name}`") }],
                 );
             }
         }
@@ -198,9 +203,10 @@ pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
                 view.idx,
                 id.span,
                 format!(
-                    "Subnet `{}` allowed by site `{site_name}` is also the integration subnet of {}, which do not call it but can: give the callers a subnet of their own",
+                    "Subnet `{}` allowed by site `{site_name}` is also the integration subnet of {}, which {} not call it but can: give the callers a subnet of their own",
                     model.res(subnet).name,
-                    others.join(", ")
+                    others.join(", "),
+                    if others.len() == 1 { "does" } else { "do" }
                 ),
                 Vec::new(),
             );

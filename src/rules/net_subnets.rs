@@ -183,14 +183,14 @@ pub fn integration_subnet_undersized(cx: &mut RuleCx) {
         if len > 28 {
             problems.push("it is smaller than the /28 App Service requires".to_string());
         }
-        let recommended = cx.options.integration_prefix;
-        if len > recommended {
-            let why = if plans.len() > 1 {
-                format!("{} plans join it and several plans need /26", plans.len())
-            } else {
-                "so it cannot grow with the plan".into()
-            };
-            problems.push(format!("it is smaller than the recommended /{recommended} ({why})"));
+        if plans.len() > 1 && len > 26 {
+            // Multi-plan subnet join requires /26 (facts §1.2, enforced since 2024).
+            problems.push(format!("{} plans join it, which requires /26 or larger", plans.len()));
+        } else if len > cx.options.integration_prefix {
+            problems.push(format!(
+                "it is smaller than the recommended /{}, and a subnet cannot be resized once in use",
+                cx.options.integration_prefix
+            ));
         }
         let mut needed = 0i64;
         let mut parts = Vec::new();
@@ -293,10 +293,11 @@ pub fn plan_sku_without_vnet_integration(cx: &mut RuleCx) {
     let model = cx.model;
     for &site in model.of_type(SITE).iter().chain(model.of_type(SLOT)) {
         let Some(view) = model.site(site) else { continue };
-        let Some(Reference::Found(_, via)) =
-            view.integration_subnets().into_iter().find(|r| !matches!(r, Reference::Absent))
-        else {
-            continue;
+        // Configuring integration is what matters here, wherever the subnet lives.
+        let via = match view.integration_subnets().into_iter().find(|r| !matches!(r, Reference::Absent)) {
+            Some(Reference::Found(_, n) | Reference::Missing(_, n)) => n.span,
+            Some(Reference::Unknown(u)) => u.span,
+            _ => continue,
         };
         let Reference::Found(plan, _) = plan_of(model, site) else { continue };
         let name = sku_name(model, plan).unwrap_or_default();
@@ -311,7 +312,7 @@ pub fn plan_sku_without_vnet_integration(cx: &mut RuleCx) {
         let p = model.res(plan);
         cx.finding(
             site,
-            via.span,
+            via,
             format!("Site `{}` configures VNet integration, but its plan `{}` (SKU `{name}`) does not support it: move the plan to Basic or higher", model.res(site).name, p.name),
             vec![Related { resource: Some(plan), span: p.node.get("sku").map_or(p.type_span(), |n| n.span), message: format!("plan `{}` has SKU `{name}`", p.name) }],
         );
@@ -339,7 +340,16 @@ pub fn integration_subnet_missing(cx: &mut RuleCx) {
                 "Site `{}` integrates with subnet `{id}`, which is not in the scanned configuration",
                 site_res.name
             );
-            if vnet_scanned || same_group {
+            if site_res.kind == crate::model::OriginKind::State && !vnet_scanned {
+                // Deployed state: the subnet exists somewhere; it was not exported.
+                cx.finding_with_severity(
+                    site,
+                    via.span,
+                    format!("{message} (not exported, not checked)"),
+                    Vec::new(),
+                    crate::engine::Severity::Info,
+                );
+            } else if vnet_scanned || same_group {
                 let why = if vnet_scanned {
                     "its VNet is scanned but has no such subnet"
                 } else {

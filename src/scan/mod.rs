@@ -2,7 +2,7 @@
 //! formats, pair templates with parameters files, expand templates, build the model and
 //! run the rules. Every file ends up scanned, skipped (with the reason) or in error.
 
-pub mod literal;
+pub mod templates;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::arm::{DeploymentContext, UnknownStats};
 use crate::engine::{Registry, Results, RuleOptions};
 use crate::model::ingest::state_resources;
 use crate::model::{Model, Unit};
@@ -17,9 +18,6 @@ use crate::source::detect::{DocKind, detect};
 use crate::source::walk::{collect, exclude_set};
 use crate::source::{SourceFile, SourceMap, json, read_text};
 use crate::value::{FileId, Node, Span};
-
-/// Default scope of template resources: the deployment context's documented defaults.
-pub const DEFAULT_SCOPE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg";
 
 /// What to scan and how.
 #[derive(Clone, Debug, Default)]
@@ -35,6 +33,8 @@ pub struct ScanOptions {
     pub ignore: Vec<String>,
     pub rule_dirs: Vec<PathBuf>,
     pub rule_options: RuleOptions,
+    /// The deployment context templates are expanded in (`--context`, `--subscription-id`, ...).
+    pub context: DeploymentContext,
 }
 
 /// A problem that makes the scan incomplete: unreadable or invalid input, bad options.
@@ -45,6 +45,16 @@ pub struct ScanError {
     /// The file it concerns, as given; `None` for option errors.
     pub file: Option<String>,
     /// The position in the file, when there is one.
+    pub span: Option<Span>,
+}
+
+/// Something the scan could not follow that does not make it incomplete: a linked
+/// template by URI (never fetched), a symlink loop.
+#[derive(Clone, Debug)]
+pub struct ScanWarning {
+    pub code: &'static str,
+    pub message: String,
+    pub file: Option<String>,
     pub span: Option<Span>,
 }
 
@@ -64,10 +74,16 @@ pub struct ScanOutput {
     pub model: Model,
     pub results: Results,
     pub errors: Vec<ScanError>,
+    pub warnings: Vec<ScanWarning>,
     pub skipped: Vec<Skipped>,
+    /// Property values of expanded templates that stayed unknown, by cause.
+    pub unknown_stats: UnknownStats,
     /// Files read (scanned, skipped or in error).
     pub files: usize,
 }
+
+/// What one document contributes: its file, resources, errors, warnings and unknowns.
+type LoadedUnit = (FileId, Unit, Vec<ScanError>, Vec<ScanWarning>, UnknownStats);
 
 struct Loaded {
     file: FileId,
@@ -102,11 +118,12 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         globset::GlobSet::empty()
     });
     let (mut inputs, issues) = collect(&opts.paths, &exclude);
+    let mut warnings = Vec::new();
     for i in issues {
         if i.is_error {
             errors.push(ScanError { code: "io-error", message: i.message, file: Some(i.path), span: None });
         } else {
-            eprintln!("azlint: {}: {}", i.path, i.message);
+            warnings.push(ScanWarning { code: "symlink-loop", message: i.message, file: Some(i.path), span: None });
         }
     }
     // A template named on the command line brings its `X.parameters.json` along.
@@ -199,26 +216,53 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         .and_then(|p| sources.find_abs(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     let used_params: std::collections::HashSet<FileId> = params.values().copied().chain(explicit_params).collect();
 
-    let units: Vec<(Unit, Vec<ScanError>)> = loaded
+    let loader = templates::Loader {
+        sources: &sources,
+        docs: loaded
+            .iter()
+            .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
+            .collect(),
+        roots: templates::roots(&opts.paths),
+        used: std::sync::Mutex::new(Vec::new()),
+    };
+    let doc_of = |f: FileId| loaded.iter().find(|l| l.file == f).and_then(|l| l.doc.as_ref());
+    let units: Vec<LoadedUnit> = loaded
         .par_iter()
         .filter_map(|l| {
             let doc = l.doc.as_ref()?;
             let kind = l.kind?;
+            let path = sources.get(l.file).map(|f| f.path.clone());
             let mut errs = Vec::new();
+            let mut warns = Vec::new();
+            let mut stats = UnknownStats::default();
             let unit = match kind {
-                DocKind::Template => {
-                    Unit { raws: literal::template_resources(doc, l.file), scope: DEFAULT_SCOPE.into() }
-                }
-                DocKind::ExportTemplateResponse => {
-                    report_export_errors(doc, l.file, &sources, &mut errs);
-                    let tpl = doc.get("template")?;
-                    Unit { raws: literal::template_resources(tpl, l.file), scope: DEFAULT_SCOPE.into() }
+                DocKind::Template | DocKind::ExportTemplateResponse => {
+                    if kind == DocKind::ExportTemplateResponse {
+                        report_export_errors(doc, l.file, &sources, &mut errs);
+                    }
+                    let tpl = if kind == DocKind::Template { doc } else { doc.get("template")? };
+                    let params = if opts.no_parameters {
+                        None
+                    } else {
+                        explicit_params.or_else(|| params.get(&l.file).copied()).and_then(doc_of)
+                    };
+                    let x = templates::expand_template(tpl, l.file, params, &opts.context, &loader);
+                    for d in x.diagnostics {
+                        let span = Some(templates::diagnostic_span(&d, l.file));
+                        let file = sources.get(d.span.file).map(|f| f.path.clone()).or_else(|| path.clone());
+                        if d.is_error {
+                            errs.push(ScanError { code: d.code, message: d.message, file, span });
+                        } else {
+                            warns.push(ScanWarning { code: d.code, message: d.message, file, span });
+                        }
+                    }
+                    stats = x.stats;
+                    Unit { raws: x.raws, scope: String::new() }
                 }
                 DocKind::Parameters => return None,
                 state => {
                     let mut issues = Vec::new();
                     let raws = state_resources(state, doc, l.file, &mut issues);
-                    let path = sources.get(l.file).map(|f| f.path.clone());
                     errs.extend(issues.into_iter().map(|i| ScanError {
                         code: i.code,
                         message: i.message,
@@ -228,9 +272,14 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                     Unit { raws, scope: String::new() }
                 }
             };
-            Some((unit, errs))
+            Some((l.file, unit, errs, warns, stats))
         })
         .collect();
+    // A template that another one links to by `relativePath` is expanded as part of its
+    // parent, with the parameters the parent passes; on its own it would be evaluated
+    // without them.
+    let linked: std::collections::HashSet<FileId> =
+        loader.used.lock().map(|u| u.iter().copied().collect()).unwrap_or_default();
     for l in &loaded {
         let path = sources.get(l.file).map(|f| f.path.clone()).unwrap_or_default();
         match (l.doc.as_ref(), l.kind) {
@@ -242,8 +291,16 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         }
     }
     let mut model_units = Vec::with_capacity(units.len());
-    for (u, errs) in units {
+    let mut unknown_stats = UnknownStats::default();
+    for (file, u, errs, warns, stats) in units {
+        if linked.contains(&file) {
+            continue;
+        }
         errors.extend(errs);
+        warnings.extend(warns);
+        for (cause, n) in stats.by_cause {
+            *unknown_stats.by_cause.entry(cause).or_default() += n;
+        }
         model_units.push(u);
     }
     let model = Model::build(model_units);
@@ -251,7 +308,21 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     errors.sort_by(|a, b| {
         (a.file.as_deref(), a.span.map(|s| s.start)).cmp(&(b.file.as_deref(), b.span.map(|s| s.start)))
     });
-    ScanOutput { files: sources.len(), sources, registry, enabled, model, results, errors, skipped }
+    warnings.sort_by(|a, b| {
+        (a.file.as_deref(), a.span.map(|s| s.start)).cmp(&(b.file.as_deref(), b.span.map(|s| s.start)))
+    });
+    ScanOutput {
+        files: sources.len(),
+        sources,
+        registry,
+        enabled,
+        model,
+        results,
+        errors,
+        warnings,
+        skipped,
+        unknown_stats,
+    }
 }
 
 /// Applies `--select` and `--ignore` (codes, names or prefixes such as `NET`).
@@ -315,4 +386,72 @@ fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mu
             span: Some(d.span),
         });
     }
+}
+
+/// `azlint expand`: the template at `path` with its parameters (given, paired or none),
+/// as `{"resources": [...], "outputs": {...}}` with unknown values as
+/// `{"$unknown": cause, "detail": ...}`; also the diagnostics as `file:line:col: message`
+/// lines and whether any was an error.
+pub fn expand_file(
+    path: &Path,
+    parameters: Option<&Path>,
+    no_parameters: bool,
+    context: &DeploymentContext,
+) -> Result<(serde_json::Value, Vec<String>, bool), String> {
+    let read = |p: &Path, id: FileId| -> Result<(Arc<str>, Node), String> {
+        let text: Arc<str> = read_text(p).map_err(|e| format!("{}: {e}", p.display()))?.into();
+        let node = json::parse(&text, id).map_err(|e| format!("{}: byte {}: {}", p.display(), e.offset, e.message))?;
+        Ok((text, node))
+    };
+    let abs = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (ttext, tdoc) = read(path, FileId(0))?;
+    let paired =
+        path.to_str().and_then(|s| s.strip_suffix(".json")).map(|s| PathBuf::from(format!("{s}.parameters.json")));
+    let params_path =
+        if no_parameters { None } else { parameters.map(Path::to_path_buf).or(paired.filter(|p| p.is_file())) };
+    let params = params_path.as_deref().map(|p| read(p, FileId(1))).transpose()?;
+    let loader = templates::DiskLoader {
+        root: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
+        files: std::sync::Mutex::new(Vec::new()),
+        first_id: 2,
+        template: (FileId(0), abs.clone()),
+    };
+    let tpl = if detect(&tdoc) == Some(DocKind::ExportTemplateResponse) {
+        tdoc.get("template").unwrap_or(&tdoc)
+    } else {
+        &tdoc
+    };
+    let opts = crate::arm::ExpandOptions {
+        context,
+        parameters: params.as_ref().map(|p| &p.1),
+        loader: Some(&loader),
+        file: FileId(0),
+    };
+    let exp = crate::arm::expand(tpl, &opts);
+    let mut sources = SourceMap::new();
+    sources.add(SourceFile::new(path.to_string_lossy().into(), abs.clone(), ttext));
+    let (pp, ptext) = match (&params_path, params) {
+        (Some(p), Some((t, _))) => (p.clone(), t),
+        _ => (PathBuf::new(), Arc::from("")),
+    };
+    sources.add(SourceFile::new(pp.to_string_lossy().into(), pp.clone(), ptext));
+    for (p, t) in loader.files.lock().map(|f| f.clone()).unwrap_or_default() {
+        sources.add(SourceFile::new(p.to_string_lossy().into(), p, t));
+    }
+    let mut failed = false;
+    let diagnostics = exp
+        .diagnostics
+        .iter()
+        .map(|d| {
+            failed |= d.is_error;
+            let at =
+                sources.locate(d.span).map_or_else(String::new, |(f, s, _)| format!("{f}:{}:{}: ", s.line, s.column));
+            format!("{at}{} [{}]", d.message, d.code)
+        })
+        .collect();
+    let resources: Vec<serde_json::Value> =
+        exp.resources.iter().filter(|r| !r.existing).map(|r| r.node.value.to_json()).collect();
+    let outputs: serde_json::Map<String, serde_json::Value> =
+        exp.outputs.iter().map(|(k, v)| (k.clone(), v.value.to_json())).collect();
+    Ok((serde_json::json!({"resources": resources, "outputs": outputs}), diagnostics, failed))
 }

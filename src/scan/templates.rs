@@ -1,0 +1,127 @@
+//! Expands the templates of a scan with `crate::arm`: parameters files, the deployment
+//! context, linked templates by `relativePath` (only files inside the scanned folders,
+//! which were read and parsed already), and the expander's diagnostics.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::arm::{ArmDiagnostic, DeploymentContext, ExpandOptions, TemplateLoader, UnknownStats, expand};
+use crate::model::{OriginKind, RawResource};
+use crate::source::SourceMap;
+use crate::value::{FileId, Node, Span};
+
+/// Resolves `templateLink.relativePath` against the linking file's folder, to a file of
+/// this scan that lies inside one of the scanned folders. Nothing is fetched or read
+/// from outside them.
+pub struct Loader<'a> {
+    pub sources: &'a SourceMap,
+    pub docs: HashMap<PathBuf, (FileId, &'a Node)>,
+    pub roots: Vec<PathBuf>,
+    /// Files loaded as linked templates: they are expanded as part of their parent.
+    pub used: Mutex<Vec<FileId>>,
+}
+
+impl TemplateLoader for Loader<'_> {
+    fn load_relative(&self, from: FileId, relative_path: &str) -> Result<(FileId, Node), String> {
+        let base = self.sources.get(from).and_then(|f| f.abs_path.parent()).ok_or("the linking file has no folder")?;
+        let target = base.join(relative_path);
+        let target = std::fs::canonicalize(&target).map_err(|e| format!("`{relative_path}` cannot be read: {e}"))?;
+        if !self.roots.iter().any(|r| target.starts_with(r)) {
+            return Err(format!("`{relative_path}` is outside the scanned folders; it is not read"));
+        }
+        let (id, node) =
+            self.docs.get(&target).ok_or_else(|| format!("`{relative_path}` is not among the scanned files"))?;
+        if let Ok(mut used) = self.used.lock() {
+            used.push(*id);
+        }
+        Ok((*id, (*node).clone()))
+    }
+}
+
+/// The absolute folders (or files' folders) a scan reads.
+pub fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .map(|p| if p.is_file() { p.parent().map(Path::to_path_buf).unwrap_or(p) } else { p })
+        .collect()
+}
+
+/// What one template contributed.
+pub struct Expanded {
+    pub raws: Vec<RawResource>,
+    pub diagnostics: Vec<ArmDiagnostic>,
+    pub stats: UnknownStats,
+}
+
+/// Expands one template into raw resources for the model.
+pub fn expand_template(
+    doc: &Node,
+    file: FileId,
+    params: Option<&Node>,
+    context: &DeploymentContext,
+    loader: &Loader,
+) -> Expanded {
+    let opts = ExpandOptions { context, parameters: params, loader: Some(loader), file };
+    let exp = expand(doc, &opts);
+    let raws = exp
+        .resources
+        .into_iter()
+        .map(|r| {
+            let text = |k: &str| r.node.get(k).and_then(Node::as_str).map(str::to_string);
+            let full_type = text("type").unwrap_or_else(|| "[unknown type]".into());
+            let full_name = text("name").unwrap_or_else(|| "[unknown name]".into());
+            RawResource {
+                id: text("id"),
+                full_type,
+                full_name,
+                file: r.file,
+                pointer: r.pointer,
+                kind: OriginKind::Template,
+                inventory_only: false,
+                existing: r.existing,
+                node: r.node,
+            }
+        })
+        .collect();
+    Expanded { raws, diagnostics: exp.diagnostics, stats: exp.unknown_stats }
+}
+
+/// Where a diagnostic is reported.
+pub fn diagnostic_span(d: &ArmDiagnostic, file: FileId) -> Span {
+    if d.span.is_none() { Span::new(file, 0, 0) } else { d.span }
+}
+
+/// Reads linked templates from disk on demand, only below `root` (for `azlint expand`,
+/// which has no scan to take them from).
+pub struct DiskLoader {
+    pub root: PathBuf,
+    /// Files read so far; file ids continue after `first_id`.
+    pub files: Mutex<Vec<(PathBuf, std::sync::Arc<str>)>>,
+    pub first_id: u32,
+    pub template: (FileId, PathBuf),
+}
+
+impl TemplateLoader for DiskLoader {
+    fn load_relative(&self, from: FileId, relative_path: &str) -> Result<(FileId, Node), String> {
+        let files = self.files.lock().map_err(|_| "loader poisoned")?;
+        let base = if from == self.template.0 {
+            self.template.1.clone()
+        } else {
+            files.get((from.0 - self.first_id) as usize).map(|f| f.0.clone()).ok_or("unknown linking file")?
+        };
+        drop(files);
+        let target = base.parent().ok_or("the linking file has no folder")?.join(relative_path);
+        let target = std::fs::canonicalize(&target).map_err(|e| format!("`{relative_path}` cannot be read: {e}"))?;
+        if !target.starts_with(&self.root) {
+            return Err(format!("`{relative_path}` is outside the template's folder; it is not read"));
+        }
+        let text: std::sync::Arc<str> = crate::source::read_text(&target).map_err(|e| e.to_string())?.into();
+        let mut files = self.files.lock().map_err(|_| "loader poisoned")?;
+        let id = FileId(self.first_id + files.len() as u32);
+        let node = crate::source::json::parse(&text, id).map_err(|e| format!("`{relative_path}`: {}", e.message))?;
+        files.push((target, text));
+        Ok((id, node))
+    }
+}
