@@ -71,19 +71,24 @@ pub struct ExpandedResource {
 /// A problem found while expanding; the rest of the template still expands.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArmDiagnostic {
+    /// Where: the failing part of an expression string when it can be located,
+    /// otherwise the JSON value or declaration concerned.
     pub span: Span,
     /// `arm-eval` (an expression failed), `arm-unknown-function`, `arm-limit`
     /// (lengths, depths, counts, cycles), `arm-linked-uri` (a linked template that is
     /// not read), `arm-linked-template` (a relative link that could not be loaded),
     /// `arm-template` (a malformed template structure).
     pub code: &'static str,
+    /// One sentence, in Resource Manager's words where known.
     pub message: String,
+    /// Errors make a value unknown or drop a resource; warnings only inform.
     pub is_error: bool,
 }
 
 /// How many property values inside the expanded resources are unknown, by cause.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnknownStats {
+    /// Unknown values per cause.
     pub by_cause: BTreeMap<UnknownCause, usize>,
 }
 
@@ -114,10 +119,14 @@ impl UnknownStats {
 /// The result of [`expand`].
 #[derive(Clone, Debug, Default)]
 pub struct Expansion {
+    /// Deployed and `existing` resources in declaration order, nested deployments'
+    /// resources right after their deployment.
     pub resources: Vec<ExpandedResource>,
     /// Top-level outputs, evaluated.
     pub outputs: Vec<(String, Node)>,
+    /// Problems found, each reported once.
     pub diagnostics: Vec<ArmDiagnostic>,
+    /// Unknown values inside `resources`, by cause (for the corpus report).
     pub unknown_stats: UnknownStats,
 }
 
