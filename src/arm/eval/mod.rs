@@ -3,6 +3,8 @@
 //! resources. Lazy forms (`if`, `and`, `or`, lambdas) live here; eager built-ins are
 //! in [`super::functions`].
 
+mod special;
+
 use std::sync::Arc;
 
 use super::context::DeploymentContext;
@@ -408,5 +410,3 @@ impl<'h> Evaluator<'h> {
         r
     }
 }
-
-mod special;
