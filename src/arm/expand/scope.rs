@@ -205,7 +205,7 @@ impl Host for Scope<'_> {
                 Node::new(
                     Value::unknown(
                         UnknownCause::Parameter,
-                        format!("parameter `{name}` has no value"),
+                        format!("parameters('{name}')"),
                         decl.span,
                     ),
                     decl.span,
