@@ -236,3 +236,37 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
 pub(crate) fn pointer_token(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn results_cross_threads() {
+        // The core expands files in parallel with rayon.
+        assert_send_sync::<Expansion>();
+        assert_send_sync::<ExpandOptions<'static>>();
+    }
+
+    #[test]
+    fn unknown_stats_count_nested_leaves() {
+        let v = Value::from_json(&serde_json::json!({"a": [1, {"b": null}]}));
+        let mut stats = UnknownStats::default();
+        stats.count(&v);
+        assert_eq!(stats.total(), 0);
+        let u = Node::bare(Value::unknown(
+            UnknownCause::List,
+            "listKeys('x')",
+            Span::NONE,
+        ));
+        stats.count(&Value::array(vec![u.clone(), u]));
+        assert_eq!(stats.by_cause.get(&UnknownCause::List), Some(&2));
+    }
+
+    #[test]
+    fn pointers_escape_symbolic_names() {
+        assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+    }
+}
