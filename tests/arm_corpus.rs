@@ -24,8 +24,7 @@ impl TemplateLoader for DiskLoader {
         let mut files = self.files.lock().map_err(|e| e.to_string())?;
         let base = files.get(from.0 as usize).cloned().ok_or("unknown file")?;
         let path = base.parent().unwrap_or(Path::new(".")).join(relative_path);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let id = FileId(files.len() as u32);
         files.push(path);
         drop(files);
@@ -41,10 +40,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.path();
         if p.is_dir() {
             walk(&p, out);
-        } else if p
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("json"))
-        {
+        } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) {
             out.push(p);
         }
     }
@@ -72,13 +68,8 @@ fn corpus_expands_without_panics() {
     let mut report = Vec::new();
     let mut all_panics = Vec::new();
     let mut all_unsupported = Vec::new();
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(&root)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut folders: Vec<PathBuf> =
+        std::fs::read_dir(&root).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     folders.sort();
     for folder in folders {
         let t0 = Instant::now();
@@ -92,30 +83,17 @@ fn corpus_expands_without_panics() {
                 return;
             };
             let head = &text[..text.len().min(2000)];
-            if !head
-                .to_ascii_lowercase()
-                .contains("deploymenttemplate.json")
-            {
+            if !head.to_ascii_lowercase().contains("deploymenttemplate.json") {
                 return;
             }
-            let loader = DiskLoader {
-                files: Mutex::new(vec![path.clone()]),
-            };
+            let loader = DiskLoader { files: Mutex::new(vec![path.clone()]) };
             let result = catch_unwind(AssertUnwindSafe(|| {
                 let node = parse(&text, FileId(0)).ok()?;
-                let schema = node
-                    .get("$schema")
-                    .and_then(|s| s.as_str())?
-                    .to_ascii_lowercase();
+                let schema = node.get("$schema").and_then(|s| s.as_str())?.to_ascii_lowercase();
                 if !schema.contains("deploymenttemplate.json") {
                     return None;
                 }
-                let opts = ExpandOptions {
-                    context: &ctx,
-                    parameters: None,
-                    loader: Some(&loader),
-                    file: FileId(0),
-                };
+                let opts = ExpandOptions { context: &ctx, parameters: None, loader: Some(&loader), file: FileId(0) };
                 Some(expand(&node, &opts))
             }));
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -128,8 +106,7 @@ fn corpus_expands_without_panics() {
                     t.unknown.merge(&exp.unknown_stats);
                     for d in &exp.diagnostics {
                         if d.code == "arm-unknown-function" {
-                            t.unsupported
-                                .push(format!("{}: {}", path.display(), d.message));
+                            t.unsupported.push(format!("{}: {}", path.display(), d.message));
                         }
                         if let Ok(want) = std::env::var("AZLINT_CORPUS_DETAIL")
                             && d.message.contains(&want)
@@ -138,11 +115,7 @@ fn corpus_expands_without_panics() {
                         }
                         if d.is_error {
                             t.errors += 1;
-                            let key = format!(
-                                "{} {}",
-                                d.code,
-                                d.message.chars().take(90).collect::<String>()
-                            );
+                            let key = format!("{} {}", d.code, d.message.chars().take(90).collect::<String>());
                             *t.messages.entry(key).or_default() += 1;
                         }
                     }
@@ -150,16 +123,8 @@ fn corpus_expands_without_panics() {
             }
         });
         let t = tally.into_inner().unwrap_or_else(|e| e.into_inner());
-        let name = folder
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let causes: Vec<String> = t
-            .unknown
-            .by_cause
-            .iter()
-            .map(|(c, n)| format!("{}={n}", c.as_str()))
-            .collect();
+        let name = folder.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let causes: Vec<String> = t.unknown.by_cause.iter().map(|(c, n)| format!("{}={n}", c.as_str())).collect();
         report.push(format!(
             "{name}: {} templates, {} resources, unknown values: {} [{}], error diagnostics: {}, {:.2?}",
             t.templates,
@@ -179,14 +144,6 @@ fn corpus_expands_without_panics() {
     }
     println!("{}", report.join("\n"));
     println!("total time {:.2?}", started.elapsed());
-    assert!(
-        all_panics.is_empty(),
-        "panics in:\n{}",
-        all_panics.join("\n")
-    );
-    assert!(
-        all_unsupported.is_empty(),
-        "unsupported functions:\n{}",
-        all_unsupported.join("\n")
-    );
+    assert!(all_panics.is_empty(), "panics in:\n{}", all_panics.join("\n"));
+    assert!(all_unsupported.is_empty(), "unsupported functions:\n{}", all_unsupported.join("\n"));
 }

@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use azlint::arm::{
-    DeploymentContext, ExpandOptions, ExpandedResource, Expansion, TemplateLoader, expand,
-};
+use azlint::arm::{DeploymentContext, ExpandOptions, ExpandedResource, Expansion, TemplateLoader, expand};
 use azlint::source::json::parse;
 use azlint::value::{FileId, Node, UnknownCause, Value};
 
@@ -16,9 +14,7 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         (J::Object(x), J::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
-        (J::Array(x), J::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
-        }
+        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
         (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
     }
@@ -30,11 +26,9 @@ fn matches_resource(r: &ExpandedResource, want: &serde_json::Value) -> bool {
     want.as_object().is_some_and(|w| {
         w.iter().all(|(k, v)| match k.as_str() {
             "symbolicName" => r.symbolic_name.as_deref() == v.as_str(),
-            "type" | "name" => got
-                .get(k)
-                .and_then(|g| g.as_str())
-                .zip(v.as_str())
-                .is_some_and(|(g, v)| g.eq_ignore_ascii_case(v)),
+            "type" | "name" => {
+                got.get(k).and_then(|g| g.as_str()).zip(v.as_str()).is_some_and(|(g, v)| g.eq_ignore_ascii_case(v))
+            }
             _ => got.get(k).is_some_and(|g| same(g, v)),
         })
     })
@@ -45,39 +39,19 @@ fn run_vector(v: &serde_json::Value) -> Result<(), String> {
     let template = parse(&text, FileId(0)).map_err(|e| e.message)?;
     let ctx = DeploymentContext::from_json(v.get("context").unwrap_or(&serde_json::Value::Null))?;
     let params_doc = v.get("parameters").map(|p| {
-        let wrapped: serde_json::Map<String, serde_json::Value> = p
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, x)| (k.clone(), serde_json::json!({ "value": x })))
-            .collect();
-        Node::bare(Value::from_json(
-            &serde_json::json!({ "parameters": wrapped }),
-        ))
+        let wrapped: serde_json::Map<String, serde_json::Value> =
+            p.as_object().into_iter().flatten().map(|(k, x)| (k.clone(), serde_json::json!({ "value": x }))).collect();
+        Node::bare(Value::from_json(&serde_json::json!({ "parameters": wrapped })))
     });
-    let opts = ExpandOptions {
-        context: &ctx,
-        parameters: params_doc.as_ref(),
-        loader: None,
-        file: FileId(0),
-    };
+    let opts = ExpandOptions { context: &ctx, parameters: params_doc.as_ref(), loader: None, file: FileId(0) };
     let exp = expand(&template, &opts);
-    let errors: Vec<_> = exp
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error)
-        .map(|d| d.message.clone())
-        .collect();
+    let errors: Vec<_> = exp.diagnostics.iter().filter(|d| d.is_error).map(|d| d.message.clone()).collect();
     if !errors.is_empty() {
         return Err(format!("diagnostics: {errors:?}"));
     }
     if let Some(want) = v.get("expectOutputs").and_then(|o| o.as_object()) {
         for (k, w) in want {
-            let got = exp
-                .outputs
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, n)| n.value.to_json());
+            let got = exp.outputs.iter().find(|(n, _)| n == k).map(|(_, n)| n.value.to_json());
             if !got.as_ref().is_some_and(|g| same(g, w)) {
                 return Err(format!("output {k}: expected {w}, got {got:?}"));
             }
@@ -85,16 +59,8 @@ fn run_vector(v: &serde_json::Value) -> Result<(), String> {
     }
     if let Some(want) = v.get("expectResources").and_then(|r| r.as_array()) {
         for w in want {
-            if !exp
-                .resources
-                .iter()
-                .any(|r| !r.existing && matches_resource(r, w))
-            {
-                let got: Vec<_> = exp
-                    .resources
-                    .iter()
-                    .map(|r| r.node.value.to_json().to_string())
-                    .collect();
+            if !exp.resources.iter().any(|r| !r.existing && matches_resource(r, w)) {
+                let got: Vec<_> = exp.resources.iter().map(|r| r.node.value.to_json().to_string()).collect();
                 return Err(format!("no resource matches {w}\n    got {got:#?}"));
             }
         }
@@ -120,17 +86,8 @@ fn template_vectors_pass() {
             failures.push(format!("{}: {e}", v["id"].as_str().unwrap_or("?")));
         }
     }
-    println!(
-        "template vectors: {} of {} pass",
-        vectors.len() - failures.len(),
-        vectors.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failing:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    println!("template vectors: {} of {} pass", vectors.len() - failures.len(), vectors.len());
+    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Reads linked fixtures from disk; file ids are indexes into `files`.
@@ -159,16 +116,9 @@ fn fixture(name: &str, params: Option<&str>) -> Expansion {
         let t = std::fs::read_to_string(dir.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
         parse(&t, FileId(100)).unwrap_or_else(|e| panic!("{p}: {}", e.message))
     });
-    let loader = FixtureLoader {
-        files: Mutex::new(vec![path]),
-    };
+    let loader = FixtureLoader { files: Mutex::new(vec![path]) };
     let ctx = DeploymentContext::default();
-    let opts = ExpandOptions {
-        context: &ctx,
-        parameters: params.as_ref(),
-        loader: Some(&loader),
-        file: FileId(0),
-    };
+    let opts = ExpandOptions { context: &ctx, parameters: params.as_ref(), loader: Some(&loader), file: FileId(0) };
     expand(&template, &opts)
 }
 
@@ -180,10 +130,7 @@ fn res<'e>(exp: &'e Expansion, name: &str) -> &'e ExpandedResource {
 }
 
 fn at<'n>(r: &'n ExpandedResource, path: &str) -> &'n Value {
-    &r.node
-        .path(path)
-        .unwrap_or_else(|| panic!("no {path}"))
-        .value
+    &r.node.path(path).unwrap_or_else(|| panic!("no {path}")).value
 }
 
 fn s(v: &Value) -> &str {
@@ -191,9 +138,7 @@ fn s(v: &Value) -> &str {
 }
 
 fn cause(v: &Value) -> UnknownCause {
-    v.as_unknown()
-        .map(|u| u.cause)
-        .unwrap_or_else(|| panic!("not unknown: {v:?}"))
+    v.as_unknown().map(|u| u.cause).unwrap_or_else(|| panic!("not unknown: {v:?}"))
 }
 
 const RG: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers";
@@ -201,42 +146,22 @@ const RG: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGr
 #[test]
 fn loops_expand_resources_children_properties_and_outputs() {
     let exp = fixture("loops.json", None);
-    let names: Vec<_> = exp
-        .resources
-        .iter()
-        .filter_map(|r| r.node.get("name")?.as_str())
-        .collect();
+    let names: Vec<_> = exp.resources.iter().filter_map(|r| r.node.get("name")?.as_str()).collect();
     assert_eq!(names, ["vnet1", "vnet1/extra0", "vnet2", "vnet2/extra1"]);
     let v2 = res(&exp, "vnet2");
     assert_eq!(v2.copy_index, Some(1));
     assert_eq!(v2.pointer, "/resources/0");
-    assert_eq!(
-        s(at(v2, "properties.addressSpace.addressPrefixes.0")),
-        "10.1.0.0/16"
-    );
-    assert_eq!(
-        s(at(v2, "properties.subnets.1.properties.addressPrefix")),
-        "10.1.1.0/24"
-    );
+    assert_eq!(s(at(v2, "properties.addressSpace.addressPrefixes.0")), "10.1.0.0/16");
+    assert_eq!(s(at(v2, "properties.subnets.1.properties.addressPrefix")), "10.1.1.0/24");
     assert_eq!(
         s(at(v2, "properties.subnets.1.id")),
         format!("{RG}/Microsoft.Network/virtualNetworks/vnet2/subnets/sn1")
     );
     let child = res(&exp, "vnet2/extra1");
-    assert_eq!(
-        s(at(child, "type")),
-        "Microsoft.Network/virtualNetworks/subnets"
-    );
+    assert_eq!(s(at(child, "type")), "Microsoft.Network/virtualNetworks/subnets");
     assert_eq!(child.pointer, "/resources/0/resources/0");
-    assert_eq!(
-        s(at(child, "dependsOn.0")),
-        format!("{RG}/Microsoft.Network/virtualNetworks/vnet2")
-    );
-    let out = &exp
-        .outputs
-        .iter()
-        .find(|(n, _)| n == "subnetIds")
-        .map(|(_, v)| v.value.to_json());
+    assert_eq!(s(at(child, "dependsOn.0")), format!("{RG}/Microsoft.Network/virtualNetworks/vnet2"));
+    let out = &exp.outputs.iter().find(|(n, _)| n == "subnetIds").map(|(_, v)| v.value.to_json());
     assert_eq!(
         out.as_ref().and_then(|o| o.get(1)).and_then(|x| x.as_str()),
         Some(format!("{RG}/Microsoft.Network/virtualNetworks/vnet2/subnets/sn1").as_str())
@@ -248,32 +173,19 @@ fn loops_expand_resources_children_properties_and_outputs() {
 fn nested_deployments_follow_inner_and_outer_scope() {
     let exp = fixture("nested.json", None);
     let inner = res(&exp, "innerparent");
-    assert!(s(at(inner, "id")).contains(
-        "/resourceGroups/other-rg/providers/Microsoft.Storage/storageAccounts/innerparent"
-    ));
-    assert_eq!(
-        inner.pointer,
-        "/resources/0/properties/template/resources/0"
+    assert!(
+        s(at(inner, "id")).contains("/resourceGroups/other-rg/providers/Microsoft.Storage/storageAccounts/innerparent")
     );
+    assert_eq!(inner.pointer, "/resources/0/properties/template/resources/0");
     let deploy = res(&exp, "innerDeploy");
     assert!(deploy.node.path("properties.template").is_none());
     let outer = res(&exp, "outersa");
-    assert!(matches!(
-        at(outer, "properties.allowBlobPublicAccess"),
-        Value::Bool(true)
-    ));
+    assert!(matches!(at(outer, "properties.allowBlobPublicAccess"), Value::Bool(true)));
     let app = res(&exp, "app");
     assert!(s(at(app, "properties.storageId")).contains("/resourceGroups/other-rg/"));
     assert_eq!(s(at(app, "properties.who")), "child");
-    assert_eq!(
-        cause(at(app, "properties.notDeclared")),
-        UnknownCause::Reference
-    );
-    assert!(
-        exp.diagnostics.iter().all(|d| !d.is_error),
-        "{:?}",
-        exp.diagnostics
-    );
+    assert_eq!(cause(at(app, "properties.notDeclared")), UnknownCause::Reference);
+    assert!(exp.diagnostics.iter().all(|d| !d.is_error), "{:?}", exp.diagnostics);
 }
 
 #[test]
@@ -283,47 +195,29 @@ fn relative_links_are_read_and_uri_links_stay_opaque() {
     assert_eq!(kv.file, FileId(1));
     assert_eq!(kv.pointer, "/resources/0");
     let app = res(&exp, "app");
-    assert_eq!(
-        s(at(app, "properties.vaultUri")),
-        "https://kv-linked.vault.azure.net"
+    assert_eq!(s(at(app, "properties.vaultUri")), "https://kv-linked.vault.azure.net");
+    assert_eq!(cause(at(app, "properties.remote")), UnknownCause::LinkedTemplate);
+    assert!(
+        exp.diagnostics
+            .iter()
+            .any(|d| { d.code == "arm-linked-uri" && d.message.contains("https://example.com/templates/remote.json") })
     );
-    assert_eq!(
-        cause(at(app, "properties.remote")),
-        UnknownCause::LinkedTemplate
-    );
-    assert!(exp.diagnostics.iter().any(|d| {
-        d.code == "arm-linked-uri"
-            && d.message
-                .contains("https://example.com/templates/remote.json")
-    }));
 }
 
 #[test]
 fn symbolic_names_parent_existing_and_references() {
     let exp = fixture("symbolic.json", None);
     let extra = res(&exp, "vnet1/extra");
-    assert_eq!(
-        s(at(extra, "type")),
-        "Microsoft.Network/virtualNetworks/subnets"
-    );
+    assert_eq!(s(at(extra, "type")), "Microsoft.Network/virtualNetworks/subnets");
     assert_eq!(extra.pointer, "/resources/extra");
     assert!(res(&exp, "shared-kv").existing);
     assert_eq!(res(&exp, "ip1").symbolic_name.as_deref(), Some("ips[1]"));
     let nic = res(&exp, "nic1");
-    assert_eq!(
-        s(at(nic, "properties.subnetId")),
-        format!("{RG}/Microsoft.Network/virtualNetworks/vnet1/subnets/apps")
-    );
-    assert_eq!(
-        cause(at(nic, "properties.vaultUri")),
-        UnknownCause::Reference
-    );
+    assert_eq!(s(at(nic, "properties.subnetId")), format!("{RG}/Microsoft.Network/virtualNetworks/vnet1/subnets/apps"));
+    assert_eq!(cause(at(nic, "properties.vaultUri")), UnknownCause::Reference);
     assert!(matches!(at(nic, "properties.ipCount"), Value::Int(2)));
     assert_eq!(s(at(nic, "properties.firstIp")), "Static");
-    assert_eq!(
-        cause(at(nic, "properties.ipAddress")),
-        UnknownCause::Reference
-    );
+    assert_eq!(cause(at(nic, "properties.ipAddress")), UnknownCause::Reference);
     assert_eq!(s(at(nic, "properties.declaredViaTryGet")), "Static");
     assert!(exp.diagnostics.is_empty(), "{:?}", exp.diagnostics);
 }
@@ -334,11 +228,7 @@ fn user_functions_call_each_other_and_recursion_is_limited() {
     let st = &exp.resources[0];
     assert!(s(at(st, "name")).starts_with("st-prod-"));
     assert_eq!(cause(at(st, "properties.recursive")), UnknownCause::Error);
-    assert!(
-        exp.diagnostics.iter().any(|d| d.code == "arm-limit"),
-        "{:?}",
-        exp.diagnostics
-    );
+    assert!(exp.diagnostics.iter().any(|d| d.code == "arm-limit"), "{:?}", exp.diagnostics);
 }
 
 #[test]
@@ -348,10 +238,7 @@ fn parameter_files_are_literal_and_key_vault_is_unknown() {
     assert_eq!(s(at(sql, "name")), "[not-an-expression]");
     assert_eq!(sql.node.get("name").map(|n| n.span.file), Some(FileId(0)));
     assert_eq!(s(at(sql, "tags.tag")), "default-[not-an-expression]");
-    assert_eq!(
-        cause(at(sql, "properties.administratorLoginPassword")),
-        UnknownCause::KeyVault
-    );
+    assert_eq!(cause(at(sql, "properties.administratorLoginPassword")), UnknownCause::KeyVault);
     assert_eq!(cause(at(sql, "tags.other")), UnknownCause::Parameter);
 }
 
@@ -360,37 +247,18 @@ fn conditions_guards_and_local_errors() {
     let exp = fixture("conditions.json", None);
     assert_eq!(exp.resources.len(), 2);
     // An undecidable condition keeps the resource, with the condition visible.
-    assert_eq!(
-        cause(at(res(&exp, "maybe"), "condition")),
-        UnknownCause::Parameter
-    );
+    assert_eq!(cause(at(res(&exp, "maybe"), "condition")), UnknownCause::Parameter);
     let site = res(&exp, "site");
     assert_eq!(s(at(site, "properties.workspace")), "none");
     assert_eq!(s(at(site, "properties.fine")), "ok");
     assert_eq!(cause(at(site, "properties.broken")), UnknownCause::Error);
     assert_eq!(cause(at(site, "properties.cycle")), UnknownCause::Error);
-    assert!(
-        exp.diagnostics
-            .iter()
-            .any(|d| d.code == "arm-eval" && d.message.contains("divide"))
-    );
-    assert!(
-        exp.diagnostics
-            .iter()
-            .any(|d| d.code == "arm-limit" && d.message.contains("circular"))
-    );
-    assert!(
-        !exp.diagnostics.iter().any(|d| d.message.contains("split")),
-        "{:?}",
-        exp.diagnostics
-    );
+    assert!(exp.diagnostics.iter().any(|d| d.code == "arm-eval" && d.message.contains("divide")));
+    assert!(exp.diagnostics.iter().any(|d| d.code == "arm-limit" && d.message.contains("circular")));
+    assert!(!exp.diagnostics.iter().any(|d| d.message.contains("split")), "{:?}", exp.diagnostics);
     // The error points into the expression: `div(1, 0)` inside the string.
     let broken = site.node.path("properties.broken").map(|n| n.span);
-    let d = exp
-        .diagnostics
-        .iter()
-        .find(|d| d.message.contains("divide"))
-        .map(|d| d.span);
+    let d = exp.diagnostics.iter().find(|d| d.message.contains("divide")).map(|d| d.span);
     assert!(matches!((broken, d), (Some(b), Some(d)) if d.start > b.start && d.end < b.end));
 }
 
@@ -398,10 +266,7 @@ fn conditions_guards_and_local_errors() {
 fn long_variable_chains_are_limited_not_overflowing() {
     let mut vars = serde_json::Map::new();
     for i in 0..200 {
-        vars.insert(
-            format!("v{i}"),
-            serde_json::json!(format!("[variables('v{}')]", i + 1)),
-        );
+        vars.insert(format!("v{i}"), serde_json::json!(format!("[variables('v{}')]", i + 1)));
     }
     vars.insert("v200".into(), serde_json::json!("end"));
     let t = serde_json::json!({
@@ -411,17 +276,8 @@ fn long_variable_chains_are_limited_not_overflowing() {
     });
     let node = parse(&t.to_string(), FileId(0)).unwrap_or_else(|e| panic!("{}", e.message));
     let ctx = DeploymentContext::default();
-    let opts = ExpandOptions {
-        context: &ctx,
-        parameters: None,
-        loader: None,
-        file: FileId(0),
-    };
+    let opts = ExpandOptions { context: &ctx, parameters: None, loader: None, file: FileId(0) };
     let exp = expand(&node, &opts);
     assert_eq!(exp.resources.len(), 1);
-    assert!(
-        exp.diagnostics.iter().any(|d| d.code == "arm-limit"),
-        "{:?}",
-        exp.diagnostics
-    );
+    assert!(exp.diagnostics.iter().any(|d| d.code == "arm-limit"), "{:?}", exp.diagnostics);
 }

@@ -28,9 +28,7 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         (J::Object(x), J::Object(y)) => {
             x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
         }
-        (J::Array(x), J::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w))
-        }
+        (J::Array(x), J::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same(v, w)),
         (J::Number(x), J::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
     }
@@ -38,8 +36,7 @@ fn same(a: &serde_json::Value, b: &serde_json::Value) -> bool {
 
 fn context_of(v: &serde_json::Value) -> (DeploymentContext, EvalScope) {
     let ctx = v.get("context").cloned().unwrap_or(serde_json::Value::Null);
-    let dc = DeploymentContext::from_json(&ctx)
-        .unwrap_or_else(|e| panic!("{}: bad context: {e}", v["id"]));
+    let dc = DeploymentContext::from_json(&ctx).unwrap_or_else(|e| panic!("{}: bad context: {e}", v["id"]));
     (dc, EvalScope::from_json(&ctx))
 }
 
@@ -56,26 +53,14 @@ fn function_vectors_pass() {
             Ok(got) => {
                 let got = got.to_json();
                 if !same(&got, &v["expect"]) {
-                    failures.push(format!(
-                        "{id}: {expr}\n    expected {}\n    got      {got}",
-                        v["expect"]
-                    ));
+                    failures.push(format!("{id}: {expr}\n    expected {}\n    got      {got}", v["expect"]));
                 }
             }
             Err(e) => failures.push(format!("{id}: {expr}\n    error: {e}")),
         }
     }
-    println!(
-        "function vectors: {} of {} pass",
-        vectors.len() - failures.len(),
-        vectors.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failing vectors:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    println!("function vectors: {} of {} pass", vectors.len() - failures.len(), vectors.len());
+    assert!(failures.is_empty(), "{} failing vectors:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]
@@ -88,30 +73,16 @@ fn error_vectors_fail() {
         let expr = v["expr"].as_str().unwrap_or_default();
         let (dc, scope) = context_of(v);
         match eval_expression_in(expr, &dc, &scope) {
-            Ok(got) => failures.push(format!(
-                "{id}: {expr}\n    expected an error, got {}",
-                got.to_json()
-            )),
+            Ok(got) => failures.push(format!("{id}: {expr}\n    expected an error, got {}", got.to_json())),
             Err(e) => {
                 if let Some(want) = v.get("errorContains").and_then(|w| w.as_str())
                     && !e.to_string().contains(want)
                 {
-                    failures.push(format!(
-                        "{id}: {expr}\n    expected message containing {want:?}\n    got {e}"
-                    ));
+                    failures.push(format!("{id}: {expr}\n    expected message containing {want:?}\n    got {e}"));
                 }
             }
         }
     }
-    println!(
-        "error vectors: {} of {} pass",
-        vectors.len() - failures.len(),
-        vectors.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failing vectors:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    println!("error vectors: {} of {} pass", vectors.len() - failures.len(), vectors.len());
+    assert!(failures.is_empty(), "{} failing vectors:\n{}", failures.len(), failures.join("\n"));
 }

@@ -75,9 +75,7 @@ fn obj(members: Vec<(&str, Node)>) -> Value {
 }
 
 fn field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
-    v.as_object()
-        .and_then(|o| o.get(key))
-        .and_then(|n| n.as_str())
+    v.as_object().and_then(|o| o.get(key)).and_then(|n| n.as_str())
 }
 
 /// The AzureCloud `environment()` object (the vectors' `environment` context).
@@ -115,18 +113,12 @@ pub fn azure_cloud_environment() -> Value {
 
 fn resource_group_object(sub: &str, name: &str, location: &str) -> Value {
     obj(vec![
-        (
-            "id",
-            s(&format!("/subscriptions/{sub}/resourceGroups/{name}")),
-        ),
+        ("id", s(&format!("/subscriptions/{sub}/resourceGroups/{name}"))),
         ("name", s(name)),
         ("type", s("Microsoft.Resources/resourceGroups")),
         ("location", s(location)),
         ("tags", Node::bare(Value::object(Object::new()))),
-        (
-            "properties",
-            Node::bare(obj(vec![("provisioningState", s("Succeeded"))])),
-        ),
+        ("properties", Node::bare(obj(vec![("provisioningState", s("Succeeded"))]))),
     ])
 }
 
@@ -156,16 +148,10 @@ impl DeploymentContext {
                 ("tenantId", s(tenant)),
             ]),
             management_group: obj(vec![
-                (
-                    "id",
-                    s("/providers/Microsoft.Management/managementGroups/mg"),
-                ),
+                ("id", s("/providers/Microsoft.Management/managementGroups/mg")),
                 ("name", s("mg")),
                 ("type", s("Microsoft.Management/managementGroups")),
-                (
-                    "properties",
-                    Node::bare(obj(vec![("displayName", s("mg")), ("tenantId", s(tenant))])),
-                ),
+                ("properties", Node::bare(obj(vec![("displayName", s("mg")), ("tenantId", s(tenant))]))),
             ]),
             deployment: obj(vec![
                 ("name", s("deployment")),
@@ -176,10 +162,7 @@ impl DeploymentContext {
                 (
                     "properties",
                     Node::bare(obj(vec![
-                        (
-                            "template",
-                            Node::bare(obj(vec![("contentVersion", s("1.0.0.0"))])),
-                        ),
+                        ("template", Node::bare(obj(vec![("contentVersion", s("1.0.0.0"))]))),
                         // A local file has no link; templates that build URIs from
                         // it get an unknown value rather than an error.
                         (
@@ -207,11 +190,7 @@ impl DeploymentContext {
     pub fn from_json(ctx: &serde_json::Value) -> Result<Self, String> {
         let mut c = DeploymentContext::default();
         let Some(map) = ctx.as_object() else {
-            return if ctx.is_null() {
-                Ok(c)
-            } else {
-                Err("the context must be an object".into())
-            };
+            return if ctx.is_null() { Ok(c) } else { Err("the context must be an object".into()) };
         };
         for (key, v) in map {
             match key.as_str() {
@@ -223,10 +202,7 @@ impl DeploymentContext {
                 "environment" => c.environment = Value::from_json(v),
                 "deployer" => c.deployer = Some(Value::from_json(v)),
                 "utcNow" => {
-                    c.utc_now = v
-                        .as_str()
-                        .ok_or("context.utcNow must be a string")?
-                        .to_string();
+                    c.utc_now = v.as_str().ok_or("context.utcNow must be a string")?.to_string();
                 }
                 "deploymentScope" => {
                     c.scope = match v.as_str().map(|s| s.to_ascii_lowercase()).as_deref() {
@@ -252,19 +228,11 @@ impl DeploymentContext {
         resource_group: Option<&str>,
         location: Option<&str>,
     ) -> Self {
-        let sub = subscription_id
-            .map(str::to_string)
-            .unwrap_or_else(|| self.subscription_id().to_string());
-        let rg = resource_group
-            .map(str::to_string)
-            .unwrap_or_else(|| self.resource_group_name().to_string());
-        let loc = location
-            .map(str::to_string)
-            .unwrap_or_else(|| self.location().to_string());
+        let sub = subscription_id.map(str::to_string).unwrap_or_else(|| self.subscription_id().to_string());
+        let rg = resource_group.map(str::to_string).unwrap_or_else(|| self.resource_group_name().to_string());
+        let loc = location.map(str::to_string).unwrap_or_else(|| self.location().to_string());
         if subscription_id.is_some() {
-            let tenant = field(&self.subscription, "tenantId")
-                .unwrap_or(DEFAULT_ID)
-                .to_string();
+            let tenant = field(&self.subscription, "tenantId").unwrap_or(DEFAULT_ID).to_string();
             self.subscription = subscription_object(&sub, &tenant);
         }
         if subscription_id.is_some() || resource_group.is_some() || location.is_some() {
@@ -302,13 +270,9 @@ impl DeploymentContext {
     /// deployments with `resourceGroup` / `subscriptionId`).
     pub fn retarget(&self, subscription_id: Option<&str>, resource_group: Option<&str>) -> Self {
         let mut c = self.clone();
-        let sub = subscription_id
-            .unwrap_or(self.subscription_id())
-            .to_string();
+        let sub = subscription_id.unwrap_or(self.subscription_id()).to_string();
         if let Some(s) = subscription_id {
-            let tenant = field(&self.subscription, "tenantId")
-                .unwrap_or(DEFAULT_ID)
-                .to_string();
+            let tenant = field(&self.subscription, "tenantId").unwrap_or(DEFAULT_ID).to_string();
             c.subscription = subscription_object(s, &tenant);
         }
         if let Some(rg) = resource_group {
@@ -337,13 +301,9 @@ mod tests {
 
     #[test]
     fn overrides_keep_ids_consistent() {
-        let c =
-            DeploymentContext::default().with_overrides(Some("sub1"), Some("grp"), Some("eastus"));
+        let c = DeploymentContext::default().with_overrides(Some("sub1"), Some("grp"), Some("eastus"));
         assert_eq!(c.subscription_id(), "sub1");
-        assert_eq!(
-            field(&c.resource_group, "id"),
-            Some("/subscriptions/sub1/resourceGroups/grp")
-        );
+        assert_eq!(field(&c.resource_group, "id"), Some("/subscriptions/sub1/resourceGroups/grp"));
         assert_eq!(c.location(), "eastus");
         assert_eq!(field(&c.subscription, "id"), Some("/subscriptions/sub1"));
     }
@@ -356,9 +316,6 @@ mod tests {
             ),
             Some(DeploymentScope::Subscription)
         );
-        assert_eq!(
-            DeploymentScope::from_schema("x/deploymentParameters.json#"),
-            None
-        );
+        assert_eq!(DeploymentScope::from_schema("x/deploymentParameters.json#"), None);
     }
 }

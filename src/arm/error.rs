@@ -105,56 +105,21 @@ impl ArmError {
     /// The same error located at `start..end` (errors raised by a host have no range).
     pub fn with_range(self, start: u32, end: u32) -> ArmError {
         match self {
-            ArmError::Syntax { message, .. } => ArmError::Syntax {
-                message,
-                start,
-                end,
-            },
-            ArmError::Function {
-                function, message, ..
-            } => ArmError::Function {
-                function,
-                message,
-                start,
-                end,
-            },
-            ArmError::Evaluation { message, .. } => ArmError::Evaluation {
-                message,
-                start,
-                end,
-            },
-            ArmError::UnknownFunction { function, .. } => ArmError::UnknownFunction {
-                function,
-                start,
-                end,
-            },
-            ArmError::Fail { message, .. } => ArmError::Fail {
-                message,
-                start,
-                end,
-            },
-            ArmError::Limit { message, .. } => ArmError::Limit {
-                message,
-                start,
-                end,
-            },
+            ArmError::Syntax { message, .. } => ArmError::Syntax { message, start, end },
+            ArmError::Function { function, message, .. } => ArmError::Function { function, message, start, end },
+            ArmError::Evaluation { message, .. } => ArmError::Evaluation { message, start, end },
+            ArmError::UnknownFunction { function, .. } => ArmError::UnknownFunction { function, start, end },
+            ArmError::Fail { message, .. } => ArmError::Fail { message, start, end },
+            ArmError::Limit { message, .. } => ArmError::Limit { message, start, end },
         }
     }
 
     pub(crate) fn eval(message: impl Into<String>, start: u32, end: u32) -> ArmError {
-        ArmError::Evaluation {
-            message: message.into(),
-            start,
-            end,
-        }
+        ArmError::Evaluation { message: message.into(), start, end }
     }
 
     pub(crate) fn limit(message: impl Into<String>, start: u32, end: u32) -> ArmError {
-        ArmError::Limit {
-            message: message.into(),
-            start,
-            end,
-        }
+        ArmError::Limit { message: message.into(), start, end }
     }
 }
 
@@ -170,17 +135,8 @@ pub(crate) enum FnError {
 impl FnError {
     pub(crate) fn into_arm(self, function: &str, start: u32, end: u32) -> ArmError {
         match self {
-            FnError::Invalid(message) => ArmError::Function {
-                function: function.to_string(),
-                message,
-                start,
-                end,
-            },
-            FnError::Fail(message) => ArmError::Fail {
-                message,
-                start,
-                end,
-            },
+            FnError::Invalid(message) => ArmError::Function { function: function.to_string(), message, start, end },
+            FnError::Fail(message) => ArmError::Fail { message, start, end },
         }
     }
 }

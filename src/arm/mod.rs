@@ -17,9 +17,7 @@ use std::sync::Arc;
 pub use context::{DeploymentContext, DeploymentScope};
 pub use error::ArmError;
 pub use eval::{Evaluator, Host, UserFunction};
-pub use expand::{
-    ArmDiagnostic, ExpandOptions, ExpandedResource, Expansion, TemplateLoader, UnknownStats, expand,
-};
+pub use expand::{ArmDiagnostic, ExpandOptions, ExpandedResource, Expansion, TemplateLoader, UnknownStats, expand};
 pub use functions::resource::resource_id_for;
 pub use parser::{Expr, ExprNode, Template, is_expression, parse_template_string};
 
@@ -47,17 +45,9 @@ impl EvalScope {
         let copy_index = ctx
             .get("copyIndex")
             .and_then(|c| c.as_object())
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_i64().map(|i| (k.clone(), i)))
-                    .collect()
-            })
+            .map(|m| m.iter().filter_map(|(k, v)| v.as_i64().map(|i| (k.clone(), i))).collect())
             .unwrap_or_default();
-        EvalScope {
-            parameters: obj("parameters"),
-            variables: obj("variables"),
-            copy_index,
-        }
+        EvalScope { parameters: obj("parameters"), variables: obj("variables"), copy_index }
     }
 }
 
@@ -72,28 +62,24 @@ impl Host for ScopeHost<'_> {
     }
 
     fn parameter(&self, name: &str) -> Result<Node, ArmError> {
-        self.scope.parameters.get(name).cloned().ok_or_else(|| {
-            ArmError::eval(
-                format!("The template parameter '{name}' is not found"),
-                0,
-                0,
-            )
-        })
+        self.scope
+            .parameters
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ArmError::eval(format!("The template parameter '{name}' is not found"), 0, 0))
     }
 
     fn variable(&self, name: &str) -> Result<Node, ArmError> {
-        self.scope.variables.get(name).cloned().ok_or_else(|| {
-            ArmError::eval(format!("The template variable '{name}' is not found"), 0, 0)
-        })
+        self.scope
+            .variables
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ArmError::eval(format!("The template variable '{name}' is not found"), 0, 0))
     }
 
     fn copy_index(&self, name: Option<&str>) -> Option<i64> {
         let key = name.unwrap_or("");
-        self.scope
-            .copy_index
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, i)| *i)
+        self.scope.copy_index.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, i)| *i)
     }
 }
 
@@ -104,11 +90,7 @@ pub fn eval_expression(expr: &str, ctx: &DeploymentContext) -> Result<Value, Arm
 }
 
 /// Evaluates a raw JSON string value with the given parameters, variables and loops.
-pub fn eval_expression_in(
-    expr: &str,
-    ctx: &DeploymentContext,
-    scope: &EvalScope,
-) -> Result<Value, ArmError> {
+pub fn eval_expression_in(expr: &str, ctx: &DeploymentContext, scope: &EvalScope) -> Result<Value, ArmError> {
     let host = ScopeHost { ctx, scope };
     let mut ev = Evaluator::new(&host);
     ev.eval_string(&Arc::from(expr)).map(|n| n.value)
@@ -127,37 +109,16 @@ mod tests {
     fn unknowns_propagate_except_where_decidable() {
         let v = eval("[reference('vnet').subnets[0].id]").unwrap_or(Value::Null);
         let u = v.as_unknown().map(|u| (u.cause, u.detail.clone()));
-        assert_eq!(
-            u,
-            Some((
-                UnknownCause::Reference,
-                "reference('vnet').subnets[0].id".to_string()
-            ))
-        );
+        assert_eq!(u, Some((UnknownCause::Reference, "reference('vnet').subnets[0].id".to_string())));
         assert!(
             matches!(eval("[toLower(listKeys('sa', '2021-01-01').keys[0].value)]"), Ok(Value::Unknown(u)) if u.cause == UnknownCause::List)
         );
-        assert!(
-            matches!(eval("[if(true(), 'a', reference('x'))]"), Ok(Value::String(s)) if &*s == "a")
-        );
-        assert!(
-            matches!(eval("[coalesce('a', reference('x'))]"), Ok(Value::String(s)) if &*s == "a")
-        );
-        assert!(matches!(
-            eval("[or(true(), reference('x').enabled)]"),
-            Ok(Value::Bool(true))
-        ));
-        assert!(matches!(
-            eval("[and(reference('x').enabled, false())]"),
-            Ok(Value::Bool(false))
-        ));
-        assert!(matches!(
-            eval("[length(createArray(reference('x'), 1))]"),
-            Ok(Value::Int(2))
-        ));
-        assert!(
-            matches!(eval("[newGuid()]"), Ok(Value::Unknown(u)) if u.cause == UnknownCause::NonDeterministic)
-        );
+        assert!(matches!(eval("[if(true(), 'a', reference('x'))]"), Ok(Value::String(s)) if &*s == "a"));
+        assert!(matches!(eval("[coalesce('a', reference('x'))]"), Ok(Value::String(s)) if &*s == "a"));
+        assert!(matches!(eval("[or(true(), reference('x').enabled)]"), Ok(Value::Bool(true))));
+        assert!(matches!(eval("[and(reference('x').enabled, false())]"), Ok(Value::Bool(false))));
+        assert!(matches!(eval("[length(createArray(reference('x'), 1))]"), Ok(Value::Int(2))));
+        assert!(matches!(eval("[newGuid()]"), Ok(Value::Unknown(u)) if u.cause == UnknownCause::NonDeterministic));
         assert!(
             matches!(eval("[concat(createArray(1), createArray(reference('x')))]"), Ok(Value::Array(a)) if a.len() == 2)
         );
@@ -167,10 +128,7 @@ mod tests {
     fn errors_carry_ranges() {
         let e = eval("[concat('a', div(1, 0))]").err();
         assert_eq!(e.map(|e| e.range()), Some((13, 22)));
-        assert!(matches!(
-            eval("[nosuch(1)]"),
-            Err(ArmError::UnknownFunction { .. })
-        ));
+        assert!(matches!(eval("[nosuch(1)]"), Err(ArmError::UnknownFunction { .. })));
         assert!(matches!(eval("[fail('boom')]"), Err(ArmError::Fail { .. })));
     }
 

@@ -88,13 +88,7 @@ pub fn parse_template_string(s: &str) -> Result<Template, ArmError> {
             s.len() as u32,
         ));
     }
-    let mut p = Parser {
-        src: b,
-        text: s,
-        pos: 1,
-        end: b.len() - 1,
-        depth: 0,
-    };
+    let mut p = Parser { src: b, text: s, pos: 1, end: b.len() - 1, depth: 0 };
     p.ws();
     let e = p.expression()?;
     p.ws();
@@ -120,11 +114,7 @@ struct Parser<'a> {
 impl Parser<'_> {
     fn err(&self, message: String) -> ArmError {
         let start = self.pos.min(self.src.len()) as u32;
-        ArmError::Syntax {
-            message,
-            start,
-            end: (start + 1).min(self.src.len() as u32),
-        }
+        ArmError::Syntax { message, start, end: (start + 1).min(self.src.len() as u32) }
     }
 
     fn describe(&self) -> String {
@@ -139,11 +129,7 @@ impl Parser<'_> {
     }
 
     fn peek(&self) -> Option<u8> {
-        if self.pos < self.end {
-            Some(self.src[self.pos])
-        } else {
-            None
-        }
+        if self.pos < self.end { Some(self.src[self.pos]) } else { None }
     }
 
     fn ws(&mut self) {
@@ -165,9 +151,7 @@ impl Parser<'_> {
         self.depth += 1;
         if self.depth > MAX_NESTING {
             return Err(ArmError::limit(
-                format!(
-                    "The template language expression is nested more than {MAX_NESTING} levels deep"
-                ),
+                format!("The template language expression is nested more than {MAX_NESTING} levels deep"),
                 self.pos as u32,
                 self.pos as u32 + 1,
             ));
@@ -186,10 +170,7 @@ impl Parser<'_> {
                         None => return Err(self.invalid("expected a property name")),
                     };
                     node = ExprNode {
-                        expr: Expr::Member {
-                            target: Box::new(node),
-                            name,
-                        },
+                        expr: Expr::Member { target: Box::new(node), name },
                         start: start as u32,
                         end: self.pos as u32,
                     };
@@ -204,10 +185,7 @@ impl Parser<'_> {
                     }
                     self.pos += 1;
                     node = ExprNode {
-                        expr: Expr::Index {
-                            target: Box::new(node),
-                            index: Box::new(index),
-                        },
+                        expr: Expr::Index { target: Box::new(node), index: Box::new(index) },
                         start: start as u32,
                         end: self.pos as u32,
                     };
@@ -255,8 +233,7 @@ impl Parser<'_> {
                         }
                         Some(b'\'') => {
                             out.push_str(&self.text[seg..self.pos]);
-                            if self.src.get(self.pos + 1) == Some(&b'\'') && self.pos + 1 < self.end
-                            {
+                            if self.src.get(self.pos + 1) == Some(&b'\'') && self.pos + 1 < self.end {
                                 out.push('\'');
                                 self.pos += 2;
                                 seg = self.pos;
@@ -268,11 +245,7 @@ impl Parser<'_> {
                         Some(_) => self.pos += 1,
                     }
                 }
-                Ok(ExprNode {
-                    expr: Expr::Str(Arc::from(out)),
-                    start: start as u32,
-                    end: self.pos as u32,
-                })
+                Ok(ExprNode { expr: Expr::Str(Arc::from(out)), start: start as u32, end: self.pos as u32 })
             }
             Some(c) if c == b'-' || c.is_ascii_digit() => {
                 self.pos += 1;
@@ -290,18 +263,13 @@ impl Parser<'_> {
                         self.text
                     ))
                 })?;
-                Ok(ExprNode {
-                    expr: Expr::Int(v),
-                    start: start as u32,
-                    end: self.pos as u32,
-                })
+                Ok(ExprNode { expr: Expr::Int(v), start: start as u32, end: self.pos as u32 })
             }
             _ => {
                 let mut name = match self.ident() {
                     Some(first) => first.to_ascii_lowercase(),
                     None => {
-                        return Err(self
-                            .invalid("expected a function call, a string literal or an integer"));
+                        return Err(self.invalid("expected a function call, a string literal or an integer"));
                     }
                 };
                 // `namespace.member(` is a user function; otherwise `.` is an accessor.
@@ -347,10 +315,7 @@ impl Parser<'_> {
                     }
                 }
                 Ok(ExprNode {
-                    expr: Expr::Call {
-                        name: name.into_boxed_str(),
-                        args,
-                    },
+                    expr: Expr::Call { name: name.into_boxed_str(), args },
                     start: start as u32,
                     end: self.pos as u32,
                 })
@@ -374,29 +339,18 @@ mod tests {
     fn literals_and_escapes() {
         assert_eq!(parse_template_string("plain"), Ok(Template::Literal));
         assert_eq!(parse_template_string("[test] value"), Ok(Template::Literal));
-        assert_eq!(
-            parse_template_string("[[x]"),
-            Ok(Template::Escaped(Arc::from("[x]")))
-        );
+        assert_eq!(parse_template_string("[[x]"), Ok(Template::Escaped(Arc::from("[x]"))));
         assert_eq!(parse_template_string(""), Ok(Template::Literal));
     }
 
     #[test]
     fn calls_accessors_and_quotes() {
         let e = expr("[ concat('It''s', 'x')[0].a['b'] ]");
-        let Expr::Index { target, .. } = e.expr else {
-            panic!()
-        };
-        let Expr::Member { target, name } = target.expr else {
-            panic!()
-        };
+        let Expr::Index { target, .. } = e.expr else { panic!() };
+        let Expr::Member { target, name } = target.expr else { panic!() };
         assert_eq!(&*name, "a");
-        let Expr::Index { target, .. } = target.expr else {
-            panic!()
-        };
-        let Expr::Call { name, args } = target.expr else {
-            panic!()
-        };
+        let Expr::Index { target, .. } = target.expr else { panic!() };
+        let Expr::Call { name, args } = target.expr else { panic!() };
         assert_eq!(&*name, "concat");
         assert_eq!(args[0].expr, Expr::Str(Arc::from("It's")));
     }
@@ -411,22 +365,10 @@ mod tests {
 
     #[test]
     fn errors_are_reported_not_panicked() {
-        for s in [
-            "[concat(]",
-            "[foo]",
-            "['abc]",
-            "[1.5]",
-            "[a.(]",
-            "[)]",
-            "[f(1,)]",
-            "[99999999999999999999]",
-        ] {
+        for s in ["[concat(]", "[foo]", "['abc]", "[1.5]", "[a.(]", "[)]", "[f(1,)]", "[99999999999999999999]"] {
             assert!(parse_template_string(s).is_err(), "{s}");
         }
         let deep = format!("[{}1{}]", "f(".repeat(300), ")".repeat(300));
-        assert!(matches!(
-            parse_template_string(&deep),
-            Err(ArmError::Limit { .. })
-        ));
+        assert!(matches!(parse_template_string(&deep), Err(ArmError::Limit { .. })));
     }
 }

@@ -104,13 +104,7 @@ fn type_word(v: &Value) -> &'static str {
 impl<'h> Evaluator<'h> {
     /// A fresh evaluator for `host`.
     pub fn new(host: &'h dyn Host) -> Self {
-        Evaluator {
-            host,
-            lambdas: Vec::new(),
-            fn_params: None,
-            calls: 0,
-            work: 0,
-        }
+        Evaluator { host, lambdas: Vec::new(), fn_params: None, calls: 0, work: 0 }
     }
 
     /// The host.
@@ -206,10 +200,7 @@ impl<'h> Evaluator<'h> {
                 Some(n) => Ok(n.clone()),
                 None if self.host.open_object(o).is_some() => {
                     let detail = self.host.open_object(o).unwrap_or_default();
-                    Ok(unknown_node(
-                        UnknownCause::Reference,
-                        format!("{detail}.{name}"),
-                    ))
+                    Ok(unknown_node(UnknownCause::Reference, format!("{detail}.{name}")))
                 }
                 None => {
                     let available: Vec<&str> = o.keys().collect();
@@ -237,9 +228,7 @@ impl<'h> Evaluator<'h> {
 
     fn index(&self, t: Node, i: &Value, e: &ExprNode) -> Result<Node, ArmError> {
         match (&t.value, i) {
-            (Value::Unknown(_), Value::String(s)) => {
-                Ok(extend_unknown(&t.value, &format!("['{s}']")))
-            }
+            (Value::Unknown(_), Value::String(s)) => Ok(extend_unknown(&t.value, &format!("['{s}']"))),
             (Value::Unknown(_), Value::Int(n)) => Ok(extend_unknown(&t.value, &format!("[{n}]"))),
             (Value::Unknown(_), _) => Ok(t),
             (_, Value::Unknown(u)) => Ok(unknown_node(u.cause, u.detail.clone())),
@@ -279,12 +268,7 @@ impl<'h> Evaluator<'h> {
     }
 
     fn fn_err(name: &str, e: &ExprNode, message: String) -> ArmError {
-        ArmError::Function {
-            function: name.to_string(),
-            message,
-            start: e.start,
-            end: e.end,
-        }
+        ArmError::Function { function: name.to_string(), message, start: e.start, end: e.end }
     }
 
     fn call(&mut self, name: &str, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {

@@ -68,12 +68,7 @@ impl Evaluator<'_> {
         }
     }
 
-    pub(super) fn call_and_or(
-        &mut self,
-        name: &str,
-        args: &[ExprNode],
-        e: &ExprNode,
-    ) -> Result<Node, ArmError> {
+    pub(super) fn call_and_or(&mut self, name: &str, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
         if args.len() < 2 {
             return Err(Self::fn_err(
                 name,
@@ -111,44 +106,19 @@ impl Evaluator<'_> {
                 }
             }
         }
-        Ok(unknown
-            .map(|u| Node::bare(u.value))
-            .unwrap_or(Node::bare(Value::Bool(is_and))))
+        Ok(unknown.map(|u| Node::bare(u.value)).unwrap_or(Node::bare(Value::Bool(is_and))))
     }
 
-    pub(super) fn call_copy_index(
-        &mut self,
-        args: &[ExprNode],
-        e: &ExprNode,
-    ) -> Result<Node, ArmError> {
+    pub(super) fn call_copy_index(&mut self, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
         let vals = self.args(args)?;
         if let Some(u) = vals.iter().find(|v| v.value.is_unknown()) {
             return Ok(u.clone());
         }
         let (loop_name, offset) = match vals.as_slice() {
             [] => (None, 0),
-            [
-                Node {
-                    value: Value::Int(o),
-                    ..
-                },
-            ] => (None, *o),
-            [
-                Node {
-                    value: Value::String(n),
-                    ..
-                },
-            ] => (Some(n.clone()), 0),
-            [
-                Node {
-                    value: Value::String(n),
-                    ..
-                },
-                Node {
-                    value: Value::Int(o),
-                    ..
-                },
-            ] => (Some(n.clone()), *o),
+            [Node { value: Value::Int(o), .. }] => (None, *o),
+            [Node { value: Value::String(n), .. }] => (Some(n.clone()), 0),
+            [Node { value: Value::String(n), .. }, Node { value: Value::Int(o), .. }] => (Some(n.clone()), *o),
             _ => {
                 return Err(Self::fn_err(
                     "copyIndex",
@@ -170,12 +140,7 @@ impl Evaluator<'_> {
         }
     }
 
-    pub(super) fn call_reference(
-        &mut self,
-        name: &str,
-        args: &[ExprNode],
-        e: &ExprNode,
-    ) -> Result<Node, ArmError> {
+    pub(super) fn call_reference(&mut self, name: &str, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
         let vals = self.args(args)?;
         if vals.is_empty() || vals.len() > 3 {
             return Err(Self::fn_err(
@@ -190,10 +155,7 @@ impl Evaluator<'_> {
         let target = match &vals[0].value {
             Value::String(s) => s.clone(),
             Value::Unknown(u) => {
-                return Ok(unknown_node(
-                    UnknownCause::Reference,
-                    format!("{name}({})", u.detail),
-                ));
+                return Ok(unknown_node(UnknownCause::Reference, format!("{name}({})", u.detail)));
             }
             other => {
                 return Err(Self::fn_err(
@@ -206,37 +168,18 @@ impl Evaluator<'_> {
                 ));
             }
         };
-        let full = vals[1..].iter().any(|v| {
-            v.value
-                .as_str()
-                .is_some_and(|s| s.eq_ignore_ascii_case("full"))
-        });
-        let found = if name == "reference" {
-            self.host.reference(&target, full)
-        } else {
-            self.host.references(&target, full)
-        };
+        let full = vals[1..].iter().any(|v| v.value.as_str().is_some_and(|s| s.eq_ignore_ascii_case("full")));
+        let found =
+            if name == "reference" { self.host.reference(&target, full) } else { self.host.references(&target, full) };
         Ok(found.unwrap_or_else(|| {
             let suffix = if full { ", 'Full'" } else { "" };
-            unknown_node(
-                UnknownCause::Reference,
-                format!("{name}('{target}'{suffix})"),
-            )
+            unknown_node(UnknownCause::Reference, format!("{name}('{target}'{suffix})"))
         }))
     }
 
-    pub(super) fn call_user(
-        &mut self,
-        name: &str,
-        args: &[ExprNode],
-        e: &ExprNode,
-    ) -> Result<Node, ArmError> {
+    pub(super) fn call_user(&mut self, name: &str, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
         let Some(f) = self.host.user_function(name) else {
-            return Err(ArmError::UnknownFunction {
-                function: name.to_string(),
-                start: e.start,
-                end: e.end,
-            });
+            return Err(ArmError::UnknownFunction { function: name.to_string(), start: e.start, end: e.end });
         };
         if f.params.len() != args.len() {
             return Err(Self::fn_err(
@@ -277,16 +220,9 @@ impl Evaluator<'_> {
             })
             .map_err(|err| match err {
                 ArmError::Limit { message, .. } => ArmError::limit(message, e.start, e.end),
-                ArmError::Fail { message, .. } => ArmError::Fail {
-                    message,
-                    start: e.start,
-                    end: e.end,
-                },
+                ArmError::Fail { message, .. } => ArmError::Fail { message, start: e.start, end: e.end },
                 other => ArmError::eval(
-                    format!(
-                        "The user-defined function '{name}' failed: {}",
-                        other.message()
-                    ),
+                    format!("The user-defined function '{name}' failed: {}", other.message()),
                     e.start,
                     e.end,
                 ),

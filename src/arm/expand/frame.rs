@@ -31,11 +31,9 @@ pub(crate) fn copy_index_in(loops: &RefCell<Vec<LoopFrame>>, name: Option<&str>)
     let loops = loops.borrow();
     match name {
         None => loops.iter().rev().find(|l| l.anonymous).map(|l| l.index),
-        Some(n) => loops
-            .iter()
-            .rev()
-            .find(|l| l.name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(n)))
-            .map(|l| l.index),
+        Some(n) => {
+            loops.iter().rev().find(|l| l.name.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(n))).map(|l| l.index)
+        }
     }
 }
 
@@ -57,11 +55,7 @@ fn error_span(span: Span, text: &str, err: &ArmError) -> Span {
     }
     let (s, e) = err.range();
     if (span.end - span.start) as usize == text.len() + 2 && e >= s && e as usize <= text.len() {
-        Span {
-            file: span.file,
-            start: span.start + 1 + s,
-            end: span.start + 1 + e.max(s),
-        }
+        Span { file: span.file, start: span.start + 1 + s, end: span.start + 1 + e.max(s) }
     } else {
         span
     }
@@ -74,12 +68,8 @@ pub(crate) fn report(h: &dyn ExpandHost, span: Span, text: &str, err: &ArmError)
         ArmError::UnknownFunction { .. } => "arm-unknown-function",
         _ => "arm-eval",
     };
-    h.shared()
-        .diag(error_span(span, text, err), code, err.message(), true);
-    Node::new(
-        Value::unknown(UnknownCause::Error, err.message(), span),
-        span,
-    )
+    h.shared().diag(error_span(span, text, err), code, err.message(), true);
+    Node::new(Value::unknown(UnknownCause::Error, err.message(), span), span)
 }
 
 /// Gives an unknown value produced by an expression the span of its string.
@@ -87,11 +77,7 @@ fn locate(mut n: Node, span: Span) -> Node {
     if let Value::Unknown(u) = &n.value
         && u.span.is_none()
     {
-        n.value = Value::Unknown(Arc::new(Unknown {
-            cause: u.cause,
-            detail: u.detail.clone(),
-            span,
-        }));
+        n.value = Value::Unknown(Arc::new(Unknown { cause: u.cause, detail: u.detail.clone(), span }));
     }
     n.span = span;
     n
@@ -126,9 +112,7 @@ fn is_copy_array(n: &Node) -> bool {
     match &n.value {
         Value::Array(a) => {
             !a.is_empty()
-                && a.iter().all(|e| {
-                    e.get("name").is_some() && e.get("input").is_some() && e.get("count").is_some()
-                })
+                && a.iter().all(|e| e.get("name").is_some() && e.get("input").is_some() && e.get("count").is_some())
         }
         _ => false,
     }
@@ -139,10 +123,7 @@ fn is_copy_array(n: &Node) -> bool {
 pub(crate) fn eval_node(h: &dyn ExpandHost, n: &Node, copy_ok: bool) -> Node {
     match &n.value {
         Value::String(s) => eval_str(h, s, n.span),
-        Value::Array(a) => Node::new(
-            Value::array(a.iter().map(|x| eval_node(h, x, copy_ok)).collect()),
-            n.span,
-        ),
+        Value::Array(a) => Node::new(Value::array(a.iter().map(|x| eval_node(h, x, copy_ok)).collect()), n.span),
         Value::Object(o) => {
             let mut out = Object::with_capacity(o.len());
             for m in o.iter() {
@@ -167,8 +148,7 @@ pub(crate) fn eval_node(h: &dyn ExpandHost, n: &Node, copy_ok: bool) -> Node {
 /// Evaluates a copy `count`: an int 0…800; diagnostics otherwise.
 pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Option<i64> {
     let Some(count) = count else {
-        h.shared()
-            .diag(span, "arm-template", "The copy loop has no `count`", true);
+        h.shared().diag(span, "arm-template", "The copy loop has no `count`", true);
         return None;
     };
     let v = match try_eval_node(h, count) {
@@ -190,25 +170,16 @@ pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -
             );
             None
         }
-        Value::Float(f) if f.fract() == 0.0 && (0.0..=MAX_COPY_COUNT as f64).contains(&f) => {
-            Some(f as i64)
-        }
+        Value::Float(f) if f.fract() == 0.0 && (0.0..=MAX_COPY_COUNT as f64).contains(&f) => Some(f as i64),
         // JSON.NET converts numeric strings for integer fields.
-        Value::String(ref s)
-            if s.trim()
-                .parse::<i64>()
-                .is_ok_and(|n| (0..=MAX_COPY_COUNT).contains(&n)) =>
-        {
+        Value::String(ref s) if s.trim().parse::<i64>().is_ok_and(|n| (0..=MAX_COPY_COUNT).contains(&n)) => {
             s.trim().parse().ok()
         }
         Value::Unknown(u) => {
             h.shared().diag(
                 count.span,
                 "arm-eval",
-                format!(
-                    "The copy count is unknown offline ({}); one instance is assumed",
-                    u.detail
-                ),
+                format!("The copy count is unknown offline ({}); one instance is assumed", u.detail),
                 false,
             );
             Some(1)
@@ -217,10 +188,7 @@ pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -
             h.shared().diag(
                 count.span,
                 "arm-eval",
-                format!(
-                    "The copy count must be a non-negative integer, got {}",
-                    other.to_json()
-                ),
+                format!("The copy count must be a non-negative integer, got {}", other.to_json()),
                 true,
             );
             None
@@ -231,17 +199,9 @@ pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -
 /// Runs one `{name, count, input}` loop: the generated array and its name.
 pub(crate) fn eval_copy_entry(h: &dyn ExpandHost, entry: &Node) -> Option<(Arc<str>, Node)> {
     let name: Arc<str> = match entry.get("name").map(|n| try_eval_node(h, n)) {
-        Some(Ok(Node {
-            value: Value::String(s),
-            ..
-        })) => s,
+        Some(Ok(Node { value: Value::String(s), .. })) => s,
         _ => {
-            h.shared().diag(
-                entry.span,
-                "arm-template",
-                "A copy loop needs a string `name`",
-                true,
-            );
+            h.shared().diag(entry.span, "arm-template", "A copy loop needs a string `name`", true);
             return None;
         }
     };
@@ -249,11 +209,7 @@ pub(crate) fn eval_copy_entry(h: &dyn ExpandHost, entry: &Node) -> Option<(Arc<s
     let input = entry.get("input")?;
     let mut items = Vec::with_capacity(count as usize);
     for i in 0..count {
-        h.loops().borrow_mut().push(LoopFrame {
-            name: Some(name.clone()),
-            index: i,
-            anonymous: false,
-        });
+        h.loops().borrow_mut().push(LoopFrame { name: Some(name.clone()), index: i, anonymous: false });
         items.push(eval_node(h, input, true));
         h.loops().borrow_mut().pop();
     }

@@ -8,20 +8,13 @@ use crate::arm::functions::resource::resource_id_for;
 use crate::value::{Node, Object, Span, UnknownCause, Value};
 
 pub(super) fn is_deployment(t: &Node) -> bool {
-    t.as_str()
-        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"))
+    t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Resources/deployments"))
 }
 
 pub(super) fn unknown_like(n: &Node, what: &str, span: Span) -> Node {
     let (cause, detail) = match n.value.find_unknown() {
-        Some(u) => (
-            u.cause,
-            format!("{what} of the resource named {}", u.detail),
-        ),
-        None => (
-            UnknownCause::Expression,
-            format!("{what} could not be built"),
-        ),
+        Some(u) => (u.cause, format!("{what} of the resource named {}", u.detail)),
+        None => (UnknownCause::Expression, format!("{what} could not be built")),
     };
     Node::new(Value::unknown(cause, detail, span), span)
 }
@@ -66,21 +59,14 @@ pub(super) fn add_child_ids(props: &Node, rid: &str) -> Node {
             if needs {
                 let new_items = items
                     .iter()
-                    .map(
-                        |x| match (&x.value, x.get("name").and_then(|n| n.as_str())) {
-                            (Value::Object(xo), Some(name))
-                                if x.get("id").is_none() && x.get("properties").is_some() =>
-                            {
-                                let mut xo = (**xo).clone();
-                                xo.insert(
-                                    "id",
-                                    Node::bare(Value::str(format!("{rid}/{}/{name}", m.key))),
-                                );
-                                Node::new(Value::object(xo), x.span)
-                            }
-                            _ => x.clone(),
-                        },
-                    )
+                    .map(|x| match (&x.value, x.get("name").and_then(|n| n.as_str())) {
+                        (Value::Object(xo), Some(name)) if x.get("id").is_none() && x.get("properties").is_some() => {
+                            let mut xo = (**xo).clone();
+                            xo.insert("id", Node::bare(Value::str(format!("{rid}/{}/{name}", m.key))));
+                            Node::new(Value::object(xo), x.span)
+                        }
+                        _ => x.clone(),
+                    })
                     .collect();
                 v = Node::new(Value::array(new_items), m.value.span);
                 changed = true;
@@ -88,11 +74,7 @@ pub(super) fn add_child_ids(props: &Node, rid: &str) -> Node {
         }
         out.push(m.key.clone(), m.key_span, v);
     }
-    if changed {
-        Node::new(Value::object(out), props.span)
-    } else {
-        props.clone()
-    }
+    if changed { Node::new(Value::object(out), props.span) } else { props.clone() }
 }
 
 impl<'a> Frame<'a> {
@@ -119,30 +101,19 @@ impl<'a> Frame<'a> {
             return match s.as_str() {
                 Some(s) => {
                     let base = absolute_scope(&self.id_ctx, s);
-                    Node::new(
-                        Value::str(format!("{}/providers/{tn}", base.trim_end_matches('/'))),
-                        span,
-                    )
+                    Node::new(Value::str(format!("{}/providers/{tn}", base.trim_end_matches('/'))), span)
                 }
                 None => unknown_like(&s, "id", span),
             };
         }
         let mut ctx_owned = None;
-        if is_deployment(ty)
-            || decl.get("resourceGroup").is_some()
-            || decl.get("subscriptionId").is_some()
-        {
-            let rg = decl
-                .get("resourceGroup")
-                .map(|r| self.eval_str_node(Some(r)));
-            let sub = decl
-                .get("subscriptionId")
-                .map(|r| self.eval_str_node(Some(r)));
+        if is_deployment(ty) || decl.get("resourceGroup").is_some() || decl.get("subscriptionId").is_some() {
+            let rg = decl.get("resourceGroup").map(|r| self.eval_str_node(Some(r)));
+            let sub = decl.get("subscriptionId").map(|r| self.eval_str_node(Some(r)));
             if rg.is_some() || sub.is_some() {
-                ctx_owned = Some(self.id_ctx.retarget(
-                    sub.as_ref().and_then(|s| s.as_str()),
-                    rg.as_ref().and_then(|s| s.as_str()),
-                ));
+                ctx_owned = Some(
+                    self.id_ctx.retarget(sub.as_ref().and_then(|s| s.as_str()), rg.as_ref().and_then(|s| s.as_str())),
+                );
             }
         }
         let ctx = ctx_owned.as_ref().unwrap_or(&self.id_ctx);
@@ -158,9 +129,9 @@ impl<'a> Frame<'a> {
             let Some(p) = list[i].decl.get("parent").and_then(|p| p.as_str()) else {
                 continue;
             };
-            let Some(j) = list.iter().position(|x| {
-                x.symbolic.as_deref() == Some(p) || x.loop_symbol.as_deref() == Some(p)
-            }) else {
+            let Some(j) =
+                list.iter().position(|x| x.symbolic.as_deref() == Some(p) || x.loop_symbol.as_deref() == Some(p))
+            else {
                 continue;
             };
             let (pt, pn) = (list[j].full_type.clone(), list[j].full_name.clone());
@@ -170,19 +141,10 @@ impl<'a> Frame<'a> {
             {
                 inst.full_type = Node::new(Value::str(format!("{ptv}/{t}")), inst.full_type.span);
             }
-            if let (Some(t), Some(n), Some(pnv)) = (
-                inst.full_type.as_str(),
-                inst.full_name.as_str(),
-                pn.as_str(),
-            ) {
-                let want = t
-                    .split('/')
-                    .filter(|s| !s.is_empty())
-                    .count()
-                    .saturating_sub(1);
+            if let (Some(t), Some(n), Some(pnv)) = (inst.full_type.as_str(), inst.full_name.as_str(), pn.as_str()) {
+                let want = t.split('/').filter(|s| !s.is_empty()).count().saturating_sub(1);
                 if n.split('/').count() < want {
-                    inst.full_name =
-                        Node::new(Value::str(format!("{pnv}/{n}")), inst.full_name.span);
+                    inst.full_name = Node::new(Value::str(format!("{pnv}/{n}")), inst.full_name.span);
                 }
             }
             let (decl, ft, fname) = (inst.decl, inst.full_type.clone(), inst.full_name.clone());

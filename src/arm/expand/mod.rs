@@ -163,22 +163,13 @@ impl Shared<'_> {
     }
 
     fn diag(&self, span: Span, code: &'static str, message: impl Into<String>, is_error: bool) {
-        self.diagnostics.borrow_mut().push(ArmDiagnostic {
-            span,
-            code,
-            message: message.into(),
-            is_error,
-        });
+        self.diagnostics.borrow_mut().push(ArmDiagnostic { span, code, message: message.into(), is_error });
     }
 }
 
 /// The scope a template's `$schema` selects, else the context's.
 fn scope_of(template: &Node, ctx: &DeploymentContext) -> DeploymentScope {
-    template
-        .get("$schema")
-        .and_then(|s| s.as_str())
-        .and_then(DeploymentScope::from_schema)
-        .unwrap_or(ctx.scope)
+    template.get("$schema").and_then(|s| s.as_str()).and_then(DeploymentScope::from_schema).unwrap_or(ctx.scope)
 }
 
 /// Expands one template.
@@ -191,19 +182,10 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
     };
     let mut ctx = opts.context.clone();
     ctx.scope = scope_of(template, &ctx);
-    let supplied = opts
-        .parameters
-        .and_then(|p| p.get("parameters"))
-        .map(scope::supplied_from_file)
-        .unwrap_or_default();
+    let supplied = opts.parameters.and_then(|p| p.get("parameters")).map(scope::supplied_from_file).unwrap_or_default();
     let mut out = Expansion::default();
     if !matches!(template.value, Value::Object(_)) {
-        shared.diag(
-            template.span,
-            "arm-template",
-            "The template is not a JSON object",
-            true,
-        );
+        shared.diag(template.span, "arm-template", "The template is not a JSON object", true);
     } else {
         let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared);
         let result = resources::run(
@@ -211,12 +193,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
             &sc,
             template,
             ctx,
-            resources::Placement {
-                file: opts.file,
-                prefix: String::new(),
-                depth: 0,
-                parent: None,
-            },
+            resources::Placement { file: opts.file, prefix: String::new(), depth: 0, parent: None },
         );
         out.resources = result.resources;
         out.outputs = result.outputs;
@@ -256,11 +233,7 @@ mod tests {
         let mut stats = UnknownStats::default();
         stats.count(&v);
         assert_eq!(stats.total(), 0);
-        let u = Node::bare(Value::unknown(
-            UnknownCause::List,
-            "listKeys('x')",
-            Span::NONE,
-        ));
+        let u = Node::bare(Value::unknown(UnknownCause::List, "listKeys('x')", Span::NONE));
         stats.count(&Value::array(vec![u.clone(), u]));
         assert_eq!(stats.by_cause.get(&UnknownCause::List), Some(&2));
     }

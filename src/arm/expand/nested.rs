@@ -23,30 +23,18 @@ fn target_context(parent: &DeploymentContext, node: &Node) -> DeploymentContext 
     let mut ctx = parent.retarget(sub, rg);
     if rg.is_none()
         && sub.is_some()
-        && matches!(
-            parent.scope,
-            DeploymentScope::ManagementGroup | DeploymentScope::Tenant
-        )
+        && matches!(parent.scope, DeploymentScope::ManagementGroup | DeploymentScope::Tenant)
     {
         ctx.scope = DeploymentScope::Subscription;
     }
     if let Some(scope) = str_of(node, "scope") {
         let lower = scope.to_ascii_lowercase();
         if let Some(i) = lower.find("microsoft.management/managementgroups/") {
-            let name =
-                scope[i + "microsoft.management/managementgroups/".len()..].trim_end_matches('/');
+            let name = scope[i + "microsoft.management/managementgroups/".len()..].trim_end_matches('/');
             let mut mg = Object::new();
-            mg.insert(
-                "id",
-                Node::bare(Value::str(format!(
-                    "/providers/Microsoft.Management/managementGroups/{name}"
-                ))),
-            );
+            mg.insert("id", Node::bare(Value::str(format!("/providers/Microsoft.Management/managementGroups/{name}"))));
             mg.insert("name", Node::bare(Value::str(name)));
-            mg.insert(
-                "type",
-                Node::bare(Value::str("Microsoft.Management/managementGroups")),
-            );
+            mg.insert("type", Node::bare(Value::str("Microsoft.Management/managementGroups")));
             ctx.management_group = Value::object(mg);
             ctx.scope = DeploymentScope::ManagementGroup;
         }
@@ -64,10 +52,7 @@ fn supplied_parameters(props: &Node) -> HashMap<String, Node> {
         if let Some(v) = m.value.get("value") {
             out.insert(m.key.to_ascii_lowercase(), v.clone());
         } else if let Some(r) = m.value.get("reference") {
-            out.insert(
-                m.key.to_ascii_lowercase(),
-                key_vault_unknown(r, m.value.span),
-            );
+            out.insert(m.key.to_ascii_lowercase(), key_vault_unknown(r, m.value.span));
         }
     }
     out
@@ -134,12 +119,7 @@ pub(super) fn deploy(
             frame.scope,
             template,
             target,
-            Placement {
-                file: frame.file,
-                prefix,
-                depth: frame.depth + 1,
-                parent: Some((frame as &dyn Host, true)),
-            },
+            Placement { file: frame.file, prefix, depth: frame.depth + 1, parent: Some((frame as &dyn Host, true)) },
         );
         return (Some(outputs_object(r.outputs)), false, r.resources);
     }
@@ -198,12 +178,7 @@ fn run_inner(
 ) -> (Option<Node>, bool, Vec<ExpandedResource>) {
     let mut ctx = target.with_deployment_name(name);
     ctx.scope = scope_of(template, &ctx);
-    let scope = Scope::new(
-        template,
-        ctx.clone(),
-        supplied_parameters(props),
-        frame.shared,
-    );
+    let scope = Scope::new(template, ctx.clone(), supplied_parameters(props), frame.shared);
     let r = run(
         frame.shared,
         &scope,

@@ -23,11 +23,7 @@ pub(super) fn outputs(frame: &Frame<'_>, template: &Node) -> Vec<(String, Node)>
             let input = copy.get("input").cloned().unwrap_or_else(Node::null);
             let mut items = Vec::with_capacity(count as usize);
             for i in 0..count {
-                frame.loops.borrow_mut().push(LoopFrame {
-                    name: None,
-                    index: i,
-                    anonymous: true,
-                });
+                frame.loops.borrow_mut().push(LoopFrame { name: None, index: i, anonymous: true });
                 items.push(eval_node(frame, &input, true));
                 frame.loops.borrow_mut().pop();
             }

@@ -19,38 +19,23 @@ impl Frame<'_> {
     fn resolve(&self, target: &str) -> Option<usize> {
         let list = self.instances.borrow();
         if self.scope.language_v2 {
-            if let Some(i) = list
-                .iter()
-                .position(|x| x.symbolic.as_deref() == Some(target))
-            {
+            if let Some(i) = list.iter().position(|x| x.symbolic.as_deref() == Some(target)) {
                 return Some(i);
             }
-            if let Some(i) = list
-                .iter()
-                .position(|x| x.loop_symbol.as_deref() == Some(target))
-            {
+            if let Some(i) = list.iter().position(|x| x.loop_symbol.as_deref() == Some(target)) {
                 return Some(i);
             }
         }
         if target.starts_with('/') {
-            return list.iter().position(|x| {
-                x.id.as_str()
-                    .is_some_and(|id| id.eq_ignore_ascii_case(target))
-            });
+            return list.iter().position(|x| x.id.as_str().is_some_and(|id| id.eq_ignore_ascii_case(target)));
         }
-        list.iter().position(|x| {
-            x.full_name
-                .as_str()
-                .is_some_and(|n| n.eq_ignore_ascii_case(target))
-        })
+        list.iter().position(|x| x.full_name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(target)))
     }
 
     fn register_open(&self, v: &Value, detail: &str) {
         match v {
             Value::Object(o) => {
-                self.open
-                    .borrow_mut()
-                    .insert(Arc::as_ptr(o) as usize, (o.clone(), detail.to_string()));
+                self.open.borrow_mut().insert(Arc::as_ptr(o) as usize, (o.clone(), detail.to_string()));
                 for m in o.iter() {
                     self.register_open(&m.value.value, &format!("{detail}.{}", m.key));
                 }
@@ -76,25 +61,14 @@ impl Frame<'_> {
         if !d.deployed && !list[i].existing {
             return None;
         }
-        let detail = format!(
-            "reference('{target}'{})",
-            if full { ", 'Full'" } else { "" }
-        );
+        let detail = format!("reference('{target}'{})", if full { ", 'Full'" } else { "" });
         if d.opaque {
-            return Some(Node::bare(Value::unknown(
-                UnknownCause::LinkedTemplate,
-                detail,
-                Span::NONE,
-            )));
+            return Some(Node::bare(Value::unknown(UnknownCause::LinkedTemplate, detail, Span::NONE)));
         }
         let result = if full {
             d.node.clone()
         } else {
-            let props = d
-                .node
-                .get("properties")
-                .cloned()
-                .unwrap_or_else(|| Node::bare(Value::object(Object::new())));
+            let props = d.node.get("properties").cloned().unwrap_or_else(|| Node::bare(Value::object(Object::new())));
             match (&d.outputs, &props.value) {
                 (Some(outs), Value::Object(p)) => {
                     let mut p = (**p).clone();
@@ -139,9 +113,7 @@ impl Host for Frame<'_> {
         match self.resolve(target) {
             Some(i) => self.reference_of(i, target, full),
             None => match self.parent {
-                Some(p) if self.parent_names || target.starts_with('/') => {
-                    p.reference(target, full)
-                }
+                Some(p) if self.parent_names || target.starts_with('/') => p.reference(target, full),
                 _ => None,
             },
         }
@@ -150,24 +122,18 @@ impl Host for Frame<'_> {
     fn references(&self, target: &str, full: bool) -> Option<Node> {
         let idx: Vec<usize> = {
             let list = self.instances.borrow();
-            (0..list.len())
-                .filter(|&i| list[i].loop_symbol.as_deref() == Some(target))
-                .collect()
+            (0..list.len()).filter(|&i| list[i].loop_symbol.as_deref() == Some(target)).collect()
         };
         if idx.is_empty() {
             return None;
         }
         let mut out = Vec::new();
         for i in idx {
-            let sym = self.instances.borrow()[i]
-                .symbolic
-                .clone()
-                .unwrap_or_default();
+            let sym = self.instances.borrow()[i].symbolic.clone().unwrap_or_default();
             match self.reference_of(i, &sym, full) {
                 Some(n) => out.push(n),
                 None => {
-                    let deployed =
-                        matches!(&self.instances.borrow()[i].state, State::Done(d) if d.deployed);
+                    let deployed = matches!(&self.instances.borrow()[i].state, State::Done(d) if d.deployed);
                     if deployed {
                         return None;
                     }
@@ -178,11 +144,7 @@ impl Host for Frame<'_> {
     }
 
     fn open_object(&self, object: &Arc<Object>) -> Option<String> {
-        let local = self
-            .open
-            .borrow()
-            .get(&(Arc::as_ptr(object) as usize))
-            .map(|(_, d)| d.clone());
+        let local = self.open.borrow().get(&(Arc::as_ptr(object) as usize)).map(|(_, d)| d.clone());
         local.or_else(|| self.parent.and_then(|p| p.open_object(object)))
     }
 

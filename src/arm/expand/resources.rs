@@ -73,13 +73,7 @@ pub(crate) struct Frame<'a> {
 }
 
 impl<'a> Frame<'a> {
-    fn new(
-        shared: &'a Shared<'a>,
-        scope: &'a Scope<'a>,
-        id_ctx: DeploymentContext,
-        file: FileId,
-        depth: u32,
-    ) -> Self {
+    fn new(shared: &'a Shared<'a>, scope: &'a Scope<'a>, id_ctx: DeploymentContext, file: FileId, depth: u32) -> Self {
         Frame {
             shared,
             scope,
@@ -99,10 +93,9 @@ impl<'a> Frame<'a> {
         match n {
             Some(n) => match try_eval_node(self, n) {
                 Ok(v) => v,
-                Err(e) if self.quiet.get() => Node::new(
-                    Value::unknown(UnknownCause::Error, e.message(), n.span),
-                    n.span,
-                ),
+                Err(e) if self.quiet.get() => {
+                    Node::new(Value::unknown(UnknownCause::Error, e.message(), n.span), n.span)
+                }
                 Err(e) => report(self, n.span, n.as_str().unwrap_or_default(), &e),
             },
             None => Node::null(),
@@ -121,22 +114,14 @@ impl<'a> Frame<'a> {
         parent_loops: &[LoopFrame],
     ) {
         if decl.value.as_object().is_none() {
-            self.shared.diag(
-                decl.span,
-                "arm-template",
-                "A resource declaration must be an object",
-                true,
-            );
+            self.shared.diag(decl.span, "arm-template", "A resource declaration must be an object", true);
             return;
         }
         let copy = decl.get("copy").filter(|c| c.value.as_object().is_some());
         let (loop_name, count) = match copy {
             Some(c) => {
                 *self.loops.borrow_mut() = parent_loops.to_vec();
-                let name = self
-                    .eval_str_node(c.get("name"))
-                    .as_str()
-                    .map(Arc::<str>::from);
+                let name = self.eval_str_node(c.get("name")).as_str().map(Arc::<str>::from);
                 match eval_count(self, c.get("count"), c.span) {
                     Some(n) => (name, Some(n)),
                     None => return,
@@ -147,16 +132,11 @@ impl<'a> Frame<'a> {
         for i in 0..count.unwrap_or(1) {
             let mut loops = parent_loops.to_vec();
             if count.is_some() {
-                loops.push(LoopFrame {
-                    name: loop_name.clone(),
-                    index: i,
-                    anonymous: true,
-                });
+                loops.push(LoopFrame { name: loop_name.clone(), index: i, anonymous: true });
             }
             *self.loops.borrow_mut() = loops.clone();
-            let skipped = decl
-                .get("condition")
-                .is_some_and(|c| matches!(self.eval_str_node(Some(c)).value, Value::Bool(false)));
+            let skipped =
+                decl.get("condition").is_some_and(|c| matches!(self.eval_str_node(Some(c)).value, Value::Bool(false)));
             self.quiet.set(skipped);
             let ty = self.eval_str_node(decl.get("type"));
             let name = self.eval_str_node(decl.get("name"));
@@ -175,13 +155,7 @@ impl<'a> Frame<'a> {
             };
             let id = self.compute_id(decl, &full_type, &full_name);
             self.quiet.set(false);
-            let symbolic_i = symbolic.map(|s| {
-                if count.is_some() {
-                    format!("{s}[{i}]")
-                } else {
-                    s.to_string()
-                }
-            });
+            let symbolic_i = symbolic.map(|s| if count.is_some() { format!("{s}[{i}]") } else { s.to_string() });
             out.push(Instance {
                 decl,
                 pointer: pointer.clone(),
@@ -221,13 +195,7 @@ impl<'a> Frame<'a> {
                 return;
             }
             inst.state = State::InProgress;
-            (
-                inst.decl,
-                inst.loops.clone(),
-                inst.full_type.clone(),
-                inst.full_name.clone(),
-                inst.id.clone(),
-            )
+            (inst.decl, inst.loops.clone(), inst.full_type.clone(), inst.full_name.clone(), inst.id.clone())
         };
         let saved = self.loops.replace(loops);
         let pointer = self.instances.borrow()[i].pointer.clone();
@@ -238,13 +206,8 @@ impl<'a> Frame<'a> {
     }
 
     fn build(&self, decl: &'a Node, pointer: &str, ty: Node, name: Node, id: Node) -> Done {
-        let not_deployed = || Done {
-            node: Node::null(),
-            deployed: false,
-            outputs: None,
-            opaque: false,
-            nested: Vec::new(),
-        };
+        let not_deployed =
+            || Done { node: Node::null(), deployed: false, outputs: None, opaque: false, nested: Vec::new() };
         let mut unknown_condition = None;
         if let Some(c) = decl.get("condition") {
             let v = self.eval_str_node(Some(c));
@@ -255,10 +218,7 @@ impl<'a> Frame<'a> {
                 ref other => self.shared.diag(
                     c.span,
                     "arm-eval",
-                    format!(
-                        "The resource condition must be a boolean, got {}",
-                        other.to_json()
-                    ),
+                    format!("The resource condition must be a boolean, got {}", other.to_json()),
                     true,
                 ),
             }
@@ -276,16 +236,7 @@ impl<'a> Frame<'a> {
         if let Some(c) = unknown_condition {
             out.insert("condition", c);
         }
-        const SKIP: &[&str] = &[
-            "type",
-            "name",
-            "condition",
-            "copy",
-            "resources",
-            "comments",
-            "existing",
-            "parent",
-        ];
+        const SKIP: &[&str] = &["type", "name", "condition", "copy", "resources", "comments", "existing", "parent"];
         for m in o.iter() {
             if SKIP.iter().any(|k| m.key.eq_ignore_ascii_case(k)) {
                 continue;
@@ -296,26 +247,13 @@ impl<'a> Frame<'a> {
             } else {
                 eval_node(self, &m.value, props)
             };
-            let v = if props {
-                id.as_str().map(|rid| add_child_ids(&v, rid)).unwrap_or(v)
-            } else {
-                v
-            };
+            let v = if props { id.as_str().map(|rid| add_child_ids(&v, rid)).unwrap_or(v) } else { v };
             out.push(m.key.clone(), m.key_span, v);
         }
         let node = Node::new(Value::object(out), decl.span);
-        let (outputs, opaque, nested) = if deployment {
-            nested::deploy(self, decl, &node, pointer)
-        } else {
-            (None, false, Vec::new())
-        };
-        Done {
-            node,
-            deployed: true,
-            outputs,
-            opaque,
-            nested,
-        }
+        let (outputs, opaque, nested) =
+            if deployment { nested::deploy(self, decl, &node, pointer) } else { (None, false, Vec::new()) };
+        Done { node, deployed: true, outputs, opaque, nested }
     }
 
     /// A deployment's `properties` with `template` left out (it is expanded on its own).
@@ -351,12 +289,7 @@ pub(crate) fn run<'a>(
     id_ctx: DeploymentContext,
     at: Placement<'a>,
 ) -> RunResult {
-    let Placement {
-        file,
-        prefix,
-        depth,
-        parent,
-    } = at;
+    let Placement { file, prefix, depth, parent } = at;
     let mut frame = Frame::new(shared, scope, id_ctx, file, depth);
     if let Some((p, names)) = parent {
         frame.parent = Some(p);
@@ -366,14 +299,7 @@ pub(crate) fn run<'a>(
     match template.get("resources").map(|r| &r.value) {
         Some(Value::Array(a)) => {
             for (i, decl) in a.iter().enumerate() {
-                frame.collect(
-                    &mut list,
-                    decl,
-                    format!("{prefix}/resources/{i}"),
-                    None,
-                    None,
-                    &[],
-                );
+                frame.collect(&mut list, decl, format!("{prefix}/resources/{i}"), None, None, &[]);
             }
         }
         Some(Value::Object(o)) => {

@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::Shared;
-use super::frame::{
-    ExpandHost, LoopFrame, cached_parse, copy_index_in, eval_copy_entry, eval_node,
-};
+use super::frame::{ExpandHost, LoopFrame, cached_parse, copy_index_in, eval_copy_entry, eval_node};
 use crate::arm::context::DeploymentContext;
 use crate::arm::error::ArmError;
 use crate::arm::eval::{Host, UserFunction};
@@ -59,19 +57,8 @@ pub(crate) fn supplied_from_file(params: &Node) -> HashMap<String, Node> {
 /// The placeholder for a Key Vault parameter reference.
 pub(crate) fn key_vault_unknown(r: &Node, span: Span) -> Node {
     let secret = r.get("secretName").and_then(|s| s.as_str()).unwrap_or("?");
-    let vault = r
-        .get("keyVault")
-        .and_then(|k| k.get("id"))
-        .and_then(|s| s.as_str())
-        .unwrap_or("?");
-    Node::new(
-        Value::unknown(
-            UnknownCause::KeyVault,
-            format!("Key Vault secret '{secret}' in {vault}"),
-            span,
-        ),
-        span,
-    )
+    let vault = r.get("keyVault").and_then(|k| k.get("id")).and_then(|s| s.as_str()).unwrap_or("?");
+    Node::new(Value::unknown(UnknownCause::KeyVault, format!("Key Vault secret '{secret}' in {vault}"), span), span)
 }
 
 fn section<'t>(template: &'t Node, key: &str) -> Option<&'t Object> {
@@ -106,23 +93,11 @@ impl<'t> Scope<'t> {
                         .get("parameters")
                         .and_then(|p| p.value.as_array())
                         .map(|a| {
-                            a.iter()
-                                .map(|p| {
-                                    Arc::from(p.get("name").and_then(|n| n.as_str()).unwrap_or(""))
-                                })
-                                .collect()
+                            a.iter().map(|p| Arc::from(p.get("name").and_then(|n| n.as_str()).unwrap_or(""))).collect()
                         })
                         .unwrap_or_default();
-                    let body = m
-                        .value
-                        .get("output")
-                        .and_then(|o| o.get("value"))
-                        .cloned()
-                        .unwrap_or_else(Node::null);
-                    functions.insert(
-                        format!("{nsname}.{}", m.key).to_ascii_lowercase(),
-                        UserFunction { params, body },
-                    );
+                    let body = m.value.get("output").and_then(|o| o.get("value")).cloned().unwrap_or_else(Node::null);
+                    functions.insert(format!("{nsname}.{}", m.key).to_ascii_lowercase(), UserFunction { params, body });
                 }
             }
         }
@@ -157,11 +132,7 @@ impl<'t> Scope<'t> {
     }
 
     fn cycle(kind: &str, name: &str) -> ArmError {
-        ArmError::limit(
-            format!("The template {kind} '{name}' depends on itself (a circular reference)"),
-            0,
-            0,
-        )
+        ArmError::limit(format!("The template {kind} '{name}' depends on itself (a circular reference)"), 0, 0)
     }
 }
 
@@ -181,17 +152,12 @@ impl Host for Scope<'_> {
         let has_default = decl.is_some_and(|d| d.get("defaultValue").is_some());
         // A null supplied value means "not supplied" when there is a default (Bicep
         // passes null for omitted optional module parameters).
-        let supplied = self
-            .supplied
-            .get(&key)
-            .filter(|v| !(v.value.is_null() && has_default));
+        let supplied = self.supplied.get(&key).filter(|v| !(v.value.is_null() && has_default));
         let value = if let Some(v) = supplied {
             v.clone()
         } else if let Some(decl) = decl {
             if let Some(default) = decl.get("defaultValue") {
-                self.params
-                    .borrow_mut()
-                    .insert(key.clone(), Slot::InProgress);
+                self.params.borrow_mut().insert(key.clone(), Slot::InProgress);
                 if !self.shared.enter() {
                     self.params.borrow_mut().remove(&key);
                     return Err(Self::too_deep(name));
@@ -203,24 +169,14 @@ impl Host for Scope<'_> {
                 Node::new(Value::Null, decl.span)
             } else {
                 Node::new(
-                    Value::unknown(
-                        UnknownCause::Parameter,
-                        format!("parameters('{name}')"),
-                        decl.span,
-                    ),
+                    Value::unknown(UnknownCause::Parameter, format!("parameters('{name}')"), decl.span),
                     decl.span,
                 )
             }
         } else {
-            return Err(ArmError::eval(
-                format!("The template parameter '{name}' is not found"),
-                0,
-                0,
-            ));
+            return Err(ArmError::eval(format!("The template parameter '{name}' is not found"), 0, 0));
         };
-        self.params
-            .borrow_mut()
-            .insert(key, Slot::Done(value.clone()));
+        self.params.borrow_mut().insert(key, Slot::Done(value.clone()));
         Ok(value)
     }
 
@@ -231,9 +187,7 @@ impl Host for Scope<'_> {
             Some(Slot::InProgress) => return Err(Self::cycle("variable", name)),
             None => {}
         }
-        let decl = self
-            .var_decls
-            .and_then(|v| if key == "copy" { None } else { v.get(name) });
+        let decl = self.var_decls.and_then(|v| if key == "copy" { None } else { v.get(name) });
         if !self.shared.enter() {
             return Err(Self::too_deep(name));
         }
@@ -241,14 +195,11 @@ impl Host for Scope<'_> {
         let value = if let Some(decl) = decl {
             Some(eval_node(self, decl, true))
         } else {
-            let entry = self.var_copies.iter().find(|e| {
-                e.get("name")
-                    .and_then(|n| n.as_str())
-                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
-            });
-            entry
-                .and_then(|e| eval_copy_entry(self, e))
-                .map(|(_, arr)| arr)
+            let entry = self
+                .var_copies
+                .iter()
+                .find(|e| e.get("name").and_then(|n| n.as_str()).is_some_and(|n| n.eq_ignore_ascii_case(name)));
+            entry.and_then(|e| eval_copy_entry(self, e)).map(|(_, arr)| arr)
         };
         self.shared.leave();
         match value {
@@ -258,11 +209,7 @@ impl Host for Scope<'_> {
             }
             None => {
                 self.vars.borrow_mut().remove(&key);
-                Err(ArmError::eval(
-                    format!("The template variable '{name}' is not found"),
-                    0,
-                    0,
-                ))
+                Err(ArmError::eval(format!("The template variable '{name}' is not found"), 0, 0))
             }
         }
     }

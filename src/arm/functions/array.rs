@@ -123,10 +123,7 @@ fn intersection(args: &[Node]) -> FResult {
                     out.push(x.clone());
                 }
             }
-            if args[1..]
-                .iter()
-                .any(|o| !matches!(o.value, Value::Array(_)))
-            {
+            if args[1..].iter().any(|o| !matches!(o.value, Value::Array(_))) {
                 return Err(mixed("intersection"));
             }
             Ok(Value::array(out))
@@ -135,19 +132,14 @@ fn intersection(args: &[Node]) -> FResult {
             let mut out = Object::new();
             for m in first.iter() {
                 let everywhere = args[1..].iter().all(|o| match &o.value {
-                    Value::Object(b) => b
-                        .get(&m.key)
-                        .is_some_and(|v| v.value.deep_eq(&m.value.value)),
+                    Value::Object(b) => b.get(&m.key).is_some_and(|v| v.value.deep_eq(&m.value.value)),
                     _ => false,
                 });
                 if everywhere {
                     out.insert(m.key.clone(), m.value.clone());
                 }
             }
-            if args[1..]
-                .iter()
-                .any(|o| !matches!(o.value, Value::Object(_)))
-            {
+            if args[1..].iter().any(|o| !matches!(o.value, Value::Object(_))) {
                 return Err(mixed("intersection"));
             }
             Ok(Value::object(out))
@@ -157,9 +149,7 @@ fn intersection(args: &[Node]) -> FResult {
 }
 
 fn mixed(name: &str) -> super::super::error::FnError {
-    invalid(format!(
-        "The template language function '{name}' expects its parameters to be all arrays or all objects"
-    ))
+    invalid(format!("The template language function '{name}' expects its parameters to be all arrays or all objects"))
 }
 
 /// Merges `b` into `a`: later keys win, nested objects merge, arrays are replaced.
@@ -224,9 +214,7 @@ fn max_min(name: &str, args: &[Node]) -> FResult {
         _ => args.iter().map(|n| &n.value).collect(),
     };
     if items.is_empty() {
-        return Err(invalid(format!(
-            "The template language function '{name}' requires at least one value"
-        )));
+        return Err(invalid(format!("The template language function '{name}' requires at least one value")));
     }
     let mut best: Option<i64> = None;
     for v in items {
@@ -260,13 +248,9 @@ fn range(args: &[Node]) -> FResult {
         )));
     }
     if start.checked_add(n).is_none_or(|e| e > 2_147_483_647) || start < i32::MIN as i64 {
-        return Err(invalid(
-            "The template language function 'range' requires start + count to be at most 2147483647",
-        ));
+        return Err(invalid("The template language function 'range' requires start + count to be at most 2147483647"));
     }
-    Ok(Value::array(
-        (start..start + n).map(|i| bare(Value::Int(i))).collect(),
-    ))
+    Ok(Value::array((start..start + n).map(|i| bare(Value::Int(i))).collect()))
 }
 
 fn flatten(args: &[Node]) -> FResult {
@@ -305,22 +289,9 @@ mod tests {
 
     #[test]
     fn concat_keeps_known_parts_of_strings() {
-        let u = Node::bare(Value::unknown(
-            UnknownCause::Reference,
-            "reference('x').name",
-            Span::NONE,
-        ));
-        let r = call(
-            "concat",
-            &[
-                v(serde_json::json!("pre-")),
-                u,
-                v(serde_json::json!("-post")),
-            ],
-        );
-        let Some(Ok(Value::Unknown(u))) = r else {
-            panic!()
-        };
+        let u = Node::bare(Value::unknown(UnknownCause::Reference, "reference('x').name", Span::NONE));
+        let r = call("concat", &[v(serde_json::json!("pre-")), u, v(serde_json::json!("-post"))]);
+        let Some(Ok(Value::Unknown(u))) = r else { panic!() };
         assert_eq!(u.detail, "pre-{reference('x').name}-post");
     }
 }

@@ -5,18 +5,8 @@
 use super::{FResult, arm_type, count, count_range, eq3, int_arg, invalid, to_display};
 use crate::value::{Node, Value};
 
-pub(crate) const NAMES: &[&str] = &[
-    "contains",
-    "empty",
-    "length",
-    "first",
-    "last",
-    "indexof",
-    "lastindexof",
-    "skip",
-    "take",
-    "tryget",
-];
+pub(crate) const NAMES: &[&str] =
+    &["contains", "empty", "length", "first", "last", "indexof", "lastindexof", "skip", "take", "tryget"];
 
 pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
     Some(match name {
@@ -44,11 +34,7 @@ fn contains(args: &[Node]) -> FResult {
                     Some(false) => {}
                 }
             }
-            if undecided.is_some() {
-                Ok(super::undecided(&args[1], &args[0]))
-            } else {
-                Ok(Value::Bool(false))
-            }
+            if undecided.is_some() { Ok(super::undecided(&args[1], &args[0])) } else { Ok(Value::Bool(false)) }
         }
         Value::Object(o) => match item {
             Value::String(k) => Ok(Value::Bool(o.contains_key(k))),
@@ -106,15 +92,9 @@ fn first_last(name: &str, args: &[Node]) -> FResult {
     count(name, args, 1)?;
     let first = name == "first";
     match &args[0].value {
-        Value::Array(a) => Ok(if first { a.first() } else { a.last() }
-            .map(|n| n.value.clone())
-            .unwrap_or(Value::Null)),
+        Value::Array(a) => Ok(if first { a.first() } else { a.last() }.map(|n| n.value.clone()).unwrap_or(Value::Null)),
         Value::String(s) => {
-            let c = if first {
-                s.chars().next()
-            } else {
-                s.chars().next_back()
-            };
+            let c = if first { s.chars().next() } else { s.chars().next_back() };
             Ok(Value::str(c.map(|c| c.to_string()).unwrap_or_default()))
         }
         Value::Null => Ok(Value::Null),
@@ -137,11 +117,7 @@ pub(crate) fn find_ci(hay: &str, needle: &str, last: bool) -> i64 {
     }
     let positions = 0..=(h.len() - n.len());
     let hit = |&i: &usize| h[i..i + n.len()] == n[..];
-    let found = if last {
-        positions.rev().find(hit)
-    } else {
-        positions.into_iter().find(hit)
-    };
+    let found = if last { positions.rev().find(hit) } else { positions.into_iter().find(hit) };
     found.map(|i| i as i64).unwrap_or(-1)
 }
 
@@ -151,11 +127,8 @@ fn index_of(name: &str, args: &[Node]) -> FResult {
     match (&args[0].value, &args[1].value) {
         (Value::String(s), Value::String(sub)) => Ok(Value::Int(find_ci(s, sub, last))),
         (Value::Array(a), item) => {
-            let iter: Box<dyn Iterator<Item = (usize, &Node)>> = if last {
-                Box::new(a.iter().enumerate().rev())
-            } else {
-                Box::new(a.iter().enumerate())
-            };
+            let iter: Box<dyn Iterator<Item = (usize, &Node)>> =
+                if last { Box::new(a.iter().enumerate().rev()) } else { Box::new(a.iter().enumerate()) };
             for (i, x) in iter {
                 match eq3(&x.value, item) {
                     Some(true) => return Ok(Value::Int(i as i64)),
@@ -180,11 +153,7 @@ fn skip_take(name: &str, args: &[Node]) -> FResult {
     match &args[0].value {
         Value::Array(a) => {
             let k = n.min(a.len());
-            Ok(Value::array(if skip {
-                a[k..].to_vec()
-            } else {
-                a[..k].to_vec()
-            }))
+            Ok(Value::array(if skip { a[k..].to_vec() } else { a[..k].to_vec() }))
         }
         Value::String(s) => {
             let units: Vec<u16> = s.encode_utf16().collect();
@@ -205,14 +174,10 @@ fn try_get(args: &[Node]) -> FResult {
     let mut cur = args[0].value.clone();
     for key in &args[1..] {
         cur = match (&cur, &key.value) {
-            (Value::Object(o), Value::String(k)) => {
-                o.get(k).map(|n| n.value.clone()).unwrap_or(Value::Null)
-            }
+            (Value::Object(o), Value::String(k)) => o.get(k).map(|n| n.value.clone()).unwrap_or(Value::Null),
             (Value::Array(a), Value::Int(i)) => {
                 if *i >= 0 {
-                    a.get(*i as usize)
-                        .map(|n| n.value.clone())
-                        .unwrap_or(Value::Null)
+                    a.get(*i as usize).map(|n| n.value.clone()).unwrap_or(Value::Null)
                 } else {
                     Value::Null
                 }
@@ -248,23 +213,10 @@ mod tests {
 
     #[test]
     fn contains_and_length_see_through_unknown_elements() {
-        let u = Node::bare(Value::unknown(
-            UnknownCause::Reference,
-            "reference('x')",
-            Span::NONE,
-        ));
+        let u = Node::bare(Value::unknown(UnknownCause::Reference, "reference('x')", Span::NONE));
         let arr = Node::bare(Value::array(vec![v(serde_json::json!("a")), u.clone()]));
-        assert!(matches!(
-            call("length", std::slice::from_ref(&arr)),
-            Some(Ok(Value::Int(2)))
-        ));
-        assert!(matches!(
-            call("contains", &[arr.clone(), v(serde_json::json!("a"))]),
-            Some(Ok(Value::Bool(true)))
-        ));
-        assert!(matches!(
-            call("contains", &[arr, v(serde_json::json!("b"))]),
-            Some(Ok(Value::Unknown(_)))
-        ));
+        assert!(matches!(call("length", std::slice::from_ref(&arr)), Some(Ok(Value::Int(2)))));
+        assert!(matches!(call("contains", &[arr.clone(), v(serde_json::json!("a"))]), Some(Ok(Value::Bool(true)))));
+        assert!(matches!(call("contains", &[arr, v(serde_json::json!("b"))]), Some(Ok(Value::Unknown(_)))));
     }
 }

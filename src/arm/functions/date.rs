@@ -6,12 +6,7 @@ use super::{FResult, count, count_range, int_arg, invalid, string_arg};
 use crate::arm::context::DeploymentContext;
 use crate::value::{Node, Value};
 
-pub(crate) const NAMES: &[&str] = &[
-    "utcnow",
-    "datetimeadd",
-    "datetimefromepoch",
-    "datetimetoepoch",
-];
+pub(crate) const NAMES: &[&str] = &["utcnow", "datetimeadd", "datetimefromepoch", "datetimetoepoch"];
 
 pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option<FResult> {
     Some(match name {
@@ -22,19 +17,13 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
             .map(|s| Value::str(render(&DateTime::from_epoch(s, 0), "yyyy-MM-ddTHH:mm:ssZ"))),
         "datetimetoepoch" => count("dateTimeToEpoch", args, 1)
             .and_then(|_| string_arg("dateTimeToEpoch", args, 0))
-            .and_then(|s| {
-                parse(s)
-                    .map(|(d, _)| Value::Int(d.epoch()))
-                    .ok_or_else(|| bad_date(s))
-            }),
+            .and_then(|s| parse(s).map(|(d, _)| Value::Int(d.epoch())).ok_or_else(|| bad_date(s))),
         _ => return None,
     })
 }
 
 fn bad_date(s: &str) -> super::super::error::FnError {
-    invalid(format!(
-        "The provided DateTime value '{s}' was not in a valid ISO 8601 format"
-    ))
+    invalid(format!("The provided DateTime value '{s}' was not in a valid ISO 8601 format"))
 }
 
 /// A calendar date and time (no zone; inputs are treated as UTC).
@@ -69,15 +58,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let mp = (5 * doy + 2) / 153;
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {
@@ -101,15 +82,7 @@ impl DateTime {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400) as u32;
         let (y, mo, d) = civil_from_days(days);
-        DateTime {
-            y,
-            mo,
-            d,
-            h: rem / 3600,
-            mi: rem / 60 % 60,
-            s: rem % 60,
-            ticks,
-        }
+        DateTime { y, mo, d, h: rem / 3600, mi: rem / 60 % 60, s: rem % 60, ticks }
     }
 
     fn add_months(&mut self, months: i64) {
@@ -150,18 +123,8 @@ pub(crate) fn parse(s: &str) -> Option<(DateTime, Layout)> {
             i += 1;
         }
     }
-    let num = |st: usize, len: usize| -> Option<u32> {
-        std::str::from_utf8(&b[st..st + len]).ok()?.parse().ok()
-    };
-    let mut dt = DateTime {
-        y: 0,
-        mo: 1,
-        d: 1,
-        h: 0,
-        mi: 0,
-        s: 0,
-        ticks: 0,
-    };
+    let num = |st: usize, len: usize| -> Option<u32> { std::str::from_utf8(&b[st..st + len]).ok()?.parse().ok() };
+    let mut dt = DateTime { y: 0, mo: 1, d: 1, h: 0, mi: 0, s: 0, ticks: 0 };
     let mut fields = Vec::new();
     let first = *runs.first()?;
     let mut k;
@@ -169,11 +132,7 @@ pub(crate) fn parse(s: &str) -> Option<(DateTime, Layout)> {
         dt.y = i64::from(num(first.0, 4)?);
         dt.mo = num(first.0 + 4, 2)?;
         dt.d = num(first.0 + 6, 2)?;
-        fields.extend([
-            (first.0, 4, b'y'),
-            (first.0 + 4, 2, b'M'),
-            (first.0 + 6, 2, b'd'),
-        ]);
+        fields.extend([(first.0, 4, b'y'), (first.0 + 4, 2, b'M'), (first.0 + 6, 2, b'd')]);
         k = 1;
         if let Some(&(st, len)) = runs.get(1)
             && len >= 4
@@ -310,10 +269,7 @@ fn add_duration(dt: &DateTime, dur: &str) -> Option<DateTime> {
     let ticks_total = i64::from(out.ticks) + sign * (nanos_secs * 1e7).round() as i64;
     let carry = ticks_total.div_euclid(10_000_000);
     let ticks = ticks_total.rem_euclid(10_000_000) as u32;
-    Some(DateTime::from_epoch(
-        out.epoch() + sign * secs + carry,
-        ticks,
-    ))
+    Some(DateTime::from_epoch(out.epoch() + sign * secs + carry, ticks))
 }
 
 fn date_time_add(args: &[Node]) -> FResult {
@@ -321,11 +277,8 @@ fn date_time_add(args: &[Node]) -> FResult {
     let base = string_arg("dateTimeAdd", args, 0)?;
     let dur = string_arg("dateTimeAdd", args, 1)?;
     let (dt, layout) = parse(base).ok_or_else(|| bad_date(base))?;
-    let r = add_duration(&dt, dur).ok_or_else(|| {
-        invalid(format!(
-            "The provided duration '{dur}' was not in a valid ISO 8601 format"
-        ))
-    })?;
+    let r = add_duration(&dt, dur)
+        .ok_or_else(|| invalid(format!("The provided duration '{dur}' was not in a valid ISO 8601 format")))?;
     if args.len() == 3 {
         let f = string_arg("dateTimeAdd", args, 2)?;
         Ok(Value::str(render(&r, f)))
@@ -337,11 +290,7 @@ fn date_time_add(args: &[Node]) -> FResult {
 fn utc_now(args: &[Node], ctx: &DeploymentContext) -> FResult {
     count_range("utcNow", args, 0, 1)?;
     let (dt, _) = parse(&ctx.utc_now).ok_or_else(|| bad_date(&ctx.utc_now))?;
-    let f = if args.len() == 1 {
-        string_arg("utcNow", args, 0)?
-    } else {
-        "yyyyMMddTHHmmssZ"
-    };
+    let f = if args.len() == 1 { string_arg("utcNow", args, 0)? } else { "yyyyMMddTHHmmssZ" };
     Ok(Value::str(render(&dt, f)))
 }
 
@@ -353,17 +302,8 @@ mod tests {
     #[test]
     fn epoch_round_trip_and_layout() {
         let (d, l) = parse("2020-04-07 14:53:14Z").unwrap_or_else(|| panic!("parse"));
-        assert_eq!(
-            rerender(&add_duration(&d, "-P9D").unwrap_or(d), &l),
-            "2020-03-29 14:53:14Z"
-        );
-        assert_eq!(
-            render(
-                &DateTime::from_epoch(1_683_040_573, 0),
-                "yyyy-MM-ddTHH:mm:ssZ"
-            ),
-            "2023-05-02T15:16:13Z"
-        );
+        assert_eq!(rerender(&add_duration(&d, "-P9D").unwrap_or(d), &l), "2020-03-29 14:53:14Z");
+        assert_eq!(render(&DateTime::from_epoch(1_683_040_573, 0), "yyyy-MM-ddTHH:mm:ssZ"), "2023-05-02T15:16:13Z");
         let (b, _) = parse("20190305T175318Z").unwrap_or_else(|| panic!("basic"));
         assert_eq!(render(&b, "d"), "03/05/2019");
         assert_eq!(render(&b, "o"), "2019-03-05T17:53:18.0000000Z");

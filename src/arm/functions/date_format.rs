@@ -18,15 +18,7 @@ const MONTHS: [&str; 12] = [
     "November",
     "December",
 ];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
+const DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /// Renders with a .NET standard (one letter) or custom date format string.
 pub(crate) fn render(dt: &DateTime, fmt: &str) -> String {
@@ -75,33 +67,13 @@ pub(crate) fn render(dt: &DateTime, fmt: &str) -> String {
                 3 => DAYS[dt.weekday()][..3].to_string(),
                 _ => DAYS[dt.weekday()].to_string(),
             }),
-            'H' => out.push_str(&if n == 1 {
-                dt.h.to_string()
-            } else {
-                format!("{:02}", dt.h)
-            }),
+            'H' => out.push_str(&if n == 1 { dt.h.to_string() } else { format!("{:02}", dt.h) }),
             'h' => {
-                let h12 = if dt.h.is_multiple_of(12) {
-                    12
-                } else {
-                    dt.h % 12
-                };
-                out.push_str(&if n == 1 {
-                    h12.to_string()
-                } else {
-                    format!("{h12:02}")
-                })
+                let h12 = if dt.h.is_multiple_of(12) { 12 } else { dt.h % 12 };
+                out.push_str(&if n == 1 { h12.to_string() } else { format!("{h12:02}") })
             }
-            'm' => out.push_str(&if n == 1 {
-                dt.mi.to_string()
-            } else {
-                format!("{:02}", dt.mi)
-            }),
-            's' => out.push_str(&if n == 1 {
-                dt.s.to_string()
-            } else {
-                format!("{:02}", dt.s)
-            }),
+            'm' => out.push_str(&if n == 1 { dt.mi.to_string() } else { format!("{:02}", dt.mi) }),
+            's' => out.push_str(&if n == 1 { dt.s.to_string() } else { format!("{:02}", dt.s) }),
             'f' | 'F' => {
                 let digits = format!("{:07}", dt.ticks);
                 let part = &digits[..n.min(7)];
@@ -111,11 +83,7 @@ pub(crate) fn render(dt: &DateTime, fmt: &str) -> String {
                     out.push_str(part);
                 }
             }
-            't' => out.push_str(if dt.h < 12 {
-                &"AM"[..n.min(2)]
-            } else {
-                &"PM"[..n.min(2)]
-            }),
+            't' => out.push_str(if dt.h < 12 { &"AM"[..n.min(2)] } else { &"PM"[..n.min(2)] }),
             'K' | 'z' => {
                 if ch == 'K' {
                     out.push('Z')

@@ -23,11 +23,7 @@ pub(crate) const NAMES: &[&str] = &[
 
 fn runtime(cause: UnknownCause, name: &str, args: &[Node]) -> Value {
     let rendered: Vec<String> = args.iter().map(|a| render_arg(&a.value)).collect();
-    Value::unknown(
-        cause,
-        format!("{name}({})", rendered.join(", ")),
-        Span::NONE,
-    )
+    Value::unknown(cause, format!("{name}({})", rendered.join(", ")), Span::NONE)
 }
 
 pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option<FResult> {
@@ -35,24 +31,17 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
         "resourcegroup" => count("resourceGroup", args, 0).map(|_| ctx.resource_group.clone()),
         "subscription" => count("subscription", args, 0).map(|_| ctx.subscription.clone()),
         "tenant" => count("tenant", args, 0).map(|_| ctx.tenant.clone()),
-        "managementgroup" => {
-            count("managementGroup", args, 0).map(|_| ctx.management_group.clone())
-        }
+        "managementgroup" => count("managementGroup", args, 0).map(|_| ctx.management_group.clone()),
         "deployment" => count("deployment", args, 0).map(|_| ctx.deployment.clone()),
         "environment" => count("environment", args, 0).map(|_| ctx.environment.clone()),
-        "deployer" => count("deployer", args, 0).map(|_| {
-            ctx.deployer
-                .clone()
-                .unwrap_or_else(|| runtime(UnknownCause::Runtime, "deployer", args))
-        }),
-        "newguid" => count("newGuid", args, 0)
-            .map(|_| runtime(UnknownCause::NonDeterministic, "newGuid", args)),
-        "pickzones" => count_range("pickZones", args, 3, 5)
-            .map(|_| runtime(UnknownCause::Runtime, "pickZones", args)),
-        "providers" => count_range("providers", args, 1, 2)
-            .map(|_| runtime(UnknownCause::Runtime, "providers", args)),
-        "roledefinitions" => count("roleDefinitions", args, 1)
-            .map(|_| runtime(UnknownCause::Runtime, "roleDefinitions", args)),
+        "deployer" => count("deployer", args, 0)
+            .map(|_| ctx.deployer.clone().unwrap_or_else(|| runtime(UnknownCause::Runtime, "deployer", args))),
+        "newguid" => count("newGuid", args, 0).map(|_| runtime(UnknownCause::NonDeterministic, "newGuid", args)),
+        "pickzones" => count_range("pickZones", args, 3, 5).map(|_| runtime(UnknownCause::Runtime, "pickZones", args)),
+        "providers" => count_range("providers", args, 1, 2).map(|_| runtime(UnknownCause::Runtime, "providers", args)),
+        "roledefinitions" => {
+            count("roleDefinitions", args, 1).map(|_| runtime(UnknownCause::Runtime, "roleDefinitions", args))
+        }
         _ => return None,
     })
 }

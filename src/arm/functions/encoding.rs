@@ -43,9 +43,7 @@ pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
 
 fn base64(args: &[Node]) -> FResult {
     if args.len() > 1 {
-        return Err(invalid(
-            "The template language function 'base64' must have only one parameter",
-        ));
+        return Err(invalid("The template language function 'base64' must have only one parameter"));
     }
     count("base64", args, 1)?;
     match &args[0].value {
@@ -58,11 +56,9 @@ fn base64(args: &[Node]) -> FResult {
 }
 
 fn decode_b64(s: &str) -> Result<String, super::super::error::FnError> {
-    let bytes = STANDARD.decode(s.trim().as_bytes()).map_err(|_| {
-        invalid(format!(
-            "The provided value '{s}' is not a valid base64 string"
-        ))
-    })?;
+    let bytes = STANDARD
+        .decode(s.trim().as_bytes())
+        .map_err(|_| invalid(format!("The provided value '{s}' is not a valid base64 string")))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -82,10 +78,7 @@ fn data_uri(args: &[Node]) -> FResult {
         Value::String(s) => ("text/plain", s.to_string()),
         other => ("application/json", other.to_json().to_string()),
     };
-    Ok(Value::str(format!(
-        "data:{media};charset=utf8;base64,{}",
-        STANDARD.encode(text.as_bytes())
-    )))
+    Ok(Value::str(format!("data:{media};charset=utf8;base64,{}", STANDARD.encode(text.as_bytes()))))
 }
 
 fn data_uri_to_string(args: &[Node]) -> FResult {
@@ -106,9 +99,7 @@ fn data_uri_to_string(args: &[Node]) -> FResult {
     for (i, p) in parts.iter().enumerate() {
         if i == 0 {
             if !p.is_empty() && !p.contains('/') {
-                return Err(invalid(format!(
-                    "The data URI '{s}' was not formatted correctly"
-                )));
+                return Err(invalid(format!("The data URI '{s}' was not formatted correctly")));
             }
             continue;
         }
@@ -117,42 +108,20 @@ fn data_uri_to_string(args: &[Node]) -> FResult {
         } else if let Some((k, v)) = p.split_once('=') {
             if k.eq_ignore_ascii_case("charset") {
                 // The service takes .NET encoding names only (`utf-8`), reference §5.9.
-                let ok = [
-                    "utf-8",
-                    "us-ascii",
-                    "utf-16",
-                    "utf-32",
-                    "iso-8859-1",
-                    "ascii",
-                    "unicode",
-                ]
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(v));
+                let ok = ["utf-8", "us-ascii", "utf-16", "utf-32", "iso-8859-1", "ascii", "unicode"]
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(v));
                 if !ok {
-                    return Err(invalid(format!(
-                        "The provided charset '{v}' is not supported"
-                    )));
+                    return Err(invalid(format!("The provided charset '{v}' is not supported")));
                 }
-            } else if base64
-                || parts
-                    .last()
-                    .is_some_and(|l| l.eq_ignore_ascii_case("base64"))
-            {
-                return Err(invalid(format!(
-                    "The data URI '{s}' was not formatted correctly"
-                )));
+            } else if base64 || parts.last().is_some_and(|l| l.eq_ignore_ascii_case("base64")) {
+                return Err(invalid(format!("The data URI '{s}' was not formatted correctly")));
             }
         } else {
-            return Err(invalid(format!(
-                "The data URI '{s}' was not formatted correctly"
-            )));
+            return Err(invalid(format!("The data URI '{s}' was not formatted correctly")));
         }
     }
-    if base64 {
-        decode_b64(payload).map(Value::str)
-    } else {
-        Ok(Value::str(percent_decode(payload)))
-    }
+    if base64 { decode_b64(payload).map(Value::str) } else { Ok(Value::str(percent_decode(payload))) }
 }
 
 fn uri(args: &[Node]) -> FResult {
@@ -164,10 +133,7 @@ fn uri(args: &[Node]) -> FResult {
     }
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
     let prefix = if let Some(stripped) = rel.strip_prefix('/') {
-        let host_end = base[scheme_end..]
-            .find('/')
-            .map(|i| scheme_end + i)
-            .unwrap_or(base.len());
+        let host_end = base[scheme_end..].find('/').map(|i| scheme_end + i).unwrap_or(base.len());
         return Ok(Value::str(format!("{}/{stripped}", &base[..host_end])));
     } else if base.ends_with('/') {
         base.to_string()
@@ -199,9 +165,7 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' && i + 2 < b.len() {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(v) = hex {
                 out.push(v);
                 i += 3;

@@ -18,22 +18,14 @@ pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
 
 /// Renders a float as .NET's default `ToString()` roughly does.
 pub(crate) fn float_to_string(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
+    if f.fract() == 0.0 && f.abs() < 1e15 { format!("{}", f as i64) } else { format!("{f}") }
 }
 
 fn format(args: &[Node]) -> FResult {
     count_range("format", args, 1, usize::MAX)?;
     let fmt = string_arg("format", args, 0)?;
     let values = &args[1..];
-    let bad = || {
-        invalid(
-            "The template language function 'format' failed: input string was not in a correct format",
-        )
-    };
+    let bad = || invalid("The template language function 'format' failed: input string was not in a correct format");
     let mut out = String::with_capacity(fmt.len() + 16);
     let mut chars = fmt.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
@@ -120,16 +112,8 @@ fn fixed(v: f64, decimals: usize, grouped: bool) -> String {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
         None => (s.clone(), None),
     };
-    let int_part = if grouped {
-        group_thousands(&int_part)
-    } else {
-        int_part
-    };
-    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "-"
-    } else {
-        ""
-    };
+    let int_part = if grouped { group_thousands(&int_part) } else { int_part };
+    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') { "-" } else { "" };
     match frac {
         Some(f) => format!("{sign}{int_part}.{f}"),
         None => format!("{sign}{int_part}"),
@@ -151,11 +135,7 @@ fn format_value(v: &Value, fmt: Option<&str>) -> Option<String> {
     let mut cs = fmt.chars();
     let letter = cs.next()?;
     let rest: String = cs.collect();
-    let precision = if rest.is_empty() {
-        None
-    } else {
-        rest.parse::<usize>().ok()
-    };
+    let precision = if rest.is_empty() { None } else { rest.parse::<usize>().ok() };
     if precision.is_some_and(|p| p > MAX_FORMAT_WIDTH) {
         return None;
     }
@@ -166,11 +146,7 @@ fn format_value(v: &Value, fmt: Option<&str>) -> Option<String> {
             'F' => fixed(num, precision.unwrap_or(2), false),
             'D' => {
                 let Value::Int(i) = v else { return None };
-                let digits = format!(
-                    "{:0width$}",
-                    i.unsigned_abs(),
-                    width = precision.unwrap_or(0)
-                );
+                let digits = format!("{:0width$}", i.unsigned_abs(), width = precision.unwrap_or(0));
                 if *i < 0 { format!("-{digits}") } else { digits }
             }
             'X' => {
@@ -212,13 +188,7 @@ mod tests {
     fn composite_formats() {
         assert_eq!(f("{0:N0}", vec![Value::Int(8175133)]), "8,175,133");
         assert_eq!(f("{{{0}}}", vec![Value::str("x")]), "{x}");
-        assert_eq!(
-            f(
-                "{0:D3}-{1,4}|{2,-3}|",
-                vec![Value::Int(7), Value::str("a"), Value::Int(1)]
-            ),
-            "007-   a|1  |"
-        );
+        assert_eq!(f("{0:D3}-{1,4}|{2,-3}|", vec![Value::Int(7), Value::str("a"), Value::Int(1)]), "007-   a|1  |");
         assert_eq!(f("{0:000}", vec![Value::Int(5)]), "005");
         assert_eq!(f("{0}", vec![Value::Bool(true)]), "True");
         assert!(format(&[Node::bare(Value::str("{1}")), Node::bare(Value::Int(1))]).is_err());

@@ -10,13 +10,8 @@ pub(crate) const NAMES: &[&str] = &["uniquestring", "guid"];
 
 pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
     Some(match name {
-        "uniquestring" | "guid" => joined(name, args).map(|input| {
-            Value::str(if name == "guid" {
-                guid(&input)
-            } else {
-                unique_string(input.as_bytes())
-            })
-        }),
+        "uniquestring" | "guid" => joined(name, args)
+            .map(|input| Value::str(if name == "guid" { guid(&input) } else { unique_string(input.as_bytes()) })),
         _ => return None,
     })
 }
@@ -48,10 +43,7 @@ fn fmix32(mut x: u32) -> u32 {
 }
 
 fn le(bytes: &[u8]) -> u32 {
-    bytes
-        .iter()
-        .enumerate()
-        .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (8 * i)))
+    bytes.iter().enumerate().fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (8 * i)))
 }
 
 /// The 64-bit hash behind `uniqueString`.
@@ -66,32 +58,18 @@ pub(crate) fn murmur64(input: &[u8]) -> u64 {
         let mut k2 = le(&input[i + 4..i + 8]);
         k1 = k1.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         h1 ^= k1;
-        h1 = h1
-            .rotate_left(19)
-            .wrapping_add(h2)
-            .wrapping_mul(5)
-            .wrapping_add(0x561C_CD1B);
+        h1 = h1.rotate_left(19).wrapping_add(h2).wrapping_mul(5).wrapping_add(0x561C_CD1B);
         k2 = k2.wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
         h2 ^= k2;
-        h2 = h2
-            .rotate_left(13)
-            .wrapping_add(h1)
-            .wrapping_mul(5)
-            .wrapping_add(0x0BCA_A747);
+        h2 = h2.rotate_left(13).wrapping_add(h1).wrapping_mul(5).wrapping_add(0x0BCA_A747);
         i += 8;
     }
     let rem = len - i;
     if rem > 0 {
-        let k1 = le(&input[i..i + rem.min(4)])
-            .wrapping_mul(C1)
-            .rotate_left(15)
-            .wrapping_mul(C2);
+        let k1 = le(&input[i..i + rem.min(4)]).wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
         h1 ^= k1;
         if rem > 4 {
-            let k2 = le(&input[i + 4..len])
-                .wrapping_mul(C2)
-                .rotate_left(17)
-                .wrapping_mul(C1);
+            let k2 = le(&input[i + 4..len]).wrapping_mul(C2).rotate_left(17).wrapping_mul(C1);
             h2 ^= k2;
         }
     }
@@ -120,10 +98,8 @@ pub(crate) fn unique_string(input: &[u8]) -> String {
 
 /// UUID v5 with ARM's namespace `11fb06fb-712d-4ddd-98c7-e71bbd588830`.
 pub(crate) fn guid(name: &str) -> String {
-    const NS: [u8; 16] = [
-        0x11, 0xfb, 0x06, 0xfb, 0x71, 0x2d, 0x4d, 0xdd, 0x98, 0xc7, 0xe7, 0x1b, 0xbd, 0x58, 0x88,
-        0x30,
-    ];
+    const NS: [u8; 16] =
+        [0x11, 0xfb, 0x06, 0xfb, 0x71, 0x2d, 0x4d, 0xdd, 0x98, 0xc7, 0xe7, 0x1b, 0xbd, 0x58, 0x88, 0x30];
     let mut h = Sha1::new();
     h.update(NS);
     h.update(name.as_bytes());
@@ -133,14 +109,7 @@ pub(crate) fn guid(name: &str) -> String {
     b[6] = (b[6] & 0x0f) | 0x50;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
 
 #[cfg(test)]
@@ -150,10 +119,7 @@ mod tests {
     #[test]
     fn published_check_values() {
         assert_eq!(unique_string(b"test"), "rbgf3xv4ufgzg");
-        assert_eq!(
-            unique_string(b"/subscriptions/00000000-0000-0000-0000-000000000000-resource-id"),
-            "cwvxuqg24sifi"
-        );
+        assert_eq!(unique_string(b"/subscriptions/00000000-0000-0000-0000-000000000000-resource-id"), "cwvxuqg24sifi");
         assert_eq!(guid("test"), "d6a5baf1-8b9b-542a-8525-2982f1f98a0c");
     }
 }

@@ -16,20 +16,10 @@ struct Lambda<'e> {
 }
 
 fn err(name: &str, e: &ExprNode, message: String) -> ArmError {
-    ArmError::Function {
-        function: name.to_string(),
-        message,
-        start: e.start,
-        end: e.end,
-    }
+    ArmError::Function { function: name.to_string(), message, start: e.start, end: e.end }
 }
 
-fn lambda_arg<'e>(
-    name: &str,
-    arg: &'e ExprNode,
-    min: usize,
-    max: usize,
-) -> Result<Lambda<'e>, ArmError> {
+fn lambda_arg<'e>(name: &str, arg: &'e ExprNode, min: usize, max: usize) -> Result<Lambda<'e>, ArmError> {
     let Expr::Call { name: fname, args } = &arg.expr else {
         return Err(err(
             name,
@@ -44,19 +34,13 @@ fn lambda_arg<'e>(
             format!("The template language function '{name}' expects a lambda expression argument"),
         ));
     }
-    let (body, params) = args
-        .split_last()
-        .ok_or_else(|| err(name, arg, "empty lambda".into()))?;
+    let (body, params) = args.split_last().ok_or_else(|| err(name, arg, "empty lambda".into()))?;
     let mut vars = Vec::with_capacity(params.len());
     for p in params {
         match &p.expr {
             Expr::Str(s) => vars.push(s.clone()),
             _ => {
-                return Err(err(
-                    name,
-                    p,
-                    "The lambda variable names must be string literals".into(),
-                ));
+                return Err(err(name, p, "The lambda variable names must be string literals".into()));
             }
         }
     }
@@ -75,29 +59,14 @@ fn lambda_arg<'e>(
 
 impl Lambda<'_> {
     fn apply(&self, ev: &mut Evaluator<'_>, values: &[Node]) -> Result<Node, ArmError> {
-        let bindings: Vec<(Arc<str>, Node)> = self
-            .vars
-            .iter()
-            .cloned()
-            .zip(values.iter().cloned())
-            .collect();
+        let bindings: Vec<(Arc<str>, Node)> = self.vars.iter().cloned().zip(values.iter().cloned()).collect();
         ev.with_lambda(bindings, |ev| ev.eval(self.body))
     }
 }
 
-fn count(
-    name: &str,
-    args: &[ExprNode],
-    e: &ExprNode,
-    min: usize,
-    max: usize,
-) -> Result<(), ArmError> {
+fn count(name: &str, args: &[ExprNode], e: &ExprNode, min: usize, max: usize) -> Result<(), ArmError> {
     if args.len() < min || args.len() > max {
-        let need = if min == max {
-            format!("{min}")
-        } else {
-            format!("between {min} and {max}")
-        };
+        let need = if min == max { format!("{min}") } else { format!("between {min} and {max}") };
         return Err(err(
             name,
             e,
@@ -130,12 +99,7 @@ fn idx(i: usize) -> Node {
 }
 
 /// Runs one lambda function; `name` is lower case.
-pub(crate) fn call(
-    ev: &mut Evaluator<'_>,
-    name: &str,
-    args: &[ExprNode],
-    e: &ExprNode,
-) -> Result<Node, ArmError> {
+pub(crate) fn call(ev: &mut Evaluator<'_>, name: &str, args: &[ExprNode], e: &ExprNode) -> Result<Node, ArmError> {
     let display = match name {
         "toobject" => "toObject",
         "groupby" => "groupBy",
@@ -165,10 +129,7 @@ pub(crate) fn call(
                         return Err(err(
                             display,
                             e,
-                            format!(
-                                "The filter lambda must return a boolean, not '{}'",
-                                arm_type(&other)
-                            ),
+                            format!("The filter lambda must return a boolean, not '{}'", arm_type(&other)),
                         ));
                     }
                 }
@@ -196,22 +157,18 @@ pub(crate) fn call(
                 return Ok(input);
             };
             // "a before b" when the lambda says so; stable merge sort, O(n log n) calls.
-            let mut before =
-                |ev: &mut Evaluator<'_>, a: &Node, b: &Node| -> Result<Option<bool>, ArmError> {
-                    let r = l.apply(ev, &[a.clone(), b.clone()])?;
-                    match r.value {
-                        Value::Bool(x) => Ok(Some(x)),
-                        Value::Unknown(_) => Ok(None),
-                        other => Err(err(
-                            display,
-                            e,
-                            format!(
-                                "The sort lambda must return a boolean, not '{}'",
-                                arm_type(&other)
-                            ),
-                        )),
-                    }
-                };
+            let mut before = |ev: &mut Evaluator<'_>, a: &Node, b: &Node| -> Result<Option<bool>, ArmError> {
+                let r = l.apply(ev, &[a.clone(), b.clone()])?;
+                match r.value {
+                    Value::Bool(x) => Ok(Some(x)),
+                    Value::Unknown(_) => Ok(None),
+                    other => Err(err(
+                        display,
+                        e,
+                        format!("The sort lambda must return a boolean, not '{}'", arm_type(&other)),
+                    )),
+                }
+            };
             let Some(v) = merge_sort(ev, items, &mut before)? else {
                 return Ok(Node::bare(Value::unknown(
                     crate::value::UnknownCause::Expression,
@@ -242,10 +199,7 @@ pub(crate) fn call(
                         return Err(err(
                             display,
                             e,
-                            format!(
-                                "The key lambda of '{display}' must return a string, not '{}'",
-                                arm_type(other)
-                            ),
+                            format!("The key lambda of '{display}' must return a string, not '{}'", arm_type(other)),
                         ));
                     }
                 };
@@ -257,10 +211,7 @@ pub(crate) fn call(
                     o.insert(key, v);
                 } else {
                     let mut list = match o.get(&key) {
-                        Some(Node {
-                            value: Value::Array(a),
-                            ..
-                        }) => (**a).clone(),
+                        Some(Node { value: Value::Array(a), .. }) => (**a).clone(),
                         _ => Vec::new(),
                     };
                     list.push(v);
@@ -289,32 +240,19 @@ pub(crate) fn call(
             };
             let mut out = Object::with_capacity(o.len());
             for m in o.iter() {
-                out.push(
-                    m.key.clone(),
-                    m.key_span,
-                    l.apply(ev, std::slice::from_ref(&m.value))?,
-                );
+                out.push(m.key.clone(), m.key_span, l.apply(ev, std::slice::from_ref(&m.value))?);
             }
             Ok(Node::bare(Value::object(out)))
         }
-        _ => Err(ArmError::UnknownFunction {
-            function: name.to_string(),
-            start: e.start,
-            end: e.end,
-        }),
+        _ => Err(ArmError::UnknownFunction { function: name.to_string(), start: e.start, end: e.end }),
     }
 }
 
-type Before<'f> =
-    dyn FnMut(&mut Evaluator<'_>, &Node, &Node) -> Result<Option<bool>, ArmError> + 'f;
+type Before<'f> = dyn FnMut(&mut Evaluator<'_>, &Node, &Node) -> Result<Option<bool>, ArmError> + 'f;
 
 /// Stable merge sort with a fallible, possibly undecidable comparator; `None` when
 /// some comparison is unknown.
-fn merge_sort(
-    ev: &mut Evaluator<'_>,
-    items: &[Node],
-    before: &mut Before<'_>,
-) -> Result<Option<Vec<Node>>, ArmError> {
+fn merge_sort(ev: &mut Evaluator<'_>, items: &[Node], before: &mut Before<'_>) -> Result<Option<Vec<Node>>, ArmError> {
     if items.len() <= 1 {
         return Ok(Some(items.to_vec()));
     }

@@ -6,18 +6,8 @@ use std::cmp::Ordering;
 use super::{FResult, arm_type, count, eq3, invalid, string_arg};
 use crate::value::{Node, Value};
 
-pub(crate) const NAMES: &[&str] = &[
-    "not",
-    "true",
-    "false",
-    "bool",
-    "equals",
-    "less",
-    "lessorequals",
-    "greater",
-    "greaterorequals",
-    "fail",
-];
+pub(crate) const NAMES: &[&str] =
+    &["not", "true", "false", "bool", "equals", "less", "lessorequals", "greater", "greaterorequals", "fail"];
 
 pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
     Some(match name {
@@ -59,11 +49,7 @@ fn to_bool(v: &Value) -> FResult {
 /// Invariant-culture string order (reference §5.2): case-insensitive first, then
 /// lower case before upper case at the first difference.
 pub(crate) fn culture_cmp(a: &str, b: &str) -> Ordering {
-    let fold = |s: &str| {
-        s.chars()
-            .flat_map(char::to_lowercase)
-            .collect::<Vec<char>>()
-    };
+    let fold = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<char>>();
     match fold(a).cmp(&fold(b)) {
         Ordering::Equal => {}
         o => return o,
@@ -90,9 +76,7 @@ fn compare(name: &str, args: &[Node]) -> FResult {
                 Value::Float(f) => *f,
                 _ => 0.0,
             };
-            f(&args[0].value)
-                .partial_cmp(&f(&args[1].value))
-                .unwrap_or(Ordering::Equal)
+            f(&args[0].value).partial_cmp(&f(&args[1].value)).unwrap_or(Ordering::Equal)
         }
         (Value::String(a), Value::String(b)) => culture_cmp(a, b),
         (a, b) => {

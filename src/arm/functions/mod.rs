@@ -27,15 +27,7 @@ pub(crate) type FResult = Result<Value, FnError>;
 
 /// Functions that look inside unknown arguments themselves instead of returning the
 /// first unknown (reference §10, "propagation").
-const UNKNOWN_AWARE: &[&str] = &[
-    "createarray",
-    "createobject",
-    "concat",
-    "contains",
-    "empty",
-    "length",
-    "union",
-];
+const UNKNOWN_AWARE: &[&str] = &["createarray", "createobject", "concat", "contains", "empty", "length", "union"];
 
 /// Calls built-in `name` (lower case) on evaluated arguments; `None` when no such
 /// function exists.
@@ -111,12 +103,7 @@ pub(crate) fn count(name: &str, args: &[Node], n: usize) -> Result<(), FnError> 
 }
 
 /// An argument count between `min` and `max` (inclusive; `usize::MAX` = no limit).
-pub(crate) fn count_range(
-    name: &str,
-    args: &[Node],
-    min: usize,
-    max: usize,
-) -> Result<(), FnError> {
+pub(crate) fn count_range(name: &str, args: &[Node], min: usize, max: usize) -> Result<(), FnError> {
     if args.len() >= min && args.len() <= max {
         return Ok(());
     }
@@ -141,10 +128,7 @@ pub(crate) fn string_arg<'a>(name: &str, args: &'a [Node], i: usize) -> Result<&
             "The template language function '{name}' expects its parameter to be a string. The provided value is of type '{}'",
             arm_type(other)
         ))),
-        None => Err(invalid(format!(
-            "The template language function '{name}' is missing parameter {}",
-            i + 1
-        ))),
+        None => Err(invalid(format!("The template language function '{name}' is missing parameter {}", i + 1))),
     }
 }
 
@@ -158,10 +142,7 @@ pub(crate) fn int_arg(name: &str, args: &[Node], i: usize) -> Result<i64, FnErro
             i + 1,
             arm_type(other)
         ))),
-        None => Err(invalid(format!(
-            "The template language function '{name}' is missing parameter {}",
-            i + 1
-        ))),
+        None => Err(invalid(format!("The template language function '{name}' is missing parameter {}", i + 1))),
     }
 }
 

@@ -51,9 +51,5 @@ fn arith(name: &str, args: &[Node]) -> FResult {
         "div" => a.checked_div(b),
         _ => a.checked_rem(b),
     };
-    r.map(Value::Int).ok_or_else(|| {
-        invalid(format!(
-            "The template language function '{name}' overflowed"
-        ))
-    })
+    r.map(Value::Int).ok_or_else(|| invalid(format!("The template language function '{name}' overflowed")))
 }

@@ -6,14 +6,7 @@ use std::sync::Arc;
 use super::{FResult, arm_type, bare, count, invalid, string_arg};
 use crate::value::{Node, Object, Value};
 
-pub(crate) const NAMES: &[&str] = &[
-    "createobject",
-    "items",
-    "objectkeys",
-    "json",
-    "null",
-    "shallowmerge",
-];
+pub(crate) const NAMES: &[&str] = &["createobject", "items", "objectkeys", "json", "null", "shallowmerge"];
 
 pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
     Some(match name {
@@ -76,11 +69,7 @@ fn items(args: &[Node]) -> FResult {
             .into_iter()
             .map(|m| {
                 let mut e = Object::with_capacity(2);
-                e.push(
-                    key.clone(),
-                    m.key_span,
-                    Node::new(Value::String(m.key.clone()), m.key_span),
-                );
+                e.push(key.clone(), m.key_span, Node::new(Value::String(m.key.clone()), m.key_span));
                 e.push(value.clone(), m.value.span, m.value.clone());
                 bare(Value::object(e))
             })

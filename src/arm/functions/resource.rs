@@ -6,13 +6,8 @@ use super::{FResult, arm_type, count_range, invalid};
 use crate::arm::context::{DeploymentContext, DeploymentScope};
 use crate::value::{Node, Value};
 
-pub(crate) const NAMES: &[&str] = &[
-    "resourceid",
-    "subscriptionresourceid",
-    "tenantresourceid",
-    "managementgroupresourceid",
-    "extensionresourceid",
-];
+pub(crate) const NAMES: &[&str] =
+    &["resourceid", "subscriptionresourceid", "tenantresourceid", "managementgroupresourceid", "extensionresourceid"];
 
 pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option<FResult> {
     if !NAMES.contains(&name) {
@@ -22,12 +17,7 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
 }
 
 fn id_function(name: &str, args: &[Node], ctx: &DeploymentContext) -> FResult {
-    count_range(
-        name,
-        args,
-        if name == "extensionresourceid" { 3 } else { 2 },
-        usize::MAX,
-    )?;
+    count_range(name, args, if name == "extensionresourceid" { 3 } else { 2 }, usize::MAX)?;
     let mut strs = Vec::with_capacity(args.len());
     for a in args {
         match &a.value {
@@ -66,9 +56,7 @@ fn id_function(name: &str, args: &[Node], ctx: &DeploymentContext) -> FResult {
             ctx.management_group_name()
         ),
         ("managementgroupresourceid", [mg]) => {
-            format!(
-                "/providers/Microsoft.Management/managementGroups/{mg}/providers/{type_and_names}"
-            )
+            format!("/providers/Microsoft.Management/managementGroups/{mg}/providers/{type_and_names}")
         }
         ("resourceid", []) => scoped_id(ctx, &type_and_names),
         ("resourceid", [one]) => match ctx.scope {
@@ -91,22 +79,14 @@ fn id_function(name: &str, args: &[Node], ctx: &DeploymentContext) -> FResult {
 
 /// `ns/t1/n1/t2/n2…` from a type and its names; empty segments are ignored, and a
 /// name may itself hold several `/`-separated segments.
-pub(crate) fn type_and_names(
-    function: &str,
-    ty: &str,
-    names: &[&str],
-) -> Result<String, super::super::error::FnError> {
+pub(crate) fn type_and_names(function: &str, ty: &str, names: &[&str]) -> Result<String, super::super::error::FnError> {
     let segs: Vec<&str> = ty.split('/').filter(|s| !s.is_empty()).collect();
     // A name may hold several segments (`vnet/subnet`); an empty name stays one
     // (empty) segment, as the service builds `…/workspaces/`.
     let names: Vec<&str> = names
         .iter()
         .flat_map(|n| -> Vec<&str> {
-            if n.is_empty() {
-                vec![""]
-            } else {
-                n.split('/').filter(|s| !s.is_empty()).collect()
-            }
+            if n.is_empty() { vec![""] } else { n.split('/').filter(|s| !s.is_empty()).collect() }
         })
         .collect();
     if segs.len() < 2 || names.len() != segs.len() - 1 {
@@ -134,10 +114,7 @@ pub(crate) fn scoped_id(ctx: &DeploymentContext, type_and_names: &str) -> String
             ctx.subscription_id(),
             ctx.resource_group_name()
         ),
-        DeploymentScope::Subscription => format!(
-            "/subscriptions/{}/providers/{type_and_names}",
-            ctx.subscription_id()
-        ),
+        DeploymentScope::Subscription => format!("/subscriptions/{}/providers/{type_and_names}", ctx.subscription_id()),
         DeploymentScope::ManagementGroup | DeploymentScope::Tenant => {
             format!("/providers/{type_and_names}")
         }
@@ -146,17 +123,10 @@ pub(crate) fn scoped_id(ctx: &DeploymentContext, type_and_names: &str) -> String
 
 /// The id of a resource of `full_type` named `full_name` (`vnet/subnet`) at the
 /// context's scope; `None` when the segment counts disagree.
-pub fn resource_id_for(
-    ctx: &DeploymentContext,
-    full_type: &str,
-    full_name: &str,
-) -> Option<String> {
+pub fn resource_id_for(ctx: &DeploymentContext, full_type: &str, full_name: &str) -> Option<String> {
     // Special ids that are not under /providers.
     if full_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
-        return Some(format!(
-            "/subscriptions/{}/resourceGroups/{full_name}",
-            ctx.subscription_id()
-        ));
+        return Some(format!("/subscriptions/{}/resourceGroups/{full_name}", ctx.subscription_id()));
     }
     if full_type.eq_ignore_ascii_case("Microsoft.Resources/subscriptions") {
         return Some(format!("/subscriptions/{full_name}"));
@@ -179,11 +149,8 @@ mod tests {
     #[test]
     fn trailing_slash_types_and_child_names() {
         let ctx = DeploymentContext::default();
-        let Some(Ok(Value::String(id))) = call(
-            "resourceid",
-            &[s("Microsoft.Storage/storageAccounts/"), s("sa")],
-            &ctx,
-        ) else {
+        let Some(Ok(Value::String(id))) = call("resourceid", &[s("Microsoft.Storage/storageAccounts/"), s("sa")], &ctx)
+        else {
             panic!()
         };
         assert_eq!(
@@ -197,11 +164,7 @@ mod tests {
             )
         );
         assert!(matches!(
-            call(
-                "resourceid",
-                &[s("Microsoft.Network/virtualNetworks/subnets"), s("v")],
-                &ctx
-            ),
+            call("resourceid", &[s("Microsoft.Network/virtualNetworks/subnets"), s("v")], &ctx),
             Some(Err(_))
         ));
     }

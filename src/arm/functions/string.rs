@@ -1,8 +1,6 @@
 //! String functions (reference §5.9) other than encodings, formatting and hashes.
 
-use super::{
-    FResult, arm_type, bare, count, count_range, int_arg, invalid, string_arg, to_display,
-};
+use super::{FResult, arm_type, bare, count, count_range, int_arg, invalid, string_arg, to_display};
 use crate::value::{Node, Value};
 
 /// Longest string a function may build (guards against exponential growth).
@@ -30,15 +28,13 @@ pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
         "replace" => replace(args),
         "split" => split(args),
         "substring" => substring(args),
-        "tolower" => count(name, args, 1)
-            .and_then(|_| string_arg("toLower", args, 0))
-            .map(|s| Value::str(s.to_lowercase())),
-        "toupper" => count(name, args, 1)
-            .and_then(|_| string_arg("toUpper", args, 0))
-            .map(|s| Value::str(s.to_uppercase())),
-        "trim" => count(name, args, 1)
-            .and_then(|_| string_arg("trim", args, 0))
-            .map(|s| Value::str(s.trim())),
+        "tolower" => {
+            count(name, args, 1).and_then(|_| string_arg("toLower", args, 0)).map(|s| Value::str(s.to_lowercase()))
+        }
+        "toupper" => {
+            count(name, args, 1).and_then(|_| string_arg("toUpper", args, 0)).map(|s| Value::str(s.to_uppercase()))
+        }
+        "trim" => count(name, args, 1).and_then(|_| string_arg("trim", args, 0)).map(|s| Value::str(s.trim())),
         "string" => count(name, args, 1).map(|_| Value::str(to_display(&args[0].value))),
         _ => return None,
     })
@@ -54,11 +50,7 @@ fn starts_ends(name: &str, args: &[Node]) -> FResult {
         )));
     };
     let (s, p) = (s.to_lowercase(), p.to_lowercase());
-    Ok(Value::Bool(if name == "startswith" {
-        s.starts_with(&p)
-    } else {
-        s.ends_with(&p)
-    }))
+    Ok(Value::Bool(if name == "startswith" { s.starts_with(&p) } else { s.ends_with(&p) }))
 }
 
 fn join(args: &[Node]) -> FResult {
@@ -99,9 +91,7 @@ fn pad_left(args: &[Node]) -> FResult {
     };
     let total = int_arg("padLeft", args, 1)?;
     if total > 16_384 {
-        return Err(invalid(
-            "The template language function 'padLeft' total length can't exceed 16384",
-        ));
+        return Err(invalid("The template language function 'padLeft' total length can't exceed 16384"));
     }
     let pad = if args.len() == 3 {
         let p = string_arg("padLeft", args, 2)?;
@@ -109,9 +99,7 @@ fn pad_left(args: &[Node]) -> FResult {
         match (chars.next(), chars.next()) {
             (Some(c), None) => c,
             _ => {
-                return Err(invalid(
-                    "The template language function 'padLeft' expects a single padding character",
-                ));
+                return Err(invalid("The template language function 'padLeft' expects a single padding character"));
             }
         }
     } else {
@@ -132,9 +120,7 @@ fn replace(args: &[Node]) -> FResult {
     let old = string_arg("replace", args, 1)?;
     let new = string_arg("replace", args, 2)?;
     if old.is_empty() {
-        return Err(invalid(
-            "The template language function 'replace' expects a non-empty string to replace",
-        ));
+        return Err(invalid("The template language function 'replace' expects a non-empty string to replace"));
     }
     let grows = new.len().saturating_sub(old.len());
     if grows > 0 && s.matches(old).count().saturating_mul(grows) > MAX_STRING {
@@ -172,11 +158,7 @@ fn split(args: &[Node]) -> FResult {
             )));
         }
     };
-    let delims: Vec<&str> = delims
-        .iter()
-        .map(String::as_str)
-        .filter(|d| !d.is_empty())
-        .collect();
+    let delims: Vec<&str> = delims.iter().map(String::as_str).filter(|d| !d.is_empty()).collect();
     let mut out = Vec::new();
     let rest = s;
     let mut seg_start = 0usize;
@@ -199,30 +181,15 @@ fn substring(args: &[Node]) -> FResult {
     count_range("substring", args, 1, 3)?;
     let s = string_arg("substring", args, 0)?;
     let units: Vec<u16> = s.encode_utf16().collect();
-    let start = if args.len() > 1 {
-        int_arg("substring", args, 1)?
-    } else {
-        0
-    };
-    let len = if args.len() > 2 {
-        int_arg("substring", args, 2)?
-    } else {
-        units.len() as i64 - start
-    };
-    if start < 0
-        || len < 0
-        || start
-            .checked_add(len)
-            .is_none_or(|end| end > units.len() as i64)
-    {
+    let start = if args.len() > 1 { int_arg("substring", args, 1)? } else { 0 };
+    let len = if args.len() > 2 { int_arg("substring", args, 2)? } else { units.len() as i64 - start };
+    if start < 0 || len < 0 || start.checked_add(len).is_none_or(|end| end > units.len() as i64) {
         return Err(invalid(format!(
             "The index and length parameters must refer to a location within the string. The index parameter: '{start}', the length parameter: '{len}', the length of the string parameter: '{}'",
             units.len()
         )));
     }
-    Ok(Value::str(String::from_utf16_lossy(
-        &units[start as usize..(start + len) as usize],
-    )))
+    Ok(Value::str(String::from_utf16_lossy(&units[start as usize..(start + len) as usize])))
 }
 
 #[cfg(test)]
@@ -235,25 +202,14 @@ mod tests {
 
     #[test]
     fn split_keeps_empty_entries() {
-        let Some(Ok(Value::Array(a))) = call("split", &[s("/a//b"), s("/")]) else {
-            panic!()
-        };
-        let parts: Vec<_> = a
-            .iter()
-            .map(|n| n.as_str().unwrap_or("?").to_string())
-            .collect();
+        let Some(Ok(Value::Array(a))) = call("split", &[s("/a//b"), s("/")]) else { panic!() };
+        let parts: Vec<_> = a.iter().map(|n| n.as_str().unwrap_or("?").to_string()).collect();
         assert_eq!(parts, ["", "a", "", "b"]);
     }
 
     #[test]
     fn substring_out_of_range_is_an_error() {
-        assert!(matches!(
-            call(
-                "substring",
-                &[s("abc"), bare(Value::Int(1)), bare(Value::Int(5))]
-            ),
-            Some(Err(_))
-        ));
+        assert!(matches!(call("substring", &[s("abc"), bare(Value::Int(1)), bare(Value::Int(5))]), Some(Err(_))));
         assert!(
             matches!(call("substring", &[s("abc"), bare(Value::Int(1))]), Some(Ok(Value::String(x))) if &*x == "bc")
         );
