@@ -1,6 +1,7 @@
 //! Expands every ARM template under `../shared/corpus` (skipped when absent): no
 //! panic, no unknown function, and a per-folder summary of resources and unknown
-//! values.
+//! values. `AZLINT_CORPUS_DETAIL=<text>` prints every diagnostic containing `<text>`
+//! with its file and offset, for chasing false errors.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -11,9 +11,13 @@ pub const DEFAULT_ID: &str = "00000000-0000-0000-0000-000000000000";
 /// Where a template is deployed; selects the `resourceId()` format (reference §5.8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DeploymentScope {
+    /// `deploymentTemplate.json`: ids under `/subscriptions/{sub}/resourceGroups/{rg}`.
     ResourceGroup,
+    /// `subscriptionDeploymentTemplate.json`: ids under `/subscriptions/{sub}`.
     Subscription,
+    /// `managementGroupDeploymentTemplate.json`: ids under `/providers`.
     ManagementGroup,
+    /// `tenantDeploymentTemplate.json`: ids under `/providers`.
     Tenant,
 }
 
@@ -38,6 +42,7 @@ impl DeploymentScope {
 /// alongside, derived from those objects.
 #[derive(Clone, Debug)]
 pub struct DeploymentContext {
+    /// The deployment's scope (`deploymentScope` in the vectors).
     pub scope: DeploymentScope,
     /// `resourceGroup()`.
     pub resource_group: Value,

@@ -7,25 +7,69 @@
 pub enum ArmError {
     /// The expression text does not follow the grammar.
     #[error("{message}")]
-    Syntax { message: String, start: u32, end: u32 },
+    Syntax {
+        /// What went wrong.
+        message: String,
+        /// Start of the offending text (byte offset in the raw string).
+        start: u32,
+        /// End of the offending text.
+        end: u32,
+    },
     /// A function was called with the wrong number or type of arguments, or its
     /// arguments are out of range.
     #[error("{message}")]
-    Function { function: String, message: String, start: u32, end: u32 },
+    Function {
+        /// The function, lower case.
+        function: String,
+        /// What went wrong.
+        message: String,
+        /// Start of the offending text (byte offset in the raw string).
+        start: u32,
+        /// End of the offending text.
+        end: u32,
+    },
     /// Lookups that fail: missing parameter, variable, property, index.
     #[error("{message}")]
-    Evaluation { message: String, start: u32, end: u32 },
+    Evaluation {
+        /// What went wrong.
+        message: String,
+        /// Start of the offending text (byte offset in the raw string).
+        start: u32,
+        /// End of the offending text.
+        end: u32,
+    },
     /// A function name that is neither built in nor a declared user function.
     #[error(
         "The template function '{function}' is not valid. Please see https://aka.ms/arm-functions for usage details"
     )]
-    UnknownFunction { function: String, start: u32, end: u32 },
+    UnknownFunction {
+        /// The function, lower case.
+        function: String,
+        /// Start of the offending text (byte offset in the raw string).
+        start: u32,
+        /// End of the offending text.
+        end: u32,
+    },
     /// `fail('message')` was evaluated.
     #[error("{message}")]
-    Fail { message: String, start: u32, end: u32 },
+    Fail {
+        /// What went wrong.
+        message: String,
+        /// Start of the offending text (byte offset in the raw string).
+        start: u32,
+        /// End of the offending text.
+        end: u32,
+    },
     /// A documented limit was exceeded (length, nesting depth, recursion).
     #[error("{message}")]
-    Limit { message: String, start: u32, end: u32 },
+    Limit {
+        /// What went wrong.
+        message: String,
+        /// Start of the offending text (byte offset in the raw string).
+        start: u32,
+        /// End of the offending text.
+        end: u32,
+    },
 }
 
 impl ArmError {

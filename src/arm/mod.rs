@@ -3,6 +3,8 @@
 //! [`eval_expression`] evaluates one JSON string value (the `azlint eval` command and
 //! the function vectors); [`expand`] turns a whole template into resources.
 
+#![warn(missing_docs)]
+
 pub mod context;
 pub mod error;
 pub mod eval;

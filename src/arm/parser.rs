@@ -14,8 +14,11 @@ pub const MAX_NESTING: u32 = 128;
 /// One parsed expression node with its byte range in the raw string.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExprNode {
+    /// What the node is.
     pub expr: Expr,
+    /// Byte offset of its first character in the raw string (the `[` is offset 0).
     pub start: u32,
+    /// Byte offset just past its last character.
     pub end: u32,
 }
 
@@ -27,11 +30,26 @@ pub enum Expr {
     /// `42`, `-13`.
     Int(i64),
     /// `name(args)`; `name` is lower-cased (`ns.member` for user functions).
-    Call { name: Box<str>, args: Vec<ExprNode> },
+    Call {
+        /// Lower-cased function name.
+        name: Box<str>,
+        /// Unevaluated arguments.
+        args: Vec<ExprNode>,
+    },
     /// `target.name`.
-    Member { target: Box<ExprNode>, name: Arc<str> },
+    Member {
+        /// The object.
+        target: Box<ExprNode>,
+        /// The property, as written.
+        name: Arc<str>,
+    },
     /// `target[index]`.
-    Index { target: Box<ExprNode>, index: Box<ExprNode> },
+    Index {
+        /// The array or object.
+        target: Box<ExprNode>,
+        /// The index or property expression.
+        index: Box<ExprNode>,
+    },
 }
 
 /// What a JSON string value means (reference §3.1).

@@ -3,6 +3,8 @@
 //! resources. Lazy forms (`if`, `and`, `or`, lambdas) live here; eager built-ins are
 //! in [`super::functions`].
 
+mod special;
+
 use std::sync::Arc;
 
 use super::context::DeploymentContext;
@@ -361,10 +363,8 @@ impl<'h> Evaluator<'h> {
             }
             _ if name.contains('.') => self.call_user(name, args, e),
             _ if name.starts_with("list") => {
+                // Always cause `List`, even of an unknown target: the result is a secret.
                 let vals = self.args(args)?;
-                if let Some(u) = vals.iter().find(|v| v.value.is_unknown()) {
-                    return Ok(Node::bare(u.value.clone()));
-                }
                 let target = vals.first().map(|v| render_arg(&v.value)).unwrap_or_default();
                 Ok(unknown_node(UnknownCause::List, format!("{}({target})", special::original_name(name))))
             }
@@ -392,5 +392,3 @@ impl<'h> Evaluator<'h> {
         r
     }
 }
-
-mod special;

@@ -154,7 +154,9 @@ impl Evaluator<'_> {
         }
         let target = match &vals[0].value {
             Value::String(s) => s.clone(),
-            Value::Unknown(u) => return Ok(unknown_node(u.cause, u.detail.clone())),
+            Value::Unknown(u) => {
+                return Ok(unknown_node(UnknownCause::Reference, format!("{name}({})", u.detail)));
+            }
             other => {
                 return Err(Self::fn_err(
                     name,

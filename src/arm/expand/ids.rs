@@ -13,7 +13,7 @@ pub(super) fn is_deployment(t: &Node) -> bool {
 
 pub(super) fn unknown_like(n: &Node, what: &str, span: Span) -> Node {
     let (cause, detail) = match n.value.find_unknown() {
-        Some(u) => (u.cause, format!("{what} of a resource named {}", u.detail)),
+        Some(u) => (u.cause, format!("{what} of the resource named {}", u.detail)),
         None => (UnknownCause::Expression, format!("{what} could not be built")),
     };
     Node::new(Value::unknown(cause, detail, span), span)

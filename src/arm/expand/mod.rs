@@ -71,19 +71,24 @@ pub struct ExpandedResource {
 /// A problem found while expanding; the rest of the template still expands.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ArmDiagnostic {
+    /// Where: the failing part of an expression string when it can be located,
+    /// otherwise the JSON value or declaration concerned.
     pub span: Span,
     /// `arm-eval` (an expression failed), `arm-unknown-function`, `arm-limit`
     /// (lengths, depths, counts, cycles), `arm-linked-uri` (a linked template that is
     /// not read), `arm-linked-template` (a relative link that could not be loaded),
     /// `arm-template` (a malformed template structure).
     pub code: &'static str,
+    /// One sentence, in Resource Manager's words where known.
     pub message: String,
+    /// Errors make a value unknown or drop a resource; warnings only inform.
     pub is_error: bool,
 }
 
 /// How many property values inside the expanded resources are unknown, by cause.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnknownStats {
+    /// Unknown values per cause.
     pub by_cause: BTreeMap<UnknownCause, usize>,
 }
 
@@ -114,10 +119,14 @@ impl UnknownStats {
 /// The result of [`expand`].
 #[derive(Clone, Debug, Default)]
 pub struct Expansion {
+    /// Deployed and `existing` resources in declaration order, nested deployments'
+    /// resources right after their deployment.
     pub resources: Vec<ExpandedResource>,
     /// Top-level outputs, evaluated.
     pub outputs: Vec<(String, Node)>,
+    /// Problems found, each reported once.
     pub diagnostics: Vec<ArmDiagnostic>,
+    /// Unknown values inside `resources`, by cause (for the corpus report).
     pub unknown_stats: UnknownStats,
 }
 
@@ -203,4 +212,34 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
 /// Escapes a JSON pointer token (RFC 6901).
 pub(crate) fn pointer_token(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn results_cross_threads() {
+        // The core expands files in parallel with rayon.
+        assert_send_sync::<Expansion>();
+        assert_send_sync::<ExpandOptions<'static>>();
+    }
+
+    #[test]
+    fn unknown_stats_count_nested_leaves() {
+        let v = Value::from_json(&serde_json::json!({"a": [1, {"b": null}]}));
+        let mut stats = UnknownStats::default();
+        stats.count(&v);
+        assert_eq!(stats.total(), 0);
+        let u = Node::bare(Value::unknown(UnknownCause::List, "listKeys('x')", Span::NONE));
+        stats.count(&Value::array(vec![u.clone(), u]));
+        assert_eq!(stats.by_cause.get(&UnknownCause::List), Some(&2));
+    }
+
+    #[test]
+    fn pointers_escape_symbolic_names() {
+        assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+    }
 }

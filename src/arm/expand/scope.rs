@@ -169,7 +169,7 @@ impl Host for Scope<'_> {
                 Node::new(Value::Null, decl.span)
             } else {
                 Node::new(
-                    Value::unknown(UnknownCause::Parameter, format!("parameter `{name}` has no value"), decl.span),
+                    Value::unknown(UnknownCause::Parameter, format!("parameters('{name}')"), decl.span),
                     decl.span,
                 )
             }
