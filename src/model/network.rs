@@ -290,3 +290,58 @@ pub fn vnet_of_subnet(subnet_id: &str) -> Option<String> {
 pub fn id_text(n: &Node) -> Option<&str> {
     n.as_str().or_else(|| n.get("id").and_then(Node::as_str))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::tests::raw;
+    use crate::model::{Model, Unit};
+
+    const SCOPE: &str = "/subscriptions/s/resourceGroups/rg";
+
+    fn vnet_id(name: &str) -> String {
+        format!("{SCOPE}/providers/Microsoft.Network/virtualNetworks/{name}")
+    }
+
+    fn vnet(name: &str, peers: &[&str]) -> crate::model::RawResource {
+        let peerings: Vec<_> = peers
+            .iter()
+            .map(|p| serde_json::json!({"name": format!("to-{p}"), "properties": {"remoteVirtualNetwork": {"id": vnet_id(p)}}}))
+            .collect();
+        raw(VNET, name, serde_json::json!({"virtualNetworkPeerings": peerings}))
+    }
+
+    fn model(raws: Vec<crate::model::RawResource>) -> Model {
+        Model::build(vec![Unit { raws, scope: SCOPE.into() }])
+    }
+
+    #[test]
+    fn peering_needs_both_directions_when_both_vnets_are_scanned() {
+        let m = model(vec![vnet("a", &["b"]), vnet("b", &[])]);
+        assert_eq!(m.relations.network.vnets_connected(&m, &vnet_id("a"), &vnet_id("b")), Tri::No);
+        let m = model(vec![vnet("a", &["b"]), vnet("b", &["a"])]);
+        assert_eq!(m.relations.network.vnets_connected(&m, &vnet_id("b"), &vnet_id("A")), Tri::Yes);
+        assert_eq!(m.relations.network.vnets_connected(&m, &vnet_id("a"), &vnet_id("a")), Tri::Yes);
+    }
+
+    #[test]
+    fn one_sided_peering_to_a_vnet_outside_the_scan_is_unknown() {
+        let m = model(vec![vnet("a", &["hub"])]);
+        assert!(matches!(m.relations.network.vnets_connected(&m, &vnet_id("a"), &vnet_id("hub")), Tri::Unknown(_)));
+        assert_eq!(m.relations.network.vnets_connected(&m, &vnet_id("a"), &vnet_id("other")), Tri::No);
+    }
+
+    #[test]
+    fn zone_links_compare_vnet_ids_ignoring_case() {
+        let zone = raw(DNS_ZONE, "privatelink.vaultcore.azure.net", serde_json::json!({}));
+        let link = raw(
+            ZONE_LINK,
+            "privatelink.vaultcore.azure.net/l",
+            serde_json::json!({"virtualNetwork": {"id": vnet_id("HUB")}}),
+        );
+        let m = model(vec![zone, link]);
+        let zid = format!("{SCOPE}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net");
+        assert_eq!(m.relations.network.zone_linked(&m, &zid, &vnet_id("hub")), Tri::Yes);
+        assert_eq!(m.relations.network.zone_linked(&m, &zid, &vnet_id("spoke")), Tri::No);
+    }
+}

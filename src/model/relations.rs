@@ -312,3 +312,30 @@ fn host_names(model: &Model, s: ResIdx) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::tests::raw;
+    use crate::model::{Model, Unit};
+
+    #[test]
+    fn key_vault_references_and_storage_connection_strings_are_calls() {
+        let kv = raw("Microsoft.KeyVault/vaults", "kv-shop", serde_json::json!({}));
+        let st = raw("Microsoft.Storage/storageAccounts", "stshop", serde_json::json!({}));
+        let site = raw(
+            "Microsoft.Web/sites",
+            "web",
+            serde_json::json!({"siteConfig": {"appSettings": [
+                {"name": "A", "value": "@Microsoft.KeyVault(VaultName=KV-SHOP;SecretName=s)"},
+                {"name": "B", "value": "DefaultEndpointsProtocol=https;AccountName=stshop;EndpointSuffix=core.windows.net"}
+            ]}}),
+        );
+        let m =
+            Model::build(vec![Unit { raws: vec![kv, st, site], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let calls = m.relations.callers(m.of_type("Microsoft.KeyVault/vaults")[0]);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].via, "Key Vault reference in app setting `A`");
+        let calls = m.relations.callers(m.of_type("Microsoft.Storage/storageAccounts")[0]);
+        assert_eq!(calls[0].via, "app setting `B`");
+    }
+}
