@@ -185,7 +185,11 @@ impl Network {
         // One side declared, the other VNet outside the scan: its peering may exist there.
         let one_sided = |have: &Tri, other: &str| *have == Tri::Yes && model.resolve_any(other).is_none();
         if one_sided(&forward, &b) || one_sided(&backward, &a) {
-            return Tri::Unknown("only one side of the peering is in the scanned configuration".into());
+            return Tri::Unknown(format!(
+                "only one side of the peering between VNets `{}` and `{}` is in the scanned configuration",
+                last_segment(&a),
+                last_segment(&b)
+            ));
         }
         if let Tri::Unknown(why) = forward.clone() {
             return Tri::Unknown(why);
@@ -266,7 +270,9 @@ fn zone_uses(model: &Model, pe: ResIdx, g: ResIdx) -> Vec<ZoneUse> {
                 Reference::Unknown(u) => (IdRef::Unknown(u.detail.clone()), None, n.span),
                 Reference::Absent => continue,
             },
-            Lookup::Unknown(u) => (IdRef::Unknown(u.detail.clone()), None, c.span),
+            Lookup::Unknown(u) => {
+                (IdRef::Unknown(u.detail.clone()), None, if u.span.is_none() { c.span } else { u.span })
+            }
             Lookup::Absent => match &c.value {
                 Value::Unknown(u) => (IdRef::Unknown(u.detail.clone()), None, c.span),
                 _ => continue,

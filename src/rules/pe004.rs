@@ -29,13 +29,17 @@ pub fn check(cx: &mut RuleCx) {
                 span: u.span,
                 message: format!("private endpoint `{pe_name}` uses this zone"),
             };
-            match endpoint_vnet(model, pe) {
+            let pe_vnet = match endpoint_vnet(model, pe) {
                 Ok(Some(v)) => {
-                    need(v, format!("where private endpoint `{pe_name}` is placed"), vec![pe_related.clone()])
+                    need(v.clone(), format!("where private endpoint `{pe_name}` is placed"), vec![pe_related.clone()]);
+                    Some(v)
                 }
-                Ok(None) => {}
-                Err(reason) => cx.undetermined(z, Default::default(), reason),
-            }
+                Ok(None) => None,
+                Err(reason) => {
+                    cx.undetermined(z, Default::default(), reason);
+                    None
+                }
+            };
             for &target in model.relations.targets_of(pe) {
                 for call in model.relations.callers(target).iter().filter(|c| is_site_caller(model, c.caller)) {
                     let site = &model.res(call.caller).name;
@@ -44,6 +48,19 @@ pub fn check(cx: &mut RuleCx) {
                         cx.undetermined(z, Default::default(), reason);
                     }
                     for (v, span) in vnets {
+                        // A caller whose VNet has no route to the endpoint would not be
+                        // helped by a link (it would resolve an address it cannot reach):
+                        // that gap is PE006's.
+                        if let Some(pv) = &pe_vnet {
+                            match model.relations.network.vnets_connected(model, &v, pv) {
+                                Tri::Yes => {}
+                                Tri::No => continue,
+                                Tri::Unknown(reason) => {
+                                    cx.undetermined(z, Default::default(), reason);
+                                    continue;
+                                }
+                            }
+                        }
                         let related = vec![
                             pe_related.clone(),
                             Related {

@@ -8,7 +8,7 @@
 use super::support::array;
 use crate::engine::{Related, RuleCx};
 use crate::model::relations::PRIVATE_ENDPOINT;
-use crate::model::{Lookup, Reference, lookup};
+use crate::model::{Reference, lookup};
 
 pub fn check(cx: &mut RuleCx) {
     let model = cx.model;
@@ -50,11 +50,28 @@ pub fn check(cx: &mut RuleCx) {
             }
         };
         let mut services = Vec::new();
+        let mut unknown = None;
         for d in delegations {
             match lookup(d, "properties.serviceName").found().or_else(|| lookup(d, "serviceName").found()) {
-                Some(n) => services.push(n.as_str().map_or_else(|| n.value.to_string(), str::to_string)),
-                None => services.push("an unnamed service".to_string()),
+                Some(n) => match n.as_str() {
+                    Some(name) => services.push(name.to_string()),
+                    None => unknown = n.value.as_unknown().map(|u| u.detail.clone()),
+                },
+                None => match d.value.find_unknown() {
+                    Some(u) => unknown = Some(u.detail.clone()),
+                    None => services.push("an unnamed service".to_string()),
+                },
             }
+        }
+        if services.is_empty()
+            && let Some(detail) = unknown
+        {
+            cx.undetermined(
+                pe,
+                via.span,
+                format!("a delegation of subnet `{}` cannot be determined: {detail}", s.name),
+            );
+            continue;
         }
         let integrations = model.relations.integrations_in(subnet);
         let mut related: Vec<Related> = integrations
@@ -80,10 +97,6 @@ pub fn check(cx: &mut RuleCx) {
         } else {
             continue;
         };
-        if let Lookup::Unknown(u) = s.get("properties.delegations", model) {
-            cx.undetermined(pe, via.span, u.detail.clone());
-            continue;
-        }
         cx.finding(
             pe,
             via.span,

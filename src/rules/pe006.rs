@@ -33,6 +33,10 @@ pub fn check(cx: &mut RuleCx) {
                     continue;
                 }
             };
+            if let Some(reason) = injected(model, b) {
+                cx.undetermined(b, Default::default(), reason);
+                continue;
+            }
             match access(model, b, svc, !approved.is_empty()) {
                 Access::Disabled => {}
                 Access::Enabled(..) => continue,
@@ -237,4 +241,23 @@ fn dns(model: &crate::model::Model, pe: ResIdx, vnet: &str) -> (Tri, Option<Stri
         );
     }
     (Tri::No, first)
+}
+
+/// A back-end injected into a VNet (PostgreSQL/MySQL flexible server with a delegated
+/// subnet, Premium Redis with `subnetId`) is reached without a private endpoint, which
+/// this rule does not follow.
+fn injected(model: &crate::model::Model, b: ResIdx) -> Option<String> {
+    for path in ["properties.network.delegatedSubnetResourceId", "properties.subnetId"] {
+        match model.res(b).get(path, model) {
+            Lookup::Found(n) if n.as_str().is_some_and(|s| !s.is_empty()) => {
+                return Some(format!(
+                    "`{}` is injected into a VNet (`{path}`); only private endpoint paths are checked",
+                    model.res(b).name
+                ));
+            }
+            Lookup::Unknown(u) => return Some(format!("`{path}` cannot be determined: {}", u.detail)),
+            _ => {}
+        }
+    }
+    None
 }
