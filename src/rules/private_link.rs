@@ -171,6 +171,8 @@ pub fn approved_endpoints(model: &Model, r: ResIdx) -> Result<Vec<Approved>, Str
                             ));
                             continue;
                         }
+                        // Without group ids the connection is to the site itself, never a slot.
+                        Lookup::Absent if want != "sites" => continue,
                         Lookup::Absent => {}
                     }
                 }
