@@ -6,6 +6,7 @@ pub mod access;
 pub mod ids;
 pub mod ingest;
 pub mod lookup;
+pub mod network;
 pub mod relations;
 pub mod roles;
 pub mod site;
@@ -213,6 +214,11 @@ impl Model {
             .or_else(|| cands.iter().find(|c| self.res(**c).kind == OriginKind::State))
             .or_else(|| cands.first())
             .copied()
+    }
+
+    /// Finds the resource an id refers to without a viewpoint (the first declaration).
+    pub fn resolve_any(&self, id: &str) -> Option<ResIdx> {
+        self.by_key.get(&key(id))?.first().copied()
     }
 
     /// Resolves the id found at `path` of resource `from`.

@@ -1,11 +1,13 @@
 //! The relationship index (design.md): built once, in time linear in the model, so that
 //! no rule scans all resources in a nested loop. Site -> integration subnets (and back),
-//! private endpoint -> target and subnet (and back), host name -> site, and caller ->
-//! callee found by host names in app settings, connection strings, API Management
-//! backend `url`s and API `serviceUrl`s.
+//! private endpoint -> target and subnet (and back), host name -> site or back-end
+//! service, and caller -> callee found by host names in app settings, connection
+//! strings, API Management backend `url`s and API `serviceUrl`s, and by Key Vault
+//! references. The private DNS and peering half lives in [`super::network`].
 
 use std::collections::HashMap;
 
+use super::network::Network;
 use super::site::{SITE, SLOT};
 use super::{Lookup, Model, Reference, ResIdx, lookup};
 use crate::value::{Node, Span, Value};
@@ -35,13 +37,24 @@ pub struct Integration {
 #[derive(Debug, Default)]
 pub struct Relations {
     host_to_site: HashMap<String, ResIdx>,
+    /// Host names of private-endpoint-capable services other than sites.
+    host_to_backend: HashMap<String, ResIdx>,
+    /// Key vaults by name, for `@Microsoft.KeyVault(VaultName=...)` references.
+    vault_by_name: HashMap<String, ResIdx>,
+    /// Storage accounts by name, for `AccountName=...` connection strings.
+    storage_by_name: HashMap<String, ResIdx>,
     callers: HashMap<ResIdx, Vec<Call>>,
     endpoints_by_target: HashMap<ResIdx, Vec<ResIdx>>,
+    targets_by_endpoint: HashMap<ResIdx, Vec<ResIdx>>,
+    /// Endpoints with a connection whose target id cannot be known, by document.
+    unresolved_endpoints: HashMap<u32, ResIdx>,
     endpoints_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     integrations_by_subnet: HashMap<ResIdx, Vec<Integration>>,
     compute_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     nics_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     outbound_ips: HashMap<String, Vec<ResIdx>>,
+    /// Private DNS zones, their links and groups, and VNet peerings.
+    pub network: Network,
 }
 
 /// Resources that send traffic from a subnet they are placed in, and where they name it.
@@ -50,6 +63,39 @@ const COMPUTE_SUBNETS: &[(&str, &str, &str)] = &[
     ("Microsoft.Network/applicationGateways", "properties.gatewayIPConfigurations", "properties.subnet"),
     ("Microsoft.ApiManagement/service", "", "properties.virtualNetworkConfiguration.subnetResourceId"),
     ("Microsoft.ContainerInstance/containerGroups", "properties.subnetIds", ""),
+];
+
+/// Host names of the private-endpoint-capable services a site calls, by type: the
+/// service's public name is `{name}{suffix}` (Cognitive Services uses its custom
+/// subdomain when it has one).
+const BACKEND_HOSTS: &[(&str, &[&str])] = &[
+    ("Microsoft.KeyVault/vaults", &[".vault.azure.net"]),
+    (
+        "Microsoft.Storage/storageAccounts",
+        &[
+            ".blob.core.windows.net",
+            ".file.core.windows.net",
+            ".queue.core.windows.net",
+            ".table.core.windows.net",
+            ".dfs.core.windows.net",
+            ".web.core.windows.net",
+        ],
+    ),
+    ("Microsoft.Sql/servers", &[".database.windows.net"]),
+    (
+        "Microsoft.CognitiveServices/accounts",
+        &[".cognitiveservices.azure.com", ".openai.azure.com", ".services.ai.azure.com"],
+    ),
+    ("Microsoft.DocumentDB/databaseAccounts", &[".documents.azure.com"]),
+    ("Microsoft.ServiceBus/namespaces", &[".servicebus.windows.net"]),
+    ("Microsoft.EventHub/namespaces", &[".servicebus.windows.net"]),
+    ("Microsoft.ContainerRegistry/registries", &[".azurecr.io"]),
+    ("Microsoft.Cache/Redis", &[".redis.cache.windows.net"]),
+    ("Microsoft.DBforPostgreSQL/flexibleServers", &[".postgres.database.azure.com"]),
+    ("Microsoft.DBforMySQL/flexibleServers", &[".mysql.database.azure.com"]),
+    ("Microsoft.AppConfiguration/configurationStores", &[".azconfig.io"]),
+    ("Microsoft.Search/searchServices", &[".search.windows.net"]),
+    ("Microsoft.ApiManagement/service", &[".azure-api.net"]),
 ];
 
 impl Relations {
@@ -61,6 +107,7 @@ impl Relations {
                 rel.host_to_site.entry(host).or_insert(s);
             }
         }
+        rel.index_backends(model);
         for &s in &sites {
             if let Some(view) = model.site(s) {
                 for r in view.integration_subnets() {
@@ -91,13 +138,23 @@ impl Relations {
             for conn in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
                 let Lookup::Found(list) = model.res(pe).get(conn, model) else { continue };
                 for c in list.value.as_array().unwrap_or_default() {
-                    if let Lookup::Found(id) = lookup(c, "properties.privateLinkServiceId")
-                        && let Reference::Found(target, _) = model.follow_node(pe, id)
-                    {
-                        let list = rel.endpoints_by_target.entry(target).or_default();
-                        if !list.contains(&pe) {
-                            list.push(pe);
+                    let target = match lookup(c, "properties.privateLinkServiceId") {
+                        Lookup::Found(id) => model.follow_node(pe, id),
+                        Lookup::Unknown(u) => Reference::Unknown(u),
+                        Lookup::Absent => Reference::Absent,
+                    };
+                    match target {
+                        Reference::Found(target, _) => {
+                            let list = rel.endpoints_by_target.entry(target).or_default();
+                            if !list.contains(&pe) {
+                                list.push(pe);
+                                rel.targets_by_endpoint.entry(pe).or_default().push(target);
+                            }
                         }
+                        Reference::Unknown(_) => {
+                            rel.unresolved_endpoints.entry(model.res(pe).unit).or_insert(pe);
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -163,6 +220,7 @@ impl Relations {
                 }
             }
         }
+        rel.network = Network::build(model);
         for calls in rel.callers.values_mut() {
             calls.sort_by_key(|c| (c.caller, c.span.file, c.span.start));
             calls.dedup_by_key(|c| (c.caller, c.via.clone()));
@@ -202,25 +260,82 @@ impl Relations {
         }
     }
 
-    /// Records `caller` as calling every site whose host name appears in `n`.
+    /// Host names (and names) of the back-end services other than sites.
+    fn index_backends(&mut self, model: &Model) {
+        for (ty, suffixes) in BACKEND_HOSTS {
+            for &r in model.of_type(ty) {
+                let res = model.res(r);
+                let mut labels = vec![res.name.to_ascii_lowercase()];
+                if let Lookup::Found(n) = res.get("properties.customSubDomainName", model)
+                    && let Some(sub) = n.as_str()
+                {
+                    labels.push(sub.to_ascii_lowercase());
+                }
+                labels.retain(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                for label in &labels {
+                    for suffix in *suffixes {
+                        self.host_to_backend.entry(format!("{label}{suffix}")).or_insert(r);
+                    }
+                }
+                let by_name = if res.is_type("Microsoft.KeyVault/vaults") {
+                    &mut self.vault_by_name
+                } else if res.is_type("Microsoft.Storage/storageAccounts") {
+                    &mut self.storage_by_name
+                } else {
+                    continue;
+                };
+                if let Some(label) = labels.first() {
+                    by_name.entry(label.clone()).or_insert(r);
+                }
+            }
+        }
+    }
+
+    /// Records `caller` as calling every site or back-end service whose host name
+    /// appears in `n`, every vault a Key Vault reference names (`SecretUri=` or
+    /// `VaultName=`), and every storage account an `AccountName=` connection string names.
     fn index_string(&mut self, n: &Node, caller: ResIdx, via: &str) {
         let Value::String(text) = &n.value else { return };
+        let kv_ref = text.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(");
+        let via = if kv_ref { format!("Key Vault reference in {via}") } else { via.to_string() };
+        let mut callees = Vec::new();
         for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
             if !token.contains('.') {
                 continue;
             }
             let host = token.trim_matches('.').to_ascii_lowercase();
-            if let Some(&callee) = self.host_to_site.get(&host)
-                && callee != caller
-            {
-                self.callers.entry(callee).or_default().push(Call { caller, via: via.to_string(), span: n.span });
+            callees.extend(self.host_to_site.get(&host).or_else(|| self.host_to_backend.get(&host)).copied());
+        }
+        for part in text.split([';', '(', ')']) {
+            let Some((k, v)) = part.split_once('=') else { continue };
+            let (k, v) = (k.trim(), v.trim().to_ascii_lowercase());
+            if kv_ref && k.eq_ignore_ascii_case("VaultName") {
+                callees.extend(self.vault_by_name.get(&v).copied());
+            } else if k.eq_ignore_ascii_case("AccountName") {
+                callees.extend(self.storage_by_name.get(&v).copied());
+            }
+        }
+        for callee in callees {
+            if callee != caller {
+                self.callers.entry(callee).or_default().push(Call { caller, via: via.clone(), span: n.span });
             }
         }
     }
 
-    /// Who calls this site, with the evidence.
+    /// Who calls this site or back-end service, with the evidence.
     pub fn callers(&self, site: ResIdx) -> &[Call] {
         self.callers.get(&site).map_or(&[], Vec::as_slice)
+    }
+
+    /// The resources an endpoint's connections (automatic or manual) target.
+    pub fn targets_of(&self, endpoint: ResIdx) -> &[ResIdx] {
+        self.targets_by_endpoint.get(&endpoint).map_or(&[], Vec::as_slice)
+    }
+
+    /// An endpoint of document `unit` whose target cannot be known offline: it may
+    /// target any resource of that document.
+    pub fn unresolved_endpoint(&self, unit: u32) -> Option<ResIdx> {
+        self.unresolved_endpoints.get(&unit).copied()
     }
 
     /// Private endpoints whose connection targets this resource.
@@ -285,4 +400,31 @@ fn host_names(model: &Model, s: ResIdx) -> Vec<String> {
         out.push(format!("{label}.scm.azurewebsites.net"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::tests::raw;
+    use crate::model::{Model, Unit};
+
+    #[test]
+    fn key_vault_references_and_storage_connection_strings_are_calls() {
+        let kv = raw("Microsoft.KeyVault/vaults", "kv-shop", serde_json::json!({}));
+        let st = raw("Microsoft.Storage/storageAccounts", "stshop", serde_json::json!({}));
+        let site = raw(
+            "Microsoft.Web/sites",
+            "web",
+            serde_json::json!({"siteConfig": {"appSettings": [
+                {"name": "A", "value": "@Microsoft.KeyVault(VaultName=KV-SHOP;SecretName=s)"},
+                {"name": "B", "value": "DefaultEndpointsProtocol=https;AccountName=stshop;EndpointSuffix=core.windows.net"}
+            ]}}),
+        );
+        let m =
+            Model::build(vec![Unit { raws: vec![kv, st, site], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let calls = m.relations.callers(m.of_type("Microsoft.KeyVault/vaults")[0]);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].via, "Key Vault reference in app setting `A`");
+        let calls = m.relations.callers(m.of_type("Microsoft.Storage/storageAccounts")[0]);
+        assert_eq!(calls[0].via, "app setting `B`");
+    }
 }

@@ -3,11 +3,20 @@
 
 mod acl_lists;
 mod acl_subnets;
+mod dns_zones;
 mod net001;
 mod net005;
 mod net_subnets;
+mod pe001;
+mod pe002;
+mod pe003;
+mod pe004;
+mod pe005;
+mod pe006;
+mod private_link;
 mod pub003;
 mod pub005;
+mod pub006;
 mod support;
 
 use crate::engine::NativeFn;
@@ -31,6 +40,13 @@ pub const NATIVE: &[(&str, NativeFn)] = &[
     ("default_action_allow_with_rules", acl_lists::default_action_allow_with_rules),
     ("sql_public_network", pub003::check),
     ("data_service_public_network", pub005::check),
+    ("public_access_despite_private_endpoint", pe001::check),
+    ("private_endpoint_without_dns", pe002::check),
+    ("private_dns_zone_mismatch", pe003::check),
+    ("private_dns_zone_not_linked", pe004::check),
+    ("private_endpoint_in_delegated_subnet", pe005::check),
+    ("caller_cannot_reach_private_backend", pe006::check),
+    ("site_public_network_with_private_endpoint", pub006::check),
 ];
 
 /// The native check called `name`.

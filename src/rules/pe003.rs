@@ -1,0 +1,153 @@
+//! PE003 private-dns-zone-mismatch: a zone group puts an endpoint's records in a zone
+//! that is not the one the target's group id needs (the table in `dns_zones`). The
+//! expected zone depends only on the target's type and group id, both of which the
+//! endpoint states, so the check works when the target or the zone is outside the scan.
+
+use super::dns_zones::{zone_accepted, zones_for};
+use crate::engine::{Related, RuleCx};
+use crate::model::ids::parse_id;
+use crate::model::network::{IdRef, ZONE_GROUP};
+use crate::model::{Lookup, Model, Reference, ResIdx, lookup};
+
+/// What one connection of the endpoint needs.
+struct Need {
+    target: String,
+    target_idx: Option<ResIdx>,
+    group_id: String,
+    zones: Option<&'static [&'static str]>,
+    ty: String,
+}
+
+pub fn check(cx: &mut RuleCx) {
+    let model = cx.model;
+    for &g in model.of_type(ZONE_GROUP) {
+        let grp = model.res(g);
+        if grp.existing {
+            continue;
+        }
+        let Some(pe) = model.parent(g) else { continue };
+        let (needs, unknown) = needs(model, pe);
+        for u in model.relations.network.zones_of(pe).iter().filter(|u| u.group == g) {
+            let name = match (&u.zone, &u.zone_name) {
+                (IdRef::Key(_), Some(name)) => name.as_str(),
+                (IdRef::Unknown(why), _) => {
+                    cx.undetermined(g, u.span, format!("the zone id cannot be determined: {why}"));
+                    continue;
+                }
+                _ => continue,
+            };
+            if needs.iter().any(|n| n.zones.is_some_and(|z| zone_accepted(z, name))) {
+                continue;
+            }
+            if let Some(why) = &unknown {
+                cx.undetermined(g, u.span, why.clone());
+                continue;
+            }
+            let known: Vec<&Need> = needs.iter().filter(|n| n.zones.is_some()).collect();
+            let Some(need) = known.first() else {
+                if let Some(n) = needs.first() {
+                    cx.undetermined(
+                        g,
+                        u.span,
+                        format!("azlint's zone table has no entry for group id `{}` of `{}`", n.group_id, n.ty),
+                    );
+                }
+                continue;
+            };
+            let want = need.zones.unwrap_or_default();
+            let want_text =
+                if want.len() == 1 { format!("`{}`", want[0]) } else { format!("one of `{}`", want.join("`, `")) };
+            let mut related = Vec::new();
+            if let IdRef::Key(k) = &u.zone
+                && let Some(z) = model.resolve_any(k)
+            {
+                related.push(Related {
+                    resource: Some(z),
+                    span: model.res(z).type_span(),
+                    message: format!("zone `{}` is declared here", model.res(z).name),
+                });
+            }
+            if let Some(t) = need.target_idx {
+                related.push(Related {
+                    resource: Some(t),
+                    span: model.res(t).type_span(),
+                    message: format!("`{}` is the endpoint's target", model.res(t).name),
+                });
+            }
+            cx.finding(
+                g,
+                u.span,
+                format!(
+                    "Zone group `{}` puts private endpoint `{}`'s records for `{}` (group id `{}`) in zone `{name}`, but that group id needs {want_text}; use that zone instead",
+                    grp.name,
+                    model.res(pe).name,
+                    need.target,
+                    need.group_id
+                ),
+                related,
+            );
+        }
+    }
+}
+
+/// The target type and group ids of every connection of the endpoint, and the reason
+/// when one cannot be known.
+fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
+    let mut out = Vec::new();
+    let mut unknown = None;
+    for path in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
+        let list = match model.res(pe).get(path, model) {
+            Lookup::Found(l) => l,
+            Lookup::Unknown(u) => {
+                unknown = Some(format!("the endpoint's connections cannot be determined: {}", u.detail));
+                continue;
+            }
+            Lookup::Absent => continue,
+        };
+        for c in list.value.as_array().unwrap_or_default() {
+            let (ty, target, target_idx) = match lookup(c, "properties.privateLinkServiceId") {
+                Lookup::Found(n) => match model.follow_node(pe, n) {
+                    Reference::Found(t, _) => (model.res(t).type_.clone(), model.res(t).name.clone(), Some(t)),
+                    Reference::Missing(id, _) => match parse_id(&id) {
+                        Some(p) => (p.full_type, p.full_name, None),
+                        None => continue,
+                    },
+                    Reference::Unknown(u) => {
+                        unknown = Some(format!("the endpoint's target cannot be determined: {}", u.detail));
+                        continue;
+                    }
+                    Reference::Absent => continue,
+                },
+                Lookup::Unknown(u) => {
+                    unknown = Some(format!("the endpoint's target cannot be determined: {}", u.detail));
+                    continue;
+                }
+                Lookup::Absent => continue,
+            };
+            let groups = match lookup(c, "properties.groupIds") {
+                Lookup::Found(g) => g.value.as_array().unwrap_or_default(),
+                Lookup::Unknown(u) => {
+                    unknown = Some(format!("the endpoint's group ids cannot be determined: {}", u.detail));
+                    continue;
+                }
+                Lookup::Absent => &[],
+            };
+            for gid in groups {
+                match &gid.value {
+                    crate::value::Value::String(s) => out.push(Need {
+                        zones: zones_for(&ty, s),
+                        target: target.clone(),
+                        target_idx,
+                        group_id: s.to_string(),
+                        ty: ty.clone(),
+                    }),
+                    crate::value::Value::Unknown(u) => {
+                        unknown = Some(format!("the endpoint's group ids cannot be determined: {}", u.detail));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    (out, unknown)
+}
