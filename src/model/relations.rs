@@ -322,6 +322,21 @@ impl Relations {
         }
     }
 
+    /// The key vault with this name, as `VaultName=` references name it.
+    pub fn vault_named(&self, name: &str) -> Option<ResIdx> {
+        self.vault_by_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The storage account with this name, as `AccountName=` connection strings name it.
+    pub fn storage_named(&self, name: &str) -> Option<ResIdx> {
+        self.storage_by_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The back-end service (not a site) that answers on a host name.
+    pub fn backend_by_host(&self, host: &str) -> Option<ResIdx> {
+        self.host_to_backend.get(&host.to_ascii_lowercase()).copied()
+    }
+
     /// Who calls this site or back-end service, with the evidence.
     pub fn callers(&self, site: ResIdx) -> &[Call] {
         self.callers.get(&site).map_or(&[], Vec::as_slice)

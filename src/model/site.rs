@@ -158,6 +158,29 @@ impl<'m> SiteView<'m> {
         out
     }
 
+    /// The app settings (name, value node) from `siteConfig.appSettings` and the
+    /// `config/appsettings` child, the child winning for a name set in both.
+    pub fn app_settings(&self) -> Vec<(&'m str, &'m crate::value::Node)> {
+        let model = self.model;
+        let mut out: Vec<(&str, &crate::value::Node)> = Vec::new();
+        if let Lookup::Found(list) = model.res(self.idx).get("properties.siteConfig.appSettings", model) {
+            for item in list.value.as_array().unwrap_or_default() {
+                if let (Some(name), Some(value)) = (item.get("name").and_then(|n| n.as_str()), item.get("value")) {
+                    out.push((name, value));
+                }
+            }
+        }
+        if let Some(c) = self.data.appsettings
+            && let Lookup::Found(props) = model.res(c).get("properties", model)
+        {
+            for m in props.value.as_object().into_iter().flat_map(|o| o.iter()) {
+                out.retain(|(n, _)| !n.eq_ignore_ascii_case(&m.key));
+                out.push((&m.key, &m.value));
+            }
+        }
+        out
+    }
+
     /// The App Service plan the site runs on.
     pub fn plan(&self) -> Reference<'m> {
         self.model.follow(self.idx, "properties.serverFarmId")

@@ -6,6 +6,7 @@ mod acl_subnets;
 mod dns_zones;
 mod net001;
 mod net005;
+mod net006;
 mod net_subnets;
 mod pe001;
 mod pe002;
@@ -28,6 +29,7 @@ pub const NATIVE: &[(&str, NativeFn)] = &[
     ("integration_subnet_shared", net_subnets::integration_subnet_shared),
     ("plan_sku_without_vnet_integration", net_subnets::plan_sku_without_vnet_integration),
     ("subnet_outside_address_space", net005::check),
+    ("integration_without_route_all", net006::check),
     ("integration_subnet_missing", net_subnets::integration_subnet_missing),
     ("backend_publicly_reachable", acl_lists::backend_publicly_reachable),
     ("vnet_rule_without_service_endpoint", acl_subnets::vnet_rule_without_service_endpoint),

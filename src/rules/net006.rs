@@ -1,0 +1,227 @@
+//! NET006 integration-without-route-all: an integrated site whose platform traffic must
+//! reach a service with public access off (its content share, its container registry,
+//! the vault of its Key Vault references) but is not routed through the VNet.
+
+use super::support::public_access;
+use crate::engine::{Related, RuleCx};
+use crate::model::site::{SITE, SLOT};
+use crate::model::{Lookup, Model, Reference, ResIdx, SiteView};
+use crate::value::{Node, Value};
+
+/// A routing switch: settled true, settled false, or unknown with the reason.
+enum Routed {
+    Yes,
+    No,
+    Unknown(String),
+}
+
+/// Whether any of the site settings, app settings or `outboundVnetRouting` flags is on.
+fn routed(view: &SiteView, settings: &[&str], app_settings: &[&str], routing: &[&str]) -> Routed {
+    let truthy = |v: &Value| match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => Some(&**s == "1" || s.eq_ignore_ascii_case("true")),
+        Value::Int(i) => Some(*i == 1),
+        _ => None,
+    };
+    let mut unknown = None;
+    let mut check = |l: Lookup<'_>, what: &str| match l {
+        Lookup::Found(n) => truthy(&n.value).unwrap_or(false),
+        Lookup::Unknown(u) => {
+            unknown.get_or_insert(format!("`{what}` cannot be determined: {}", u.detail));
+            false
+        }
+        Lookup::Absent => false,
+    };
+    for s in settings {
+        if check(view.setting(s), s) {
+            return Routed::Yes;
+        }
+    }
+    for r in routing {
+        if check(view.setting(&format!("outboundVnetRouting.{r}")), &format!("outboundVnetRouting.{r}")) {
+            return Routed::Yes;
+        }
+    }
+    for (name, value) in view.app_settings() {
+        if app_settings.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+            if let Some(u) = value.value.as_unknown() {
+                unknown.get_or_insert(format!("app setting `{name}` cannot be determined: {}", u.detail));
+            } else if truthy(&value.value) == Some(true) {
+                return Routed::Yes;
+            }
+        }
+    }
+    match unknown {
+        Some(r) => Routed::Unknown(r),
+        None => Routed::No,
+    }
+}
+
+/// Whether a back-end service refuses public traffic: public access disabled, or a
+/// firewall that denies by default.
+fn closed(model: &Model, r: ResIdx) -> Result<bool, String> {
+    let (open, _) = public_access(model, r, "properties.publicNetworkAccess")?;
+    if !open {
+        return Ok(true);
+    }
+    for path in ["properties.networkAcls.defaultAction", "properties.networkRuleSet.defaultAction"] {
+        match model.res(r).get(path, model) {
+            Lookup::Found(n) if n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Deny")) => return Ok(true),
+            Lookup::Unknown(u) => {
+                return Err(format!("`{path}` of `{}` cannot be determined: {}", model.res(r).name, u.detail));
+            }
+            _ => {}
+        }
+    }
+    Ok(false)
+}
+
+/// One platform dependency of a site: the service, where the site names it, and what
+/// traffic kind it is.
+struct Dependency<'a> {
+    service: ResIdx,
+    via: &'a Node,
+    what: String,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    ContentShare,
+    ImagePull,
+    KeyVaultReference,
+}
+
+fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>> {
+    let rel = &model.relations;
+    let mut out = Vec::new();
+    for (name, value) in view.app_settings() {
+        let Some(text) = value.as_str() else { continue };
+        if name.eq_ignore_ascii_case("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING") {
+            let account = text
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("AccountName=").or_else(|| p.trim().strip_prefix("accountname=")));
+            if let Some(s) = account.and_then(|a| rel.storage_named(a)) {
+                out.push(Dependency {
+                    service: s,
+                    via: value,
+                    what: format!("mounts its content share (app setting `{name}`)"),
+                    kind: Kind::ContentShare,
+                });
+            }
+        }
+        if text.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(") {
+            let vault = text.split([';', '(', ')', '/']).find_map(|p| {
+                let p = p.trim();
+                match p.split_once('=') {
+                    Some((k, v)) if k.eq_ignore_ascii_case("VaultName") => rel.vault_named(v.trim()),
+                    _ => rel.backend_by_host(p),
+                }
+            });
+            if let Some(v) = vault {
+                out.push(Dependency {
+                    service: v,
+                    via: value,
+                    what: format!("resolves a Key Vault reference (app setting `{name}`)"),
+                    kind: Kind::KeyVaultReference,
+                });
+            }
+        }
+    }
+    for key in ["linuxFxVersion", "windowsFxVersion"] {
+        if let Lookup::Found(n) = view.setting(key)
+            && let Some(image) = n
+                .as_str()
+                .and_then(|s| s.split_once('|'))
+                .filter(|(k, _)| k.eq_ignore_ascii_case("DOCKER"))
+                .map(|(_, i)| i)
+            && let Some(registry) = image.split('/').next().and_then(|h| rel.backend_by_host(h))
+        {
+            out.push(Dependency {
+                service: registry,
+                via: n,
+                what: format!("pulls its image `{image}`"),
+                kind: Kind::ImagePull,
+            });
+        }
+    }
+    out
+}
+
+pub fn check(cx: &mut RuleCx) {
+    let model = cx.model;
+    for &site in model.of_type(SITE).iter().chain(model.of_type(SLOT)) {
+        if model.res(site).existing {
+            continue;
+        }
+        let Some(view) = model.site(site) else { continue };
+        if view.integration_subnets().iter().all(|r| matches!(r, Reference::Absent)) {
+            continue; // Not integrated: PE006 reports what cannot be reached at all.
+        }
+        let site_name = &model.res(site).name;
+        for dep in dependencies(model, &view) {
+            match closed(model, dep.service) {
+                Err(reason) => {
+                    cx.undetermined(site, dep.via.span, reason);
+                    continue;
+                }
+                Ok(false) => continue,
+                Ok(true) => {}
+            }
+            // Facts §1.7 and §9.3/9.4: configuration traffic needs its own switch (or
+            // `allTraffic`); Key Vault references follow application routing, which the
+            // current Key Vault reference doc requires for Linux apps (the 2023 overview
+            // said the platform falls back to the VNet; we follow the current doc).
+            let r = match dep.kind {
+                Kind::ContentShare => routed(
+                    &view,
+                    &["vnetContentShareEnabled"],
+                    &["WEBSITE_CONTENTOVERVNET"],
+                    &["allTraffic", "contentShareTraffic"],
+                ),
+                Kind::ImagePull => routed(
+                    &view,
+                    &["vnetImagePullEnabled"],
+                    &["WEBSITE_PULL_IMAGE_OVER_VNET"],
+                    &["allTraffic", "imagePullTraffic"],
+                ),
+                Kind::KeyVaultReference => {
+                    let linux = model
+                        .res(site)
+                        .get("kind", model)
+                        .as_str()
+                        .is_some_and(|k| k.to_ascii_lowercase().contains("linux"));
+                    if !linux {
+                        continue;
+                    }
+                    routed(
+                        &view,
+                        &["vnetRouteAllEnabled"],
+                        &["WEBSITE_VNET_ROUTE_ALL"],
+                        &["allTraffic", "applicationTraffic"],
+                    )
+                }
+            };
+            let fix = match dep.kind {
+                Kind::ContentShare => {
+                    "set `vnetContentShareEnabled` (or `outboundVnetRouting.contentShareTraffic`) to `true`"
+                }
+                Kind::ImagePull => "set `vnetImagePullEnabled` (or `outboundVnetRouting.imagePullTraffic`) to `true`",
+                Kind::KeyVaultReference => {
+                    "set `vnetRouteAllEnabled` (or `outboundVnetRouting.applicationTraffic`) to `true`"
+                }
+            };
+            let service = model.res(dep.service);
+            match r {
+                Routed::Yes => {}
+                Routed::Unknown(reason) => cx.undetermined(site, dep.via.span, reason),
+                Routed::No => cx.finding(
+                    site,
+                    dep.via.span,
+                    format!("Site `{site_name}` {} from `{}`, whose public access is off, but does not route that traffic through its VNet: {fix}", dep.what, service.name),
+                    vec![Related { resource: Some(dep.service), span: service.type_span(), message: format!("`{}` refuses public traffic", service.name) }],
+                ),
+            }
+        }
+    }
+}
