@@ -1,6 +1,7 @@
 //! Whole-architecture scenarios (fixtures/scenarios/<name>/): one correct architecture
 //! written as a template and as two exported-state forms, and variants that each break
-//! it in one way. A variant is a list of edits applied to every form; every form of
+//! it in one way. A variant is a list of edits (`set` a property of a resource, or `add`
+//! a resource written as in a template) applied to every form; every form of
 //! every variant must give exactly the expected (rule, resource) findings.
 
 use std::collections::BTreeSet;
@@ -56,8 +57,34 @@ fn set_path(target: &mut Value, path: &str, value: Value) {
     *cur = value;
 }
 
-fn apply(form: &mut Value, edits: &[Value], scope: &str) {
+/// A resource written as in a template, in the shape of this form: as is for a
+/// template, with an id (and Resource Graph's lower-case type) for an export.
+fn shaped(res: &Value, scope: &str, form: &str) -> Value {
+    if form == "template.json" {
+        return res.clone();
+    }
+    let ty = res["type"].as_str().unwrap();
+    let name = res["name"].as_str().unwrap();
+    let mut segs: Vec<&str> = ty.split('/').collect();
+    let ns = segs.remove(0);
+    let path: Vec<String> = segs.iter().zip(name.split('/')).map(|(t, n)| format!("{t}/{n}")).collect();
+    let mut row = res.clone();
+    row["id"] = Value::String(format!("{scope}/providers/{ns}/{}", path.join("/")));
+    row["name"] = Value::String(name.rsplit('/').next().unwrap().to_string());
+    if form == "export-graph.json" {
+        row["type"] = Value::String(ty.to_ascii_lowercase());
+    }
+    row
+}
+
+fn apply(form: &mut Value, edits: &[Value], scope: &str, form_name: &str) {
     for e in edits {
+        if let Some(res) = e.get("add") {
+            let res: Value = serde_json::from_str(&res.to_string().replace("{scope}", scope)).expect("value");
+            let row = shaped(&res, scope, form_name);
+            rows(form).push(row);
+            continue;
+        }
         let name = e["resource"].as_str().expect("edit names a resource");
         let row =
             rows(form).iter_mut().find(|r| full_name(r) == name).unwrap_or_else(|| panic!("no resource `{name}`"));
@@ -116,7 +143,7 @@ fn every_form_of_every_variant_gives_the_expected_findings() {
                     let id = rows(&mut doc)[0]["id"].as_str().unwrap().to_string();
                     id.split("/providers/").next().unwrap().to_string()
                 };
-                apply(&mut doc, edits, &scope);
+                apply(&mut doc, edits, &scope, form);
                 let path = tmp.join(format!("{}-{name}-{form}", dir.file_name().unwrap().to_string_lossy()));
                 std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
                 let (got, errors) = findings(&path);
