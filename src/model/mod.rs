@@ -47,6 +47,9 @@ pub struct Resource {
     pub existing: bool,
     /// The document (deployment or export) the resource belongs to.
     pub unit: u32,
+    /// For an inline child (a VNet's `subnets` entry), the resource that declares it:
+    /// its parent even when two declarations share an id (placeholder parameters).
+    declared_in: Option<u32>,
 }
 
 impl Resource {
@@ -152,8 +155,8 @@ impl Model {
         for i in 0..model.resources.len() {
             let idx = ResIdx(i as u32);
             let r = &model.resources[i];
-            if let Some(pid) = parent_id(&r.id)
-                && let Some(p) = model.resolve(idx, pid)
+            let declared = r.declared_in.map(ResIdx);
+            if let Some(p) = declared.or_else(|| parent_id(&r.id).and_then(|pid| model.resolve(idx, pid)))
                 && p != idx
             {
                 model.parent[i] = Some(p);
@@ -310,6 +313,7 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
             inventory_only: true,
             existing: false,
             unit: r.unit,
+            declared_in: None,
         });
     }
     resources.extend(implied);
@@ -333,6 +337,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         .collect();
     let parent_name = raw.full_name.clone();
     let parent_id = id.clone();
+    let parent_index = out.len() as u32;
     out.push(Resource {
         key: key(&id),
         id,
@@ -346,6 +351,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         inventory_only: raw.inventory_only,
         existing: raw.existing,
         unit,
+        declared_in: None,
     });
     for (ty, name, node, sub_pointer) in inline {
         let leaf_type = ty.rsplit('/').next().unwrap_or_default();
@@ -363,6 +369,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
             inventory_only: false,
             existing: raw.existing,
             unit,
+            declared_in: Some(parent_index),
         });
     }
 }
