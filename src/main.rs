@@ -247,7 +247,7 @@ fn list_rules(format: ListFormat, rule_dirs: &[PathBuf]) -> u8 {
             s
         }
     };
-    print!("{out}");
+    let _ = write_stdout(&out);
     0
 }
 
@@ -276,7 +276,7 @@ fn explain(rule: &str, rule_dirs: &[PathBuf]) -> u8 {
             s.push_str(&format!("- {u}\n"));
         }
     }
-    print!("{s}");
+    let _ = write_stdout(&s);
     0
 }
 
@@ -290,7 +290,7 @@ fn eval(expr: &str, context: &ContextArgs) -> u8 {
     };
     match azlint::arm::eval_expression(expr, &ctx) {
         Ok(v) => {
-            println!("{}", serde_json::to_string_pretty(&v.to_json()).unwrap_or_default());
+            let _ = write_stdout(&format!("{}\n", serde_json::to_string_pretty(&v.to_json()).unwrap_or_default()));
             0
         }
         Err(e) => {
@@ -318,7 +318,7 @@ fn expand(
             for d in diagnostics {
                 eprintln!("azlint: {d}");
             }
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
+            let _ = write_stdout(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
             if failed { 2 } else { 0 }
         }
         Err(e) => {
@@ -374,7 +374,7 @@ fn run_scan(args: ScanArgs) -> u8 {
     };
     let written = match &args.output {
         Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+        None => write_stdout(&text),
     };
     if let Err(e) = written {
         eprintln!("azlint: {e}");
@@ -385,6 +385,15 @@ fn run_scan(args: ScanArgs) -> u8 {
     std::mem::forget(report);
     std::mem::forget(out);
     code
+}
+
+/// Writes to standard output; a closed pipe (`azlint … | head`) means the reader has
+/// what it wanted, not an error.
+fn write_stdout(text: &str) -> Result<(), String> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
+    }
 }
 
 fn terminal_width() -> usize {

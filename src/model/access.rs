@@ -28,11 +28,16 @@ pub struct AccessRule<'a> {
     pub name: Option<&'a str>,
 }
 
-impl AccessRule<'_> {
+impl<'a> AccessRule<'a> {
     /// The entries of a multi-source rule (`ipAddress` holds up to 8 comma-separated
     /// ranges or tags).
     pub fn sources(&self) -> impl Iterator<Item = &str> {
         self.ip.into_iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty())
+    }
+
+    /// The unknown value of `ipAddress`, when the source cannot be known offline.
+    pub fn unknown_source(&self) -> Option<&'a crate::value::Unknown> {
+        self.node.get("ipAddress").and_then(|n| n.value.as_unknown())
     }
 
     /// A header filter value list, header names compared ignoring case.
@@ -94,8 +99,10 @@ pub fn access_list<'a>(view: &SiteView<'a>, endpoint: Endpoint) -> Result<Access
     let mut rules = Vec::new();
     let mut echo: Option<(&Node, bool)> = None;
     for item in list.and_then(|l| l.value.as_array()).unwrap_or_default() {
-        if let Some(u) = item.value.find_unknown() {
-            return Err(format!("an entry of `{list_key}` cannot be determined: {}", u.detail));
+        // Only an unknown `action` leaves the whole list unknown; an unknown source or
+        // subnet makes undetermined just the rules that read it.
+        if let Some(u) = item.get("action").and_then(|a| a.value.as_unknown()) {
+            return Err(format!("the action of an entry of `{list_key}` cannot be determined: {}", u.detail));
         }
         let s = |k: &str| item.get(k).and_then(Node::as_str);
         let allow = !s("action").is_some_and(|a| a.eq_ignore_ascii_case("Deny"));
@@ -108,7 +115,9 @@ pub fn access_list<'a>(view: &SiteView<'a>, endpoint: Endpoint) -> Result<Access
             allow,
             ip: s("ipAddress"),
             is_service_tag: s("tag").is_some_and(|t| t.eq_ignore_ascii_case("ServiceTag")),
-            subnet: item.get("vnetSubnetResourceId").filter(|n| n.as_str().is_some_and(|x| !x.is_empty())),
+            subnet: item
+                .get("vnetSubnetResourceId")
+                .filter(|n| n.as_str().is_some_and(|x| !x.is_empty()) || n.value.is_unknown()),
             headers: item.get("headers"),
             name: s("name"),
         });
@@ -138,12 +147,12 @@ pub fn public_access_open(model: &Model, site: ResIdx) -> Result<(bool, Span), S
         Lookup::Found(n) => {
             let v = n.as_str().unwrap_or_default();
             if v.is_empty() {
-                Ok((model.relations.endpoints_of(site).is_empty(), n.span))
+                Ok((model.relations.site_endpoints(model, site).is_empty(), n.span))
             } else {
                 Ok((!v.eq_ignore_ascii_case("Disabled"), n.span))
             }
         }
-        Lookup::Absent => Ok((model.relations.endpoints_of(site).is_empty(), model.res(site).type_span())),
+        Lookup::Absent => Ok((model.relations.site_endpoints(model, site).is_empty(), model.res(site).type_span())),
         Lookup::Unknown(u) => Err(format!("`publicNetworkAccess` cannot be determined: {}", u.detail)),
     }
 }

@@ -358,6 +358,35 @@ impl Relations {
         self.endpoints_by_target.get(&target).map_or(&[], Vec::as_slice)
     }
 
+    /// The private endpoints of a site or slot itself: a site's endpoints use the group
+    /// id `sites`, a slot's target the parent site with group id `sites-<slot>` (facts
+    /// §3.2). An endpoint whose group ids cannot be read counts for the site.
+    pub fn site_endpoints(&self, model: &Model, site: ResIdx) -> Vec<ResIdx> {
+        let res = model.res(site);
+        let (target, group) = if res.is_type(super::site::SLOT) {
+            match model.parent(site) {
+                Some(p) => (p, format!("sites-{}", res.leaf_name())),
+                None => return Vec::new(),
+            }
+        } else {
+            (site, "sites".to_string())
+        };
+        let in_group = |pe: ResIdx| {
+            let mut groups = Vec::new();
+            for conn in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
+                if let Some(list) = model.res(pe).node.path(conn).and_then(|n| n.value.as_array()) {
+                    for c in list {
+                        if let Some(ids) = c.path("properties.groupIds").and_then(|g| g.value.as_array()) {
+                            groups.extend(ids.iter().filter_map(|g| g.as_str()));
+                        }
+                    }
+                }
+            }
+            groups.is_empty() || groups.iter().any(|g| g.eq_ignore_ascii_case(&group))
+        };
+        self.endpoints_of(target).iter().copied().filter(|pe| in_group(*pe)).collect()
+    }
+
     /// Private endpoints placed in this subnet.
     pub fn endpoints_in(&self, subnet: ResIdx) -> &[ResIdx] {
         self.endpoints_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)

@@ -40,7 +40,11 @@ pub(super) fn build(model: &Model, rel: &Relations) -> HashMap<ResIdx, RoleInfo>
             let inherited = out.get(&parent)?;
             Some(RoleInfo {
                 role: inherited.role,
-                evidence: format!("its site `{}` {}", model.res(parent).name, inherited.evidence),
+                evidence: format!(
+                    "inherits the role of its site `{}`, which {}",
+                    model.res(parent).name,
+                    inherited.evidence
+                ),
             })
         });
         if let Some(r) = role {
@@ -74,7 +78,7 @@ fn own_role(model: &Model, rel: &Relations, s: ResIdx) -> Option<RoleInfo> {
     {
         return Some(RoleInfo { role: Role::Backend, evidence: "has access restrictions".into() });
     }
-    if let Some(&pe) = rel.endpoints_of(s).first() {
+    if let Some(&pe) = rel.site_endpoints(model, s).first() {
         return Some(RoleInfo {
             role: Role::Backend,
             evidence: format!("has private endpoint `{}`", model.res(pe).name),

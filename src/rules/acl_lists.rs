@@ -92,6 +92,12 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
                 format!("Back-end `{name}` accepts traffic from the internet: access restriction {} allows `{src}`; it is a back-end because it {evidence}", rule_label(rule)),
                 related,
             );
+        } else if let Some(u) = list.rules.iter().filter(|r| r.allow).find_map(|r| r.unknown_source()) {
+            cx.undetermined(
+                view.idx,
+                u.span,
+                format!("the source of an allow rule cannot be determined: {}", u.detail),
+            );
         }
     }
 }
@@ -113,6 +119,16 @@ pub fn allow_all_rule(cx: &mut RuleCx) {
         let name = cx.model.res(view.idx).name.clone();
         for list in lists(cx, &view) {
             for rule in &list.rules {
+                if rule.allow
+                    && let Some(u) = rule.unknown_source()
+                {
+                    cx.undetermined(
+                        view.idx,
+                        u.span,
+                        format!("the source of an allow rule cannot be determined: {}", u.detail),
+                    );
+                    continue;
+                }
                 if let Some(src) = allow_all_source(rule, &cx.options.allow_all_tags) {
                     let span = rule.node.get("ipAddress").map_or(rule.node.span, |n| n.span);
                     cx.finding(
@@ -171,6 +187,14 @@ pub fn front_door_tag_without_header(cx: &mut RuleCx) {
         let name = cx.model.res(view.idx).name.clone();
         for list in lists(cx, &view) {
             for rule in list.rules.iter().filter(|r| r.allow && r.is_service_tag) {
+                if let Some(u) = rule.unknown_source() {
+                    cx.undetermined(
+                        view.idx,
+                        u.span,
+                        format!("the service tag of an allow rule cannot be determined: {}", u.detail),
+                    );
+                    continue;
+                }
                 if !rule.sources().any(|s| s.eq_ignore_ascii_case("AzureFrontDoor.Backend")) {
                     continue;
                 }

@@ -152,6 +152,29 @@ pub fn shared_outbound_ip_allowlist(cx: &mut RuleCx) {
         let site_name = cx.model.res(view.idx).name.clone();
         for list in lists(cx, &view) {
             for rule in list.rules.iter().filter(|r| r.allow && !r.is_service_tag) {
+                if let Some(u) = rule.unknown_source() {
+                    match outbound_ip_provenance(cx.model, view.idx, &u.detail) {
+                        Some(other) if other != view.idx => {
+                            let other_name = cx.model.res(other).name.clone();
+                            cx.finding(
+                                view.idx,
+                                u.span,
+                                format!(
+                                    "{}ccess restriction {} of site `{site_name}` allowlists the outbound addresses of site `{other_name}`, which App Service shares with other tenants' apps on the same scale unit: integrate `{other_name}` into a VNet and allow its subnet",
+                                    endpoint_label(list.endpoint),
+                                    rule_label(rule)
+                                ),
+                                vec![Related { resource: Some(other), span: cx.model.res(other).type_span(), message: format!("the addresses are read from `{other_name}`") }],
+                            );
+                        }
+                        _ => cx.undetermined(
+                            view.idx,
+                            u.span,
+                            format!("the source of an allow rule cannot be determined: {}", u.detail),
+                        ),
+                    }
+                    continue;
+                }
                 let hit = rule.sources().find_map(|src| {
                     let ip = src.strip_suffix("/32").unwrap_or(src);
                     cx.model
@@ -212,4 +235,26 @@ pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
             );
         }
     }
+}
+
+/// The site whose outbound addresses an unknown value was read from: the expander
+/// describes `reference(<site>).outboundIpAddresses` (or `possibleOutboundIpAddresses`)
+/// in the value's detail, which is all that is known offline and all ACL006 needs.
+fn outbound_ip_provenance(model: &crate::model::Model, from: ResIdx, detail: &str) -> Option<ResIdx> {
+    let lower = detail.to_ascii_lowercase();
+    if !lower.contains(".outboundipaddresses") && !lower.contains(".possibleoutboundipaddresses") {
+        return None;
+    }
+    let start = detail.find("reference('")? + "reference('".len();
+    let end = start + detail[start..].find('\'')?;
+    let target = &detail[start..end];
+    let site = model.resolve(from, target).or_else(|| {
+        // `reference('name')` of a site declared in the same template.
+        model
+            .of_type(crate::model::site::SITE)
+            .iter()
+            .copied()
+            .find(|s| model.res(*s).name.eq_ignore_ascii_case(target))
+    })?;
+    model.res(site).is_type(crate::model::site::SITE).then_some(site)
 }
