@@ -20,7 +20,14 @@ pub fn parse_id(id: &str) -> Option<ParsedId> {
     let at = lower.rfind("/providers/")?;
     let scope = id[..at].to_string();
     let rest = &id[at + "/providers/".len()..];
-    let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let (full_type, full_name) = split_type_names(rest)?;
+    Some(ParsedId { full_type, full_name, scope })
+}
+
+/// Splits `NS/t1/n1/t2/n2` into the full type `NS/t1/t2` and full name `n1/n2`; `None`
+/// unless the segments pair up.
+pub fn split_type_names(path: &str) -> Option<(String, String)> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segs.len() < 3 || segs.len().is_multiple_of(2) {
         return None;
     }
@@ -31,7 +38,7 @@ pub fn parse_id(id: &str) -> Option<ParsedId> {
         ty.push_str(pair[0]);
         names.push(pair[1]);
     }
-    Some(ParsedId { full_type: ty, full_name: names.join("/"), scope })
+    Some((ty, names.join("/")))
 }
 
 /// Builds `{scope}/providers/{NS}/{t1}/{n1}/{t2}/{n2}` from a full type and full name.

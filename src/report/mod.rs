@@ -144,26 +144,16 @@ impl<'a> Report<'a> {
         if strict {
             findings.sort_by(|a, b| sort_key(&a.location, &a.code).cmp(&sort_key(&b.location, &b.code)));
         }
-        let errors: Vec<ReportError> = out
-            .errors
-            .iter()
-            .map(|e| ReportError {
-                code: e.code.to_string(),
-                message: e.message.clone(),
-                location: e.span.and_then(|s| loc(s, None)),
-                file: e.file.clone(),
-            })
-            .collect();
-        let warnings: Vec<ReportError> = out
-            .warnings
-            .iter()
-            .map(|e| ReportError {
-                code: e.code.to_string(),
-                message: e.message.clone(),
-                location: e.span.and_then(|s| loc(s, None)),
-                file: e.file.clone(),
-            })
-            .collect();
+        let diagnostic = |code: &str, message: &str, span: Option<Span>, file: &Option<String>| ReportError {
+            code: code.to_string(),
+            message: message.to_string(),
+            location: span.and_then(|s| loc(s, None)),
+            file: file.clone(),
+        };
+        let errors: Vec<ReportError> =
+            out.errors.iter().map(|e| diagnostic(e.code, &e.message, e.span, &e.file)).collect();
+        let warnings: Vec<ReportError> =
+            out.warnings.iter().map(|e| diagnostic(e.code, &e.message, e.span, &e.file)).collect();
         let mut by_severity = [0usize; 5];
         for f in &findings {
             by_severity[f.severity as usize] += 1;

@@ -1,7 +1,6 @@
 //! NET001 integration-subnet-not-delegated: follows each site's (and slot's) regional
 //! VNet integration to its subnet and checks the subnet's delegation.
 
-use super::support::array;
 use crate::engine::{Related, RuleCx};
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Reference, ResIdx};
@@ -57,44 +56,15 @@ fn check_subnet(cx: &mut RuleCx, site: ResIdx, subnet: ResIdx, via: &Node, want:
     let model = cx.model;
     let s = model.res(subnet);
     let site_name = &model.res(site).name;
-    if s.existing {
-        cx.undetermined(
-            site,
-            via.span,
-            format!("subnet `{}` is declared `existing`; its delegations are not in the template", s.name),
-        );
+    let (services, unknown) = match super::support::delegations(model, subnet) {
+        Ok(d) => d,
+        Err(reason) => return cx.undetermined(site, via.span, reason),
+    };
+    if services.iter().any(|name| name.eq_ignore_ascii_case(want)) {
         return;
     }
-    let delegations = match array(model, subnet, "properties.delegations") {
-        Ok(d) => d,
-        Err(reason) => return cx.undetermined(subnet, Default::default(), reason),
-    };
-    let mut unknown = None;
-    let mut services = Vec::new();
-    for d in delegations {
-        match crate::model::lookup(d, "properties.serviceName")
-            .found()
-            .or_else(|| crate::model::lookup(d, "serviceName").found())
-        {
-            Some(n) => match &n.value {
-                crate::value::Value::String(name) if name.eq_ignore_ascii_case(want) => return,
-                crate::value::Value::String(name) => services.push(name.to_string()),
-                crate::value::Value::Unknown(u) => unknown = Some(u.detail.clone()),
-                _ => {}
-            },
-            None => {
-                if let Some(u) = d.value.find_unknown() {
-                    unknown = Some(u.detail.clone());
-                }
-            }
-        }
-    }
-    if let Some(detail) = unknown {
-        return cx.undetermined(
-            subnet,
-            Default::default(),
-            format!("a delegation of subnet `{}` cannot be determined: {detail}", s.name),
-        );
+    if let Some(reason) = unknown {
+        return cx.undetermined(subnet, Default::default(), reason);
     }
     let span = s.node.path("properties.delegations").map_or(Default::default(), |n| n.span);
     let now = if services.is_empty() {

@@ -5,10 +5,9 @@
 //! until 2022 endpoints needed it `Disabled`, but since NSG support went GA (Aug 2022)
 //! any value is valid (facts sheet §3.4).
 
-use super::support::array;
 use crate::engine::{Related, RuleCx};
+use crate::model::Reference;
 use crate::model::relations::PRIVATE_ENDPOINT;
-use crate::model::{Reference, lookup};
 
 pub fn check(cx: &mut RuleCx) {
     let model = cx.model;
@@ -34,43 +33,17 @@ pub fn check(cx: &mut RuleCx) {
             Reference::Absent => continue,
         };
         let s = model.res(subnet);
-        if s.existing {
-            cx.undetermined(
-                pe,
-                via.span,
-                format!("subnet `{}` is declared `existing`; its delegations are not in the template", s.name),
-            );
-            continue;
-        }
-        let delegations = match array(model, subnet, "properties.delegations") {
+        let (services, unknown) = match super::support::delegations(model, subnet) {
             Ok(d) => d,
             Err(reason) => {
                 cx.undetermined(pe, via.span, reason);
                 continue;
             }
         };
-        let mut services = Vec::new();
-        let mut unknown = None;
-        for d in delegations {
-            match lookup(d, "properties.serviceName").found().or_else(|| lookup(d, "serviceName").found()) {
-                Some(n) => match n.as_str() {
-                    Some(name) => services.push(name.to_string()),
-                    None => unknown = n.value.as_unknown().map(|u| u.detail.clone()),
-                },
-                None => match d.value.find_unknown() {
-                    Some(u) => unknown = Some(u.detail.clone()),
-                    None => services.push("an unnamed service".to_string()),
-                },
-            }
-        }
         if services.is_empty()
-            && let Some(detail) = unknown
+            && let Some(reason) = unknown
         {
-            cx.undetermined(
-                pe,
-                via.span,
-                format!("a delegation of subnet `{}` cannot be determined: {detail}", s.name),
-            );
+            cx.undetermined(pe, via.span, reason);
             continue;
         }
         let integrations = model.relations.integrations_in(subnet);

@@ -34,3 +34,32 @@ pub fn array<'a>(model: &'a Model, r: ResIdx, path: &str) -> Result<&'a [Node], 
         Lookup::Unknown(u) => Err(format!("`{path}` cannot be determined: {}", u.detail)),
     }
 }
+
+/// The services a subnet is delegated to, and the first delegation that cannot be
+/// known offline. `Err` when none of them can be read: an `existing` subnet (only its
+/// name is in the template) or an unknown `delegations` array.
+pub fn delegations(model: &Model, subnet: ResIdx) -> Result<(Vec<String>, Option<String>), String> {
+    let s = model.res(subnet);
+    if s.existing {
+        return Err(format!("subnet `{}` is declared `existing`; its delegations are not in the template", s.name));
+    }
+    let mut services = Vec::new();
+    let mut unknown = None;
+    for d in array(model, subnet, "properties.delegations")? {
+        match crate::model::lookup(d, "properties.serviceName")
+            .found()
+            .or_else(|| crate::model::lookup(d, "serviceName").found())
+        {
+            Some(n) => match &n.value {
+                Value::String(name) => services.push(name.to_string()),
+                Value::Unknown(u) => unknown = Some(u.detail.clone()),
+                _ => {}
+            },
+            None => match d.value.find_unknown() {
+                Some(u) => unknown = Some(u.detail.clone()),
+                None => services.push("an unnamed service".to_string()),
+            },
+        }
+    }
+    Ok((services, unknown.map(|d| format!("a delegation of subnet `{}` cannot be determined: {d}", s.name))))
+}

@@ -25,18 +25,10 @@ fn absolute_scope(ctx: &DeploymentContext, scope: &str) -> String {
     if scope.starts_with('/') {
         return scope.trim_end_matches('/').to_string();
     }
-    let segs: Vec<&str> = scope.split('/').filter(|s| !s.is_empty()).collect();
-    if segs.len() >= 3 && segs.len() % 2 == 1 {
-        let mut ty = segs[0].to_string();
-        let mut names = Vec::new();
-        for pair in segs[1..].chunks(2) {
-            ty.push('/');
-            ty.push_str(pair[0]);
-            names.push(pair[1]);
-        }
-        if let Some(id) = resource_id_for(ctx, &ty, &names.join("/")) {
-            return id;
-        }
+    if let Some((ty, names)) = crate::model::ids::split_type_names(scope)
+        && let Some(id) = resource_id_for(ctx, &ty, &names)
+    {
+        return id;
     }
     scope.to_string()
 }
