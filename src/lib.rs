@@ -6,6 +6,7 @@
 
 pub mod arm;
 pub mod engine;
+pub mod filter;
 pub mod model;
 pub mod report;
 pub mod rules;

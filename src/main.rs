@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use azlint::arm::DeploymentContext;
 use azlint::engine::{Registry, RuleOptions};
+use azlint::filter::config;
 use azlint::report::text::TextOptions;
 use azlint::report::{FailOn, Report};
 use azlint::scan::{ScanOptions, scan};
@@ -33,7 +34,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Lint templates, parameters files and exported state under the given paths
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List every rule: code, name, severity, title
     Rules {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -120,8 +121,7 @@ enum ColorChoice {
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Files or folders to scan
-    #[arg(default_value = ".")]
+    /// Files or folders to scan [default: .]
     paths: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
@@ -129,9 +129,24 @@ struct ScanArgs {
     /// Write the report to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Lowest severity that makes the run fail (exit 1): critical, high, medium, low, info or none
-    #[arg(long, default_value = "high", value_parser = parse_fail_on)]
-    fail_on: FailOn,
+    /// Lowest severity that makes the run fail (exit 1): critical, high, medium, low, info or none [default: high]
+    #[arg(long, value_parser = parse_fail_on)]
+    fail_on: Option<FailOn>,
+    /// Configuration file (default: azlint.toml in the scanned folder or above)
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore azlint.toml
+    #[arg(long)]
+    no_config: bool,
+    /// Report only findings that this baseline does not list; list entries that no longer occur
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings as a baseline (keyed by rule, resource and file)
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Also list the findings that suppressions accepted, with their reasons
+    #[arg(long)]
+    show_suppressed: bool,
     /// Only run these rules (codes, names or prefixes such as NET); repeatable or comma-separated
     #[arg(long, value_delimiter = ',')]
     select: Vec<String>,
@@ -167,14 +182,14 @@ struct ScanArgs {
     quiet: bool,
     #[command(flatten)]
     context: ContextArgs,
-    /// Recommended integration subnet prefix length (NET002)
-    #[arg(long, value_name = "N", default_value_t = 26)]
-    integration_prefix: u8,
-    /// Headroom factor over a plan's maximum instance count (NET002)
-    #[arg(long, value_name = "N", default_value_t = 2)]
-    headroom: u32,
-    /// Service tags treated as admitting everyone (ACL004); comma-separated
-    #[arg(long, value_delimiter = ',', default_value = "Internet,AzureCloud")]
+    /// Recommended integration subnet prefix length (NET002) [default: 26]
+    #[arg(long, value_name = "N")]
+    integration_prefix: Option<u8>,
+    /// Headroom factor over a plan's maximum instance count (NET002) [default: 2]
+    #[arg(long, value_name = "N")]
+    headroom: Option<u32>,
+    /// Service tags treated as admitting everyone (ACL004); comma-separated [default: Internet,AzureCloud]
+    #[arg(long, value_delimiter = ',')]
     allow_all_tags: Vec<String>,
 }
 
@@ -196,7 +211,7 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(args) => run_scan(*args),
         Command::Rules { format, rule_dirs } => list_rules(format, &rule_dirs),
         Command::Explain { rule, rule_dirs } => explain(&rule, &rule_dirs),
         Command::Eval { expr, context } => eval(&expr, &context),
@@ -342,24 +357,61 @@ fn run_scan(args: ScanArgs) -> u8 {
             return 2;
         }
     };
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let config_path = if args.no_config { None } else { args.config.clone().or_else(|| config::discover(&paths)) };
+    let config = match &config_path {
+        Some(p) => match config::Config::load(p) {
+            Ok(c) => c,
+            Err(e) => {
+                let at = e.line.map_or_else(String::new, |l| format!(":{l}:{}", e.column.unwrap_or(1)));
+                eprintln!("azlint: {}{at}: {}", e.file, e.message);
+                return 2;
+            }
+        },
+        None => config::Config::default(),
+    };
+    let fail_on = match (args.fail_on, config.fail_on.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some(s)) => match s.parse() {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("azlint: azlint.toml `fail-on`: {e}");
+                return 2;
+            }
+        },
+        (None, None) => FailOn::Severity(azlint::engine::Severity::High),
+    };
+    let defaults = RuleOptions::default();
+    let rule_options = RuleOptions {
+        integration_prefix: args
+            .integration_prefix
+            .or(config.rules.integration_prefix)
+            .unwrap_or(defaults.integration_prefix),
+        headroom: args.headroom.or(config.rules.headroom).unwrap_or(defaults.headroom),
+        allow_all_tags: if !args.allow_all_tags.is_empty() {
+            args.allow_all_tags
+        } else {
+            config.rules.allow_all_tags.clone().unwrap_or(defaults.allow_all_tags)
+        },
+    };
     let opts = ScanOptions {
         context,
-        paths: args.paths,
-        exclude: args.exclude,
+        exclude: args.exclude.into_iter().chain(config.exclude.iter().cloned()).collect(),
         input_format: args.input_format,
         parameters: args.parameters,
         no_parameters: args.no_parameters,
-        select: args.select,
-        ignore: args.ignore,
+        select: if args.select.is_empty() { config.select.clone() } else { args.select },
+        ignore: args.ignore.into_iter().chain(config.ignore.iter().cloned()).collect(),
         rule_dirs: args.rule_dirs,
-        rule_options: RuleOptions {
-            integration_prefix: args.integration_prefix,
-            headroom: args.headroom,
-            allow_all_tags: args.allow_all_tags,
-        },
+        rule_options,
+        config_path: config_path.as_ref().map(|p| p.display().to_string()),
+        config,
+        baseline: args.baseline,
+        write_baseline: args.write_baseline,
+        paths,
     };
     let out = scan(&opts);
-    let report = Report::new(&out, args.strict);
+    let report = Report::new(&out, args.strict).with_suppressed(&out, args.show_suppressed);
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -380,7 +432,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         eprintln!("azlint: {e}");
         return 2;
     }
-    let code = report.exit_code(args.fail_on) as u8;
+    let code = report.exit_code(fail_on) as u8;
     // The process exits next: freeing the model value by value would only cost time.
     std::mem::forget(report);
     std::mem::forget(out);

@@ -169,6 +169,34 @@ impl Model {
         model
     }
 
+    /// Applies the config file's role globs (resource names): a `frontends` match
+    /// overrides every other evidence, a `backends` match applies where no tag decided.
+    pub fn apply_role_globs(&mut self, backends: &[String], frontends: &[String]) {
+        let compile = |gs: &[String]| -> Vec<(globset::GlobMatcher, String)> {
+            gs.iter()
+                .filter_map(|g| {
+                    globset::Glob::new(&g.to_ascii_lowercase()).ok().map(|m| (m.compile_matcher(), g.clone()))
+                })
+                .collect()
+        };
+        let (back, front) = (compile(backends), compile(frontends));
+        if back.is_empty() && front.is_empty() {
+            return;
+        }
+        let sites: Vec<ResIdx> = self.of_type(site::SITE).iter().chain(self.of_type(site::SLOT)).copied().collect();
+        for s in sites {
+            let name = self.res(s).name.to_ascii_lowercase();
+            let tagged = self.roles.get(&s).is_some_and(|r| r.evidence.starts_with("is tagged"));
+            if let Some((_, g)) = front.iter().find(|(m, _)| m.is_match(&name)) {
+                let evidence = format!("matches the `frontends` glob `{g}` in azlint.toml");
+                self.roles.insert(s, roles::RoleInfo { role: roles::Role::Frontend, evidence });
+            } else if !tagged && let Some((_, g)) = back.iter().find(|(m, _)| m.is_match(&name)) {
+                let evidence = format!("matches the `backends` glob `{g}` in azlint.toml");
+                self.roles.insert(s, roles::RoleInfo { role: roles::Role::Backend, evidence });
+            }
+        }
+    }
+
     /// The role of a site or slot, with its evidence.
     pub fn role(&self, idx: ResIdx) -> Option<&roles::RoleInfo> {
         self.roles.get(&idx)

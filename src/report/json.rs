@@ -19,12 +19,13 @@ pub fn to_value(report: &Report) -> Value {
     for sev in Severity::ALL {
         by_sev.insert(sev.as_str().into(), json!(s.by_severity[sev as usize]));
     }
-    json!({
+    let mut value = json!({
         "version": 1,
         "tool": {"name": "azlint", "version": env!("CARGO_PKG_VERSION")},
         "summary": {
             "files": s.files, "skipped": s.skipped, "resources": s.resources,
             "findings": s.findings, "undetermined": s.undetermined, "errors": s.errors, "warnings": s.warnings,
+            "suppressed": s.suppressed, "baselined": s.baselined,
             "by_severity": by_sev,
         },
         "findings": report.findings.iter().map(|f| json!({
@@ -46,7 +47,28 @@ pub fn to_value(report: &Report) -> Value {
         })).collect::<Vec<_>>(),
         "errors": report.errors.iter().map(error).collect::<Vec<_>>(),
         "warnings": report.warnings.iter().map(error).collect::<Vec<_>>(),
-    })
+    });
+    let obj = value.as_object_mut().expect("an object");
+    if !report.suppressed.is_empty() {
+        obj.insert(
+            "suppressed".into(),
+            report
+                .suppressed
+                .iter()
+                .map(|(f, why)| {
+                    json!({"rule": f.code, "name": f.name, "severity": f.severity.as_str(), "message": f.message,
+                    "resource": resource(&f.resource), "location": location(f.location.as_ref()), "justification": why})
+                })
+                .collect(),
+        );
+    }
+    if !report.baseline_gone.is_empty() {
+        obj.insert(
+            "baseline_gone".into(),
+            report.baseline_gone.iter().map(|(r, id, f)| json!({"rule": r, "resource": id, "file": f})).collect(),
+        );
+    }
+    value
 }
 
 fn error(e: &super::ReportError) -> Value {

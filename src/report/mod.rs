@@ -94,6 +94,10 @@ pub struct Summary {
     pub undetermined: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Findings accepted by a suppression.
+    pub suppressed: usize,
+    /// Findings accepted by the baseline.
+    pub baselined: usize,
     pub by_severity: [usize; 5],
 }
 
@@ -106,6 +110,10 @@ pub struct Report<'a> {
     pub errors: Vec<ReportError>,
     /// What the scan could not follow without being incomplete (linked templates by URI).
     pub warnings: Vec<ReportError>,
+    /// Suppressed findings with their justification (`--show-suppressed`), else empty.
+    pub suppressed: Vec<(ReportFinding, String)>,
+    /// Baseline entries that no longer occur: (rule, resource id, file).
+    pub baseline_gone: Vec<(String, String, String)>,
 }
 
 impl<'a> Report<'a> {
@@ -166,9 +174,35 @@ impl<'a> Report<'a> {
             undetermined: undetermined.len(),
             errors: errors.len(),
             warnings: warnings.len(),
+            suppressed: out.suppressed.len(),
+            baselined: out.baselined,
             by_severity,
         };
-        Report { sources: &out.sources, summary, findings, undetermined, errors, warnings }
+        let baseline_gone =
+            out.baseline_gone.iter().map(|e| (e.rule.clone(), e.resource.clone(), e.file.clone())).collect();
+        Report {
+            sources: &out.sources,
+            summary,
+            findings,
+            undetermined,
+            errors,
+            warnings,
+            suppressed: Vec::new(),
+            baseline_gone,
+        }
+    }
+
+    /// Adds the suppressed findings and their reasons (`--show-suppressed`).
+    pub fn with_suppressed(mut self, out: &'a ScanOutput, show: bool) -> Report<'a> {
+        if show {
+            let loc = |span: Span, r: Option<ResIdx>| locate(&out.sources, &out.model, span, r);
+            self.suppressed = out
+                .suppressed
+                .iter()
+                .map(|s| (finding(out, &s.finding, &loc), format!("{} ({})", s.reason, s.source)))
+                .collect();
+        }
+        self
     }
 
     /// 0: nothing at or above `fail_on`; 1: findings at or above it; 2: incomplete scan.

@@ -98,7 +98,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         });
     }
     if !opts.quiet && !report.warnings.is_empty() {
-        let _ = writeln!(out, "Not followed (the scan is complete without them, but they were not checked):");
+        let _ = writeln!(out, "Warnings (the scan is complete; these were not checked or need attention):");
         for w in &report.warnings {
             let at = w.location.as_ref().map_or_else(
                 || w.file.clone().map(|f| format!("{f}: ")).unwrap_or_default(),
@@ -113,6 +113,21 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         for u in &report.undetermined {
             let at = u.location.as_ref().map_or_else(String::new, |l| format!("{}:{}:{}: ", l.file, l.line, l.column));
             let _ = writeln!(out, "  {at}{} `{}`: {}", u.code, u.resource.name, u.reason);
+        }
+        out.push('\n');
+    }
+    if !opts.quiet && !report.suppressed.is_empty() {
+        let _ = writeln!(out, "Suppressed (accepted risks, not counted against --fail-on):");
+        for (f, why) in &report.suppressed {
+            let at = f.location.as_ref().map_or_else(String::new, |l| format!("{}:{}:{}: ", l.file, l.line, l.column));
+            let _ = writeln!(out, "  {at}{} `{}`: {} — {why}", f.code, f.resource.name, f.message);
+        }
+        out.push('\n');
+    }
+    if !report.baseline_gone.is_empty() {
+        let _ = writeln!(out, "Baseline entries that no longer occur (remove them from the baseline):");
+        for (rule, id, file) in &report.baseline_gone {
+            let _ = writeln!(out, "  {file}: {rule} {id}");
         }
         out.push('\n');
     }
@@ -181,8 +196,15 @@ pub fn summary_line(report: &Report) -> String {
     } else {
         format!("{} findings ({})", s.findings, sev.join(", "))
     };
-    format!(
+    let mut line = format!(
         "{} files ({} skipped, {} errors), {} resources: {findings}, {} undetermined",
         s.files, s.skipped, s.errors, s.resources, s.undetermined
-    )
+    );
+    if s.suppressed > 0 {
+        line.push_str(&format!(", {} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        line.push_str(&format!(", {} in the baseline", s.baselined));
+    }
+    line
 }

@@ -35,6 +35,14 @@ pub struct ScanOptions {
     pub rule_options: RuleOptions,
     /// The deployment context templates are expanded in (`--context`, `--subscription-id`, ...).
     pub context: DeploymentContext,
+    /// `azlint.toml`, already merged with the command line by the caller.
+    pub config: crate::filter::config::Config,
+    /// Where the config file was found, for messages.
+    pub config_path: Option<String>,
+    /// Report only findings that this baseline does not list.
+    pub baseline: Option<PathBuf>,
+    /// Write the current findings as a baseline instead of filtering by one.
+    pub write_baseline: Option<PathBuf>,
 }
 
 /// A problem that makes the scan incomplete: unreadable or invalid input, bad options.
@@ -78,6 +86,12 @@ pub struct ScanOutput {
     pub skipped: Vec<Skipped>,
     /// Property values of expanded templates that stayed unknown, by cause.
     pub unknown_stats: UnknownStats,
+    /// Findings a suppression accepted, with the reason.
+    pub suppressed: Vec<crate::filter::Suppressed>,
+    /// Findings the baseline accepted.
+    pub baselined: usize,
+    /// Baseline entries that no longer occur.
+    pub baseline_gone: Vec<crate::filter::baseline::Entry>,
     /// Files read (scanned, skipped or in error).
     pub files: usize,
 }
@@ -303,8 +317,16 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         }
         model_units.push(u);
     }
-    let model = Model::build(model_units);
-    let results = registry.run(&model, &opts.rule_options, &enabled);
+    let mut model = Model::build(model_units);
+    model.apply_role_globs(&opts.config.roles.backends, &opts.config.roles.frontends);
+    let mut results = registry.run(&model, &opts.rule_options, &enabled);
+    let (suppressions, invalid) = crate::filter::collect(&model, &sources, &opts.config, opts.config_path.as_deref());
+    errors.extend(invalid);
+    let filtered =
+        crate::filter::apply(&mut results.findings, &model, &sources, &registry, &opts.config, &suppressions);
+    errors.extend(filtered.errors);
+    warnings.extend(filtered.warnings);
+    let (baselined, baseline_gone) = apply_baseline(opts, &mut results, &model, &sources, &registry, &mut errors);
     errors.sort_by(|a, b| {
         (a.file.as_deref(), a.span.map(|s| s.start)).cmp(&(b.file.as_deref(), b.span.map(|s| s.start)))
     });
@@ -322,6 +344,9 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         warnings,
         skipped,
         unknown_stats,
+        suppressed: filtered.suppressed,
+        baselined,
+        baseline_gone,
     }
 }
 
@@ -454,4 +479,50 @@ pub fn expand_file(
     let outputs: serde_json::Map<String, serde_json::Value> =
         exp.outputs.iter().map(|(k, v)| (k.clone(), v.value.to_json())).collect();
     Ok((serde_json::json!({"resources": resources, "outputs": outputs}), diagnostics, failed))
+}
+
+/// `--write-baseline` records the findings; `--baseline` removes the ones it lists and
+/// returns how many, with the entries that no longer occur.
+fn apply_baseline(
+    opts: &ScanOptions,
+    results: &mut Results,
+    model: &Model,
+    sources: &SourceMap,
+    registry: &Registry,
+    errors: &mut Vec<ScanError>,
+) -> (usize, Vec<crate::filter::baseline::Entry>) {
+    use crate::filter::baseline::{Baseline, Entry};
+    let key = |f: &crate::engine::Finding| Entry {
+        rule: registry.rules[f.rule].code.clone(),
+        resource: model.res(f.resource).key.clone(),
+        file: sources.get(f.span.file).map(|x| x.path.clone()).unwrap_or_default(),
+    };
+    if let Some(path) = &opts.write_baseline {
+        let b = Baseline::new(results.findings.iter().map(key).collect());
+        if let Err(e) = std::fs::write(path, b.to_json()) {
+            errors.push(ScanError {
+                code: "io-error",
+                message: format!("cannot write the baseline: {e}"),
+                file: Some(path.display().to_string()),
+                span: None,
+            });
+        }
+        return (0, Vec::new());
+    }
+    let Some(path) = &opts.baseline else { return (0, Vec::new()) };
+    let b = match Baseline::read(path) {
+        Ok(b) => b,
+        Err(message) => {
+            errors.push(ScanError { code: "bad-option", message, file: Some(path.display().to_string()), span: None });
+            return (0, Vec::new());
+        }
+    };
+    let keys: Vec<Entry> = results.findings.iter().map(key).collect();
+    let (accepted, gone) = b.matches(&keys);
+    let mut i = 0;
+    results.findings.retain(|_| {
+        i += 1;
+        !accepted[i - 1]
+    });
+    (accepted.iter().filter(|a| **a).count(), gone)
 }
