@@ -140,15 +140,21 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
             warnings.push(ScanWarning { code: "symlink-loop", message: i.message, file: Some(i.path), span: None });
         }
     }
-    // A template named on the command line brings its `X.parameters.json` along.
+    // A template named on the command line brings its `X.parameters.json` along, and a
+    // parameters file brings its template (a pre-commit hook passes only changed files).
     if !opts.no_parameters && opts.parameters.is_none() {
         let siblings: Vec<_> = inputs
             .iter()
             .filter(|i| i.explicit)
             .filter_map(|i| {
                 let name = i.path.file_name()?.to_str()?;
-                let stem = name.strip_suffix(".json").filter(|s| !s.to_ascii_lowercase().ends_with(".parameters"))?;
-                let sib = i.path.with_file_name(format!("{stem}.parameters.json"));
+                let lower = name.to_ascii_lowercase();
+                let sib = match lower.strip_suffix(".parameters.json") {
+                    Some(_) => {
+                        i.path.with_file_name(format!("{}.json", &name[..name.len() - ".parameters.json".len()]))
+                    }
+                    None => i.path.with_file_name(format!("{}.parameters.json", name.strip_suffix(".json")?)),
+                };
                 sib.is_file().then(|| crate::source::walk::Input {
                     display: sib.to_string_lossy().to_string(),
                     path: sib,
