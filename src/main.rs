@@ -11,7 +11,7 @@ use azlint::arm::DeploymentContext;
 use azlint::engine::{Registry, RuleOptions};
 use azlint::filter::config;
 use azlint::report::text::TextOptions;
-use azlint::report::{FailOn, Report};
+use azlint::report::{FailOn, Format, Report};
 use azlint::scan::{ScanOptions, scan};
 use azlint::source::detect::DocKind;
 
@@ -123,10 +123,11 @@ enum ColorChoice {
 struct ScanArgs {
     /// Files or folders to scan [default: .]
     paths: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
-    format: ListFormat,
-    /// Write the report to FILE instead of standard output
+    /// Output format: text, json, sarif, junit, github or markdown; repeatable, each as NAME
+    /// (to standard output or -o FILE) or NAME=FILE
+    #[arg(long, value_name = "NAME[=FILE]", value_parser = parse_format_spec)]
+    format: Vec<FormatSpec>,
+    /// Write the report of the format given without =FILE to FILE instead of standard output
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Lowest severity that makes the run fail (exit 1): critical, high, medium, low, info or none [default: high]
@@ -191,6 +192,49 @@ struct ScanArgs {
     /// Service tags treated as admitting everyone (ACL004); comma-separated [default: Internet,AzureCloud]
     #[arg(long, value_delimiter = ',')]
     allow_all_tags: Vec<String>,
+}
+
+/// One `--format` value: a format and, with `NAME=FILE`, its own file.
+#[derive(Clone, Debug)]
+struct FormatSpec {
+    format: Format,
+    file: Option<PathBuf>,
+}
+
+fn parse_format_spec(s: &str) -> Result<FormatSpec, String> {
+    let (name, file) = match s.split_once('=') {
+        Some((_, "")) => return Err(format!("`{s}` names no file after `=`")),
+        Some((n, f)) => (n, Some(PathBuf::from(f))),
+        None => (s, None),
+    };
+    Ok(FormatSpec { format: name.parse()?, file })
+}
+
+/// Where each format goes: a `NAME=FILE` to its file, the one bare `NAME` (default
+/// `text`) to `-o FILE` or standard output. Two outputs to standard output or to one
+/// file would interleave, so they are refused.
+fn outputs(specs: &[FormatSpec], output: Option<&PathBuf>) -> Result<Vec<(Format, Option<PathBuf>)>, String> {
+    let mut specs = specs.to_vec();
+    if specs.is_empty() {
+        specs.push(FormatSpec { format: Format::Text, file: None });
+    }
+    let bare = specs.iter().filter(|s| s.file.is_none()).count();
+    if bare > 1 {
+        return Err("at most one --format may write to standard output (or -o); give the others as NAME=FILE".into());
+    }
+    if bare == 0 && output.is_some() {
+        return Err("-o/--output names no format: every --format has its own =FILE".into());
+    }
+    let outs: Vec<(Format, Option<PathBuf>)> =
+        specs.into_iter().map(|s| (s.format, s.file.or_else(|| output.cloned()))).collect();
+    for (i, (_, a)) in outs.iter().enumerate() {
+        if let Some(a) = a
+            && outs[..i].iter().any(|(_, b)| b.as_ref() == Some(a))
+        {
+            return Err(format!("two formats would write to {}", a.display()));
+        }
+    }
+    Ok(outs)
 }
 
 fn parse_fail_on(s: &str) -> Result<FailOn, String> {
@@ -394,6 +438,13 @@ fn run_scan(args: ScanArgs) -> u8 {
             config.rules.allow_all_tags.clone().unwrap_or(defaults.allow_all_tags)
         },
     };
+    let outputs = match outputs(&args.format, args.output.as_ref()) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("azlint: {e}");
+            return 2;
+        }
+    };
     let opts = ScanOptions {
         context,
         exclude: args.exclude.into_iter().chain(config.exclude.iter().cloned()).collect(),
@@ -412,24 +463,29 @@ fn run_scan(args: ScanArgs) -> u8 {
     };
     let out = scan(&opts);
     let report = Report::new(&out, args.strict).with_suppressed(&out, args.show_suppressed);
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
-    let text = match args.format {
-        ListFormat::Json => azlint::report::json::render(&report),
-        ListFormat::Text => {
-            azlint::report::text::render(&report, TextOptions { color, width: terminal_width(), quiet: args.quiet })
+    let mut failed = false;
+    for (format, file) in &outputs {
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                file.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        let text = TextOptions { color, width: terminal_width(), quiet: args.quiet };
+        let rendered = azlint::report::render(&report, *format, text, fail_on);
+        let written = match file {
+            Some(path) => std::fs::write(path, &rendered).map_err(|e| format!("cannot write {}: {e}", path.display())),
+            None => write_stdout(&rendered),
+        };
+        if let Err(e) = written {
+            eprintln!("azlint: {e}");
+            failed = true;
         }
-    };
-    let written = match &args.output {
-        Some(path) => std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display())),
-        None => write_stdout(&text),
-    };
-    if let Err(e) = written {
-        eprintln!("azlint: {e}");
+    }
+    if failed {
         return 2;
     }
     let code = report.exit_code(fail_on) as u8;

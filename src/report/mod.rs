@@ -1,7 +1,11 @@
 //! Reports: one view of a scan's outcome ([`Report`]) rendered by one module per format,
 //! and the exit code.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::engine::{Finding, Severity};
@@ -21,6 +25,56 @@ impl std::str::FromStr for FailOn {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.eq_ignore_ascii_case("none") { Ok(FailOn::None) } else { s.parse().map(FailOn::Severity) }
+    }
+}
+
+/// An output format of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+    Markdown,
+}
+
+impl Format {
+    pub const ALL: [Format; 6] =
+        [Format::Text, Format::Json, Format::Sarif, Format::Junit, Format::Github, Format::Markdown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL.into_iter().find(|f| f.as_str().eq_ignore_ascii_case(s)).ok_or_else(|| {
+            let names: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
+            format!("unknown format `{s}`; expected one of {}", names.join(", "))
+        })
+    }
+}
+
+/// Renders the report in one format; `fail_on` decides the verdict that the Markdown
+/// summary states.
+pub fn render(report: &Report, format: Format, text: text::TextOptions, fail_on: FailOn) -> String {
+    match format {
+        Format::Text => text::render(report, text),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Github => github::render(report),
+        Format::Markdown => markdown::render(report, fail_on),
     }
 }
 
@@ -84,6 +138,23 @@ pub struct ReportError {
     pub file: Option<String>,
 }
 
+/// A rule that ran, with the metadata the machine-readable formats publish.
+#[derive(Clone, Debug)]
+pub struct ReportRule {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub title: String,
+    pub help: String,
+    /// The long-form Markdown documentation (`azlint explain`).
+    pub docs: String,
+    pub references: Vec<String>,
+    /// The letters of the code (`NET`, `TLS`).
+    pub area: String,
+    /// The deployed resources of the rule's types: what a JUnit test case is per rule.
+    pub checked: Vec<ResourceRef>,
+}
+
 /// Counts for the closing summary.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -104,14 +175,20 @@ pub struct Summary {
 /// The outcome of a scan, as every format renders it.
 pub struct Report<'a> {
     pub sources: &'a SourceMap,
+    /// The rules that ran (after `--select`/`--ignore`), in code order.
+    pub rules: Vec<ReportRule>,
     pub summary: Summary,
     pub findings: Vec<ReportFinding>,
     pub undetermined: Vec<ReportUndetermined>,
     pub errors: Vec<ReportError>,
     /// What the scan could not follow without being incomplete (linked templates by URI).
     pub warnings: Vec<ReportError>,
-    /// Suppressed findings with their justification (`--show-suppressed`), else empty.
+    /// Suppressed findings with their justification, for text and JSON output
+    /// (`--show-suppressed`), else empty.
     pub suppressed: Vec<(ReportFinding, String)>,
+    /// Every suppressed finding with its justification, whatever `--show-suppressed`
+    /// says: SARIF always carries them as suppressed results.
+    pub suppressed_all: Vec<(ReportFinding, String)>,
     /// Baseline entries that no longer occur: (rule, resource id, file).
     pub baseline_gone: Vec<(String, String, String)>,
 }
@@ -180,27 +257,31 @@ impl<'a> Report<'a> {
         };
         let baseline_gone =
             out.baseline_gone.iter().map(|e| (e.rule.clone(), e.resource.clone(), e.file.clone())).collect();
+        let rules = out.enabled.iter().map(|&i| report_rule(out, i)).collect();
         Report {
             sources: &out.sources,
+            rules,
             summary,
             findings,
             undetermined,
             errors,
             warnings,
             suppressed: Vec::new(),
+            suppressed_all: Vec::new(),
             baseline_gone,
         }
     }
 
     /// Adds the suppressed findings and their reasons (`--show-suppressed`).
     pub fn with_suppressed(mut self, out: &'a ScanOutput, show: bool) -> Report<'a> {
+        let loc = |span: Span, r: Option<ResIdx>| locate(&out.sources, &out.model, span, r);
+        self.suppressed_all = out
+            .suppressed
+            .iter()
+            .map(|s| (finding(out, &s.finding, &loc), format!("{} ({})", s.reason, s.source)))
+            .collect();
         if show {
-            let loc = |span: Span, r: Option<ResIdx>| locate(&out.sources, &out.model, span, r);
-            self.suppressed = out
-                .suppressed
-                .iter()
-                .map(|s| (finding(out, &s.finding, &loc), format!("{} ({})", s.reason, s.source)))
-                .collect();
+            self.suppressed = self.suppressed_all.clone();
         }
         self
     }
@@ -241,6 +322,30 @@ fn finding(out: &ScanOutput, f: &Finding, loc: &dyn Fn(Span, Option<ResIdx>) -> 
                 message: r.message.clone(),
             })
             .collect(),
+    }
+}
+
+fn report_rule(out: &ScanOutput, i: usize) -> ReportRule {
+    let rule = &out.registry.rules[i];
+    let model = &out.model;
+    let mut checked: Vec<ResIdx> = rule
+        .resource_types
+        .iter()
+        .flat_map(|t| model.of_type(t).iter().copied())
+        .filter(|r| !model.res(*r).existing)
+        .collect();
+    checked.sort_unstable();
+    checked.dedup();
+    ReportRule {
+        code: rule.code.clone(),
+        name: rule.name.clone(),
+        severity: rule.severity,
+        title: rule.title.clone(),
+        help: rule.help.clone(),
+        docs: rule.docs.clone(),
+        references: rule.references.clone(),
+        area: rule.area().to_string(),
+        checked: checked.into_iter().map(|r| resource_ref(model, r)).collect(),
     }
 }
 
