@@ -3,12 +3,15 @@
 //! typed site views and the relationship queries the rules use.
 
 pub mod access;
+pub mod auth;
 pub mod ids;
 pub mod ingest;
 pub mod lookup;
 pub mod network;
+pub mod nsg;
 pub mod relations;
 pub mod roles;
+pub mod secrets;
 pub mod site;
 
 use std::collections::HashMap;

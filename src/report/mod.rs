@@ -106,6 +106,8 @@ pub struct Report<'a> {
     pub errors: Vec<ReportError>,
     /// What the scan could not follow without being incomplete (linked templates by URI).
     pub warnings: Vec<ReportError>,
+    /// Spans of literal secrets: formats that show source text mask them.
+    pub redact: Vec<Span>,
 }
 
 impl<'a> Report<'a> {
@@ -178,7 +180,8 @@ impl<'a> Report<'a> {
             warnings: warnings.len(),
             by_severity,
         };
-        Report { sources: &out.sources, summary, findings, undetermined, errors, warnings }
+        let redact = crate::model::secrets::secret_spans(model);
+        Report { sources: &out.sources, summary, findings, undetermined, errors, warnings, redact }
     }
 
     /// 0: nothing at or above `fail_on`; 1: findings at or above it; 2: incomplete scan.
