@@ -268,3 +268,26 @@ pub fn backend_subnet_without_nsg(cx: &mut RuleCx) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(port_range("*"), Some((0, u16::MAX)));
+        assert_eq!(port_range("22"), Some((22, 22)));
+        assert_eq!(port_range("3380-3390"), Some((3380, 3390)));
+        assert_eq!(port_range("http"), None);
+    }
+
+    #[test]
+    fn internet_sources() {
+        for s in ["*", "Internet", "internet", "Any", "0.0.0.0/0", "::/0"] {
+            assert!(internet(s), "{s}");
+        }
+        for s in ["VirtualNetwork", "10.0.0.0/8", "AzureLoadBalancer"] {
+            assert!(!internet(s), "{s}");
+        }
+    }
+}
