@@ -3,12 +3,15 @@
 //! typed site views and the relationship queries the rules use.
 
 pub mod access;
+pub mod auth;
 pub mod ids;
 pub mod ingest;
 pub mod lookup;
 pub mod network;
+pub mod nsg;
 pub mod relations;
 pub mod roles;
+pub mod secrets;
 pub mod site;
 
 use std::collections::HashMap;
@@ -110,6 +113,8 @@ pub struct Model {
     /// The relationship index.
     pub relations: relations::Relations,
     roles: HashMap<ResIdx, roles::RoleInfo>,
+    /// Sites the config file says validate tokens in code (`roles.app-auth-in-code`).
+    auth_in_code: std::collections::HashSet<ResIdx>,
     /// Shared reason for properties an inventory-only export lacks.
     pub inventory_unknown: Unknown,
     /// Shared reason for site configuration a live read leaves empty.
@@ -141,6 +146,7 @@ impl Model {
             sites: HashMap::new(),
             relations: Default::default(),
             roles: HashMap::new(),
+            auth_in_code: Default::default(),
             inventory_unknown: Unknown {
                 cause: UnknownCause::NotExported,
                 detail: "the export lists this resource without its properties (`az resource list`); export with `az resource show` or Resource Graph".into(),
@@ -171,7 +177,7 @@ impl Model {
 
     /// Applies the config file's role globs (resource names): a `frontends` match
     /// overrides every other evidence, a `backends` match applies where no tag decided.
-    pub fn apply_role_globs(&mut self, backends: &[String], frontends: &[String]) {
+    pub fn apply_role_globs(&mut self, backends: &[String], frontends: &[String], auth_in_code: &[String]) {
         let compile = |gs: &[String]| -> Vec<(globset::GlobMatcher, String)> {
             gs.iter()
                 .filter_map(|g| {
@@ -179,13 +185,16 @@ impl Model {
                 })
                 .collect()
         };
-        let (back, front) = (compile(backends), compile(frontends));
-        if back.is_empty() && front.is_empty() {
+        let (back, front, in_code) = (compile(backends), compile(frontends), compile(auth_in_code));
+        if back.is_empty() && front.is_empty() && in_code.is_empty() {
             return;
         }
         let sites: Vec<ResIdx> = self.of_type(site::SITE).iter().chain(self.of_type(site::SLOT)).copied().collect();
         for s in sites {
             let name = self.res(s).name.to_ascii_lowercase();
+            if in_code.iter().any(|(m, _)| m.is_match(&name)) {
+                self.auth_in_code.insert(s);
+            }
             let tagged = self.roles.get(&s).is_some_and(|r| r.evidence.starts_with("is tagged"));
             if let Some((_, g)) = front.iter().find(|(m, _)| m.is_match(&name)) {
                 let evidence = format!("matches the `frontends` glob `{g}` in azlint.toml");
@@ -195,6 +204,11 @@ impl Model {
                 self.roles.insert(s, roles::RoleInfo { role: roles::Role::Backend, evidence });
             }
         }
+    }
+
+    /// Whether the config file says this site validates tokens in code.
+    pub fn auth_in_code(&self, idx: ResIdx) -> bool {
+        self.auth_in_code.contains(&idx)
     }
 
     /// The role of a site or slot, with its evidence.

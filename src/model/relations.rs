@@ -55,6 +55,8 @@ pub struct Relations {
     outbound_ips: HashMap<String, Vec<ResIdx>>,
     /// Private DNS zones, their links and groups, and VNet peerings.
     pub network: Network,
+    /// NSG -> subnets, and internal load balancers by subnet.
+    pub nsgs: super::nsg::Nsgs,
 }
 
 /// Resources that send traffic from a subnet they are placed in, and where they name it.
@@ -125,6 +127,7 @@ impl Relations {
             if let Lookup::Found(n) = model.res(b).get("properties.url", model) {
                 rel.index_string(n, b, "backend `url`");
             }
+            rel.index_backend_resource_id(model, b);
         }
         for &a in model.of_type(APIM_API) {
             if let Lookup::Found(n) = model.res(a).get("properties.serviceUrl", model) {
@@ -221,6 +224,7 @@ impl Relations {
             }
         }
         rel.network = Network::build(model);
+        rel.nsgs = super::nsg::Nsgs::build(model);
         for calls in rel.callers.values_mut() {
             calls.sort_by_key(|c| (c.caller, c.span.file, c.span.start));
             calls.dedup_by_key(|c| (c.caller, c.via.clone()));
@@ -257,6 +261,23 @@ impl Relations {
                     self.index_string(v, s, &format!("{what} `{}`", m.key));
                 }
             }
+        }
+    }
+
+    /// An API Management backend's `resourceId` names the site it fronts as a
+    /// management URL (`https://management.azure.com/subscriptions/.../sites/x`): a call
+    /// even when `url` is a custom domain the index does not know.
+    fn index_backend_resource_id(&mut self, model: &Model, b: ResIdx) {
+        let Lookup::Found(n) = model.res(b).get("properties.resourceId", model) else { return };
+        let Some(text) = n.as_str() else { return };
+        let Some(at) = text.to_ascii_lowercase().find("/subscriptions/") else { return };
+        let Some(site) = model.resolve(b, &text[at..]) else { return };
+        if model.site(site).is_some() {
+            self.callers.entry(site).or_default().push(Call {
+                caller: b,
+                via: "backend `resourceId`".into(),
+                span: n.span,
+            });
         }
     }
 

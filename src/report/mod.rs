@@ -191,6 +191,8 @@ pub struct Report<'a> {
     pub suppressed_all: Vec<(ReportFinding, String)>,
     /// Baseline entries that no longer occur: (rule, resource id, file).
     pub baseline_gone: Vec<(String, String, String)>,
+    /// Spans of literal secrets: formats that show source text mask them.
+    pub redact: Vec<Span>,
 }
 
 impl<'a> Report<'a> {
@@ -258,6 +260,7 @@ impl<'a> Report<'a> {
         let baseline_gone =
             out.baseline_gone.iter().map(|e| (e.rule.clone(), e.resource.clone(), e.file.clone())).collect();
         let rules = out.enabled.iter().map(|&i| report_rule(out, i)).collect();
+        let redact = crate::model::secrets::secret_spans(model);
         Report {
             sources: &out.sources,
             rules,
@@ -269,6 +272,7 @@ impl<'a> Report<'a> {
             suppressed: Vec::new(),
             suppressed_all: Vec::new(),
             baseline_gone,
+            redact,
         }
     }
 

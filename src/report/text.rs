@@ -178,9 +178,25 @@ fn snippet(report: &Report, l: &Location, label: &str) -> (Option<NamedSource<St
     let Some(file) = report.sources.get(l.span.file) else {
         return (None, Vec::new());
     };
-    let source = NamedSource::new(&file.path, file.text.to_string()).with_language("json");
+    let source = NamedSource::new(&file.path, masked(report, l.span.file, &file.text)).with_language("json");
     let span = SourceSpan::new((l.span.start as usize).into(), (l.span.end - l.span.start) as usize);
     (Some(source), vec![LabeledSpan::new_primary_with_span(Some(label.to_string()), span)])
+}
+
+/// The file's text with every literal secret replaced by `*`, byte for byte, so that
+/// spans stay valid and no snippet (of this finding or a neighbouring line) shows one.
+fn masked(report: &Report, file: crate::value::FileId, text: &str) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for s in report.redact.iter().filter(|s| s.file == file) {
+        let (a, b) = (s.start as usize, (s.end as usize).min(bytes.len()));
+        for x in bytes.iter_mut().take(b).skip(a) {
+            // Keep the quotes so the snippet still reads as JSON.
+            if *x != b'"' {
+                *x = b'*';
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// "12 files (3 skipped, 0 errors), 45 resources: 3 findings (1 critical, 2 high), 4 undetermined".

@@ -3,11 +3,15 @@
 
 mod acl_lists;
 mod acl_subnets;
+mod apim;
+mod auth;
+mod auth006;
 mod dns_zones;
 mod net001;
 mod net005;
 mod net006;
 mod net_subnets;
+mod nsg;
 mod pe001;
 mod pe002;
 mod pe003;
@@ -49,6 +53,17 @@ pub const NATIVE: &[(&str, NativeFn)] = &[
     ("private_endpoint_in_delegated_subnet", pe005::check),
     ("caller_cannot_reach_private_backend", pe006::check),
     ("site_public_network_with_private_endpoint", pub006::check),
+    ("backend_without_app_auth", auth::backend_without_app_auth),
+    ("auth_allows_anonymous", auth::auth_allows_anonymous),
+    ("auth_without_audience", auth::auth_without_audience),
+    ("auth_without_caller_allowlist", auth::auth_without_caller_allowlist),
+    ("client_certificate_not_required", auth::client_certificate_not_required),
+    ("secret_in_app_settings", auth006::check),
+    ("backend_bypasses_gateway", apim::backend_bypasses_gateway),
+    ("backend_without_gateway_credentials", apim::backend_without_gateway_credentials),
+    ("backend_tls_validation_off", apim::backend_tls_validation_off),
+    ("nsg_inbound_from_internet", nsg::nsg_inbound_from_internet),
+    ("backend_subnet_without_nsg", nsg::backend_subnet_without_nsg),
 ];
 
 /// The native check called `name`.

@@ -12,7 +12,7 @@ const SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets";
 const PEERING: &str = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings";
 
 /// Parsed prefixes at `path` (a string or an array of strings), or why unknown.
-fn prefixes(model: &Model, r: ResIdx, path: &str) -> Result<Vec<(IpNet, Span)>, String> {
+pub(super) fn prefixes(model: &Model, r: ResIdx, path: &str) -> Result<Vec<(IpNet, Span)>, String> {
     let res = model.res(r);
     match res.get(path, model) {
         Lookup::Absent => Ok(Vec::new()),
@@ -36,13 +36,13 @@ fn prefixes(model: &Model, r: ResIdx, path: &str) -> Result<Vec<(IpNet, Span)>, 
     }
 }
 
-fn subnet_prefixes(model: &Model, s: ResIdx) -> Result<Vec<(IpNet, Span)>, String> {
+pub(super) fn subnet_prefixes(model: &Model, s: ResIdx) -> Result<Vec<(IpNet, Span)>, String> {
     let mut p = prefixes(model, s, "properties.addressPrefix")?;
     p.extend(prefixes(model, s, "properties.addressPrefixes")?);
     Ok(p)
 }
 
-fn overlaps(a: &IpNet, b: &IpNet) -> bool {
+pub(super) fn overlaps(a: &IpNet, b: &IpNet) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
 }
 

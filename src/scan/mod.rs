@@ -324,7 +324,8 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         model_units.push(u);
     }
     let mut model = Model::build(model_units);
-    model.apply_role_globs(&opts.config.roles.backends, &opts.config.roles.frontends);
+    let roles = &opts.config.roles;
+    model.apply_role_globs(&roles.backends, &roles.frontends, &roles.app_auth_in_code);
     let mut results = registry.run(&model, &opts.rule_options, &enabled);
     let (suppressions, invalid) = crate::filter::collect(&model, &sources, &opts.config, opts.config_path.as_deref());
     errors.extend(invalid);

@@ -1,0 +1,371 @@
+//! The APIM rules (facts sheet §7.1): APIM001 (a back-end behind API Management that
+//! can be called directly), APIM002 (a backend that sends the back-end no credential),
+//! APIM003 (a backend that does not validate the back-end's certificate).
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use super::acl_lists::{rule_label, sites};
+use super::auth::{gateway_callers, label};
+use crate::engine::{Related, RuleCx};
+use crate::model::access::{AccessRule, Endpoint, Unmatched, access_list, public_access_open};
+use crate::model::ids::key;
+use crate::model::relations::APIM_BACKEND;
+use crate::model::{Lookup, Model, ResIdx};
+use crate::value::{Node, Value};
+
+pub const APIM_SERVICE: &str = "Microsoft.ApiManagement/service";
+
+/// What a back-end can know of one gateway.
+struct Gateway {
+    service: ResIdx,
+    /// The subnet (id key) when VNet-injected (`External`/`Internal`), `None` when not.
+    subnet: Result<Option<String>, String>,
+    /// `properties.publicIPAddresses`: read-only, so known only in exported state.
+    ips: Option<Vec<IpAddr>>,
+}
+
+fn gateway(model: &Model, service: ResIdx) -> Gateway {
+    let res = model.res(service);
+    let subnet = match res.get("properties.virtualNetworkType", model) {
+        Lookup::Unknown(u) => Err(format!("`virtualNetworkType` of `{}` cannot be determined: {}", res.name, u.detail)),
+        Lookup::Found(t)
+            if t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("External") || t.eq_ignore_ascii_case("Internal")) =>
+        {
+            match res.get("properties.virtualNetworkConfiguration.subnetResourceId", model) {
+                Lookup::Found(n) => Ok(n
+                    .as_str()
+                    .map(|id| model.resolve(service, id).map_or_else(|| key(id), |r| model.res(r).key.clone()))),
+                Lookup::Absent => Ok(None),
+                Lookup::Unknown(u) => Err(format!("the subnet of `{}` cannot be determined: {}", res.name, u.detail)),
+            }
+        }
+        // `None` is the default (facts sheet §7.1).
+        _ => Ok(None),
+    };
+    let ips = match res.get("properties.publicIPAddresses", model) {
+        Lookup::Found(n) => Some(
+            n.value
+                .as_array()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Node::as_str)
+                .filter_map(|s| s.parse().ok())
+                .collect(),
+        ),
+        _ => None,
+    };
+    Gateway { service, subnet, ips }
+}
+
+/// How one allow rule relates to the gateways.
+enum Admits {
+    OnlyGateway,
+    More(String),
+    Unknown(String),
+}
+
+fn judge(model: &Model, site: ResIdx, rule: &AccessRule, gws: &[Gateway]) -> Admits {
+    let names = || gws.iter().map(|g| format!("`{}`", model.res(g.service).name)).collect::<Vec<_>>().join(", ");
+    if let Some(sn) = rule.subnet {
+        let id = sn.as_str().unwrap_or_default();
+        let k = match crate::model::ids::key(id) {
+            k if !k.is_empty() => k,
+            _ => return Admits::Unknown("a subnet rule without a subnet id".into()),
+        };
+        // Resolve through the model too: the rule may spell the id differently.
+        let resolved = model.resolve(site, id).map(|r| model.res(r).key.clone()).unwrap_or(k);
+        let mut unknown = None;
+        for g in gws {
+            match &g.subnet {
+                Ok(Some(gs)) if *gs == resolved => return Admits::OnlyGateway,
+                Ok(_) => {}
+                Err(r) => unknown = Some(r.clone()),
+            }
+        }
+        if let Some(r) = unknown {
+            return Admits::Unknown(r);
+        }
+        let subnet_name = model.resolve(site, id).map_or_else(|| id.to_string(), |r| model.res(r).name.clone());
+        let injected = gws.iter().any(|g| matches!(g.subnet, Ok(Some(_))));
+        return Admits::More(if injected {
+            format!("admits subnet `{subnet_name}`, which is not the gateway's subnet")
+        } else {
+            format!(
+                "admits subnet `{subnet_name}`, but gateway {} is not in a VNet (`virtualNetworkType` is `None`), so the gateway's calls do not come from that subnet and whatever runs in it calls the back-end directly",
+                names()
+            )
+        });
+    }
+    if rule.is_service_tag {
+        if let Some(tag) = rule.sources().find(|t| {
+            !(t.eq_ignore_ascii_case("ApiManagement") || t.to_ascii_lowercase().starts_with("apimanagement."))
+        }) {
+            return Admits::More(format!("admits the `{tag}` service tag"));
+        }
+        if rule.sources().next().is_none() {
+            return Admits::Unknown("a service-tag rule without a tag".into());
+        }
+        // The `ApiManagement` tag is not a per-instance identity (facts sheet §7.1, not
+        // re-verified there); the catalog accepts it with a header check that identifies
+        // the gateway, but no header the access-restriction engine matches can be tied
+        // to one instance offline. Report neither a pass nor a finding.
+        if rule.headers.is_some_and(|h| h.value.as_object().is_some_and(|o| !o.is_empty())) {
+            return Admits::Unknown(format!(
+                "access restriction {} admits the `ApiManagement` service tag with a header filter; the tag covers every API Management instance and the facts sheet does not confirm that a header identifies this gateway",
+                rule_label(rule)
+            ));
+        }
+        return Admits::More("admits the `ApiManagement` service tag without a header check, which covers every API Management instance, not this gateway".into());
+    }
+    let known: Option<Vec<IpAddr>> = gws.iter().map(|g| g.ips.clone()).collect::<Option<Vec<_>>>().map(|v| v.concat());
+    for src in rule.sources() {
+        let net: Option<IpNet> = src.parse().ok().or_else(|| src.parse::<IpAddr>().ok().map(IpNet::from));
+        let Some(net) = net else {
+            return Admits::More(format!("admits `{src}`"));
+        };
+        match &known {
+            Some(ips) => {
+                if net.prefix_len() != net.max_prefix_len() || !ips.contains(&net.addr()) {
+                    return Admits::More(format!(
+                        "admits `{src}`, which is not a public address of gateway {}",
+                        names()
+                    ));
+                }
+            }
+            None if net.prefix_len() < 24 => return Admits::More(format!("admits `{src}`")),
+            None => {
+                return Admits::Unknown(format!(
+                    "access restriction {} admits `{src}`, and the public addresses of gateway {} are only known in exported state",
+                    rule_label(rule),
+                    names()
+                ));
+            }
+        }
+    }
+    Admits::OnlyGateway
+}
+
+pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
+    for view in sites(cx) {
+        let model = cx.model;
+        let calls = gateway_callers(model, view.idx);
+        if calls.is_empty() {
+            continue;
+        }
+        let who = label(model, view.idx);
+        let mut gws = Vec::new();
+        let mut missing = None;
+        for c in &calls {
+            match model.parent(c.caller).filter(|p| model.res(*p).is_type(APIM_SERVICE)) {
+                Some(s) if !gws.iter().any(|g: &Gateway| g.service == s) => gws.push(gateway(model, s)),
+                Some(_) => {}
+                None => missing = Some(model.res(c.caller).name.clone()),
+            }
+        }
+        let first = calls[0];
+        let related = vec![Related {
+            resource: Some(first.caller),
+            span: first.span,
+            message: format!(
+                "API Management {} `{}` sends requests here through its {}",
+                if model.res(first.caller).is_type(APIM_BACKEND) { "backend" } else { "API" },
+                model.res(first.caller).name,
+                first.via
+            ),
+        }];
+        let (open, _) = match public_access_open(model, view.idx) {
+            Ok(x) => x,
+            Err(reason) => {
+                cx.undetermined(view.idx, Default::default(), reason);
+                continue;
+            }
+        };
+        if !open {
+            continue;
+        }
+        let list = match access_list(&view, Endpoint::Main) {
+            Ok(l) => l,
+            Err(reason) => {
+                cx.undetermined(view.idx, Default::default(), reason);
+                continue;
+            }
+        };
+        if list.unmatched == Unmatched::Allow {
+            let how = if list.rules.is_empty() {
+                "it has no access restriction"
+            } else {
+                "its access restrictions allow unmatched traffic"
+            };
+            cx.finding(
+                view.idx,
+                list.unmatched_span,
+                format!("Back-end {who} is called through API Management but can be reached directly: {how}"),
+                related,
+            );
+            continue;
+        }
+        if let Some(name) = missing {
+            cx.undetermined(
+                view.idx,
+                Default::default(),
+                format!("the API Management service of `{name}` is not in the scan"),
+            );
+            continue;
+        }
+        let mut unknown = None;
+        let mut more = None;
+        for rule in list.rules.iter().filter(|r| r.allow) {
+            match judge(model, view.idx, rule, &gws) {
+                Admits::OnlyGateway => {}
+                Admits::More(why) => {
+                    more = Some((rule, why));
+                    break;
+                }
+                Admits::Unknown(r) => {
+                    unknown.get_or_insert(r);
+                }
+            }
+        }
+        if let Some((rule, why)) = more {
+            let at = rule.node.get("ipAddress").or(rule.subnet).map_or(rule.node.span, |n| n.span);
+            cx.finding(
+                view.idx,
+                at,
+                format!("Back-end {who} is called through API Management but can be reached directly: access restriction {} {why}", rule_label(rule)),
+                related,
+            );
+        } else if let Some(r) = unknown {
+            cx.undetermined(view.idx, Default::default(), r);
+        }
+    }
+}
+
+/// The deployed backends with an HTTP `url`.
+fn backends(cx: &RuleCx) -> Vec<ResIdx> {
+    let model = cx.model;
+    model
+        .of_type(APIM_BACKEND)
+        .iter()
+        .copied()
+        .filter(|b| !model.res(*b).existing)
+        .filter(|b| !model.res(*b).get("properties.url", model).is_absent())
+        .collect()
+}
+
+/// Whether a policy document gives backend `name` a credential: a service-wide
+/// authentication policy, or one beside `backend-id="name"`. `Err` when the policy is
+/// stored behind a link and cannot be read.
+fn policy_credential(model: &Model, service: ResIdx, name: &str) -> Result<bool, String> {
+    let mut stack = vec![service];
+    let mut unknown = None;
+    while let Some(r) = stack.pop() {
+        stack.extend_from_slice(model.children(r));
+        let res = model.res(r);
+        if !res.type_.to_ascii_lowercase().ends_with("/policies") {
+            continue;
+        }
+        let format = res.get("properties.format", model).as_str().unwrap_or("xml").to_ascii_lowercase();
+        let text = match res.get("properties.value", model) {
+            Lookup::Found(n) if !format.ends_with("-link") => n.as_str().unwrap_or_default().to_ascii_lowercase(),
+            Lookup::Unknown(_) | Lookup::Found(_) => {
+                unknown = Some(format!(
+                    "policy `{}` is not inline (`format` `{format}` or an expression), so its authentication cannot be read",
+                    res.name
+                ));
+                continue;
+            }
+            Lookup::Absent => continue,
+        };
+        let authenticates =
+            ["<authentication-managed-identity", "<authentication-certificate", "<authentication-basic"]
+                .iter()
+                .any(|p| text.contains(p));
+        let service_wide = model.parent(r) == Some(service);
+        let names_backend = text.contains(&format!("backend-id=\"{}\"", name.to_ascii_lowercase()));
+        if authenticates && (service_wide || names_backend) {
+            return Ok(true);
+        }
+    }
+    match unknown {
+        Some(u) => Err(u),
+        None => Ok(false),
+    }
+}
+
+fn non_empty(n: &Node) -> bool {
+    match &n.value {
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        Value::String(s) => !s.is_empty(),
+        Value::Unknown(_) => true,
+        _ => false,
+    }
+}
+
+pub fn backend_without_gateway_credentials(cx: &mut RuleCx) {
+    for b in backends(cx) {
+        let model = cx.model;
+        let res = model.res(b);
+        let creds = match res.get("properties.credentials", model) {
+            Lookup::Found(n) => Some(n),
+            Lookup::Absent => None,
+            Lookup::Unknown(u) => {
+                cx.undetermined(b, Default::default(), format!("`credentials` cannot be determined: {}", u.detail));
+                continue;
+            }
+        };
+        let has = |p: &str| creds.and_then(|c| c.path(p)).is_some_and(non_empty);
+        let authorization = has("authorization.scheme") && has("authorization.parameter");
+        if has("certificate") || has("certificateIds") || authorization || has("header") || has("query") {
+            continue;
+        }
+        let Some(service) = model.parent(b) else {
+            cx.undetermined(
+                b,
+                Default::default(),
+                "the API Management service of this backend is not in the scan".into(),
+            );
+            continue;
+        };
+        match policy_credential(model, service, res.leaf_name()) {
+            Ok(true) => continue,
+            Err(reason) => {
+                cx.undetermined(b, Default::default(), reason);
+                continue;
+            }
+            Ok(false) => {}
+        }
+        let span = creds.map_or_else(|| res.type_span(), |c| c.span);
+        cx.finding(
+            b,
+            span,
+            format!("API Management backend `{}` sends no credential to the back-end: no client certificate (`credentials.certificateIds`), no `authorization` header and no `authentication-managed-identity` policy, so the back-end cannot tell the gateway from any other caller", res.name),
+            Vec::new(),
+        );
+    }
+}
+
+pub fn backend_tls_validation_off(cx: &mut RuleCx) {
+    for b in backends(cx) {
+        let model = cx.model;
+        let res = model.res(b);
+        // Absent means `true` (the AVM module's default; the RP spec describes the same,
+        // not re-verified in the facts sheet): only an explicit `false` is reported.
+        for field in ["validateCertificateChain", "validateCertificateName"] {
+            match res.get(&format!("properties.tls.{field}"), model) {
+                Lookup::Found(n) if n.value.as_bool() == Some(false) => cx.finding(
+                    b,
+                    n.span,
+                    format!("API Management backend `{}` does not validate the back-end's TLS certificate: `tls.{field}` is `false`, so anyone who can sit between the gateway and the back-end can impersonate it", res.name),
+                    Vec::new(),
+                ),
+                Lookup::Unknown(u) => {
+                    cx.undetermined(b, Default::default(), format!("`tls.{field}` cannot be determined: {}", u.detail))
+                }
+                _ => {}
+            }
+        }
+    }
+}
