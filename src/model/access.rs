@@ -156,3 +156,14 @@ pub fn public_access_open(model: &Model, site: ResIdx) -> Result<(bool, Span), S
         Lookup::Unknown(u) => Err(format!("`publicNetworkAccess` cannot be determined: {}", u.detail)),
     }
 }
+
+/// The main restriction list of a site whose public endpoint is open, with where the
+/// open setting is; `Ok(None)` when public access is disabled; `Err` when either cannot
+/// be known offline. The common start of every "who can reach this site" rule.
+pub fn open_main_list<'a>(view: &SiteView<'a>) -> Result<Option<(Span, AccessList<'a>)>, String> {
+    let (open, span) = public_access_open(view.model, view.idx)?;
+    if !open {
+        return Ok(None);
+    }
+    Ok(Some((span, access_list(view, Endpoint::Main)?)))
+}

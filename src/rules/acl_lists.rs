@@ -48,18 +48,9 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
         let model = cx.model;
         let Some(role) = model.role(view.idx).filter(|r| r.role == Role::Backend) else { continue };
         let name = &model.res(view.idx).name;
-        let (open, pna_span) = match public_access_open(model, view.idx) {
-            Ok(x) => x,
-            Err(reason) => {
-                cx.undetermined(view.idx, Default::default(), reason);
-                continue;
-            }
-        };
-        if !open {
-            continue;
-        }
-        let list = match access_list(&view, Endpoint::Main) {
-            Ok(l) => l,
+        let (pna_span, list) = match crate::model::access::open_main_list(&view) {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
             Err(reason) => {
                 cx.undetermined(view.idx, Default::default(), reason);
                 continue;

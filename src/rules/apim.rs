@@ -9,7 +9,7 @@ use ipnet::IpNet;
 use super::acl_lists::{rule_label, sites};
 use super::auth::{gateway_callers, label};
 use crate::engine::{Related, RuleCx};
-use crate::model::access::{AccessRule, Endpoint, Unmatched, access_list, public_access_open};
+use crate::model::access::{AccessRule, Unmatched};
 use crate::model::ids::key;
 use crate::model::relations::APIM_BACKEND;
 use crate::model::{Lookup, Model, ResIdx};
@@ -175,18 +175,9 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
                 first.via
             ),
         }];
-        let (open, _) = match public_access_open(model, view.idx) {
-            Ok(x) => x,
-            Err(reason) => {
-                cx.undetermined(view.idx, Default::default(), reason);
-                continue;
-            }
-        };
-        if !open {
-            continue;
-        }
-        let list = match access_list(&view, Endpoint::Main) {
-            Ok(l) => l,
+        let (_, list) = match crate::model::access::open_main_list(&view) {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
             Err(reason) => {
                 cx.undetermined(view.idx, Default::default(), reason);
                 continue;
