@@ -226,19 +226,11 @@ pub fn apply(
             {
                 if !expired_said[i] {
                     expired_said[i] = true;
-                    out.warnings.push(ScanWarning {
-                        code: "suppression-expired",
-                        message: format!(
-                            "the suppression of {} on `{}` expired on {until} and no longer applies",
-                            s.rule, res.name
-                        ),
-                        file: s
-                            .span
-                            .and_then(|sp| sources.get(sp.file))
-                            .map(|x| x.path.clone())
-                            .or_else(|| Some(s.source.clone())),
-                        span: s.span,
-                    });
+                    let message = format!(
+                        "the suppression of {} on `{}` expired on {until} and no longer applies",
+                        s.rule, res.name
+                    );
+                    out.warnings.push(warning(s, sources, "suppression-expired", message));
                 }
                 continue;
             }
@@ -254,19 +246,17 @@ pub fn apply(
                 Target::Resource(r) => format!("`{}`", model.res(*r).name),
                 Target::Glob(_, g) => format!("resources matching `{g}`"),
             };
-            out.warnings.push(ScanWarning {
-                code: "suppression-unused",
-                message: format!("the suppression of {} on {what} matches no finding; remove it", s.rule),
-                file: s
-                    .span
-                    .and_then(|sp| sources.get(sp.file))
-                    .map(|x| x.path.clone())
-                    .or_else(|| Some(s.source.clone())),
-                span: s.span,
-            });
+            let message = format!("the suppression of {} on {what} matches no finding; remove it", s.rule);
+            out.warnings.push(warning(s, sources, "suppression-unused", message));
         }
     }
     out
+}
+
+/// A warning about a suppression, located where it is written.
+fn warning(s: &Suppression, sources: &SourceMap, code: &'static str, message: String) -> ScanWarning {
+    let file = s.span.and_then(|sp| sources.get(sp.file)).map(|x| x.path.clone()).or_else(|| Some(s.source.clone()));
+    ScanWarning { code, message, file, span: s.span }
 }
 
 #[cfg(test)]
