@@ -70,6 +70,17 @@ pub struct AccessList<'a> {
     pub uses_main: bool,
 }
 
+impl AccessList<'_> {
+    /// Why an open endpoint with this list is reachable when unmatched traffic is allowed.
+    pub fn why_unmatched_allowed(&self) -> &'static str {
+        if self.rules.is_empty() {
+            "it has no access restriction"
+        } else {
+            "its access restrictions allow unmatched traffic"
+        }
+    }
+}
+
 /// Reads the restrictions of a site or slot's endpoint; `Err` carries why they cannot be
 /// known offline.
 pub fn access_list<'a>(view: &SiteView<'a>, endpoint: Endpoint) -> Result<AccessList<'a>, String> {

@@ -63,11 +63,7 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
         }];
         let evidence = &role.evidence;
         if list.unmatched == Unmatched::Allow {
-            let how = if list.rules.is_empty() {
-                "it has no access restriction"
-            } else {
-                "its access restrictions allow unmatched traffic"
-            };
+            let how = list.why_unmatched_allowed();
             cx.finding(
                 view.idx,
                 list.unmatched_span,

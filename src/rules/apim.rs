@@ -184,11 +184,7 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
             }
         };
         if list.unmatched == Unmatched::Allow {
-            let how = if list.rules.is_empty() {
-                "it has no access restriction"
-            } else {
-                "its access restrictions allow unmatched traffic"
-            };
+            let how = list.why_unmatched_allowed();
             cx.finding(
                 view.idx,
                 list.unmatched_span,

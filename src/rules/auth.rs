@@ -10,6 +10,7 @@ use crate::model::relations::{APIM_API, APIM_BACKEND};
 use crate::model::roles::{Role, RoleInfo};
 use crate::model::site::SLOT;
 use crate::model::{Lookup, Model, ResIdx, SiteView};
+use crate::value::Node;
 
 /// The tag that says the app validates tokens itself (AUTH001).
 pub const APP_AUTH_TAG: &str = "azlint:app-auth";
@@ -77,6 +78,20 @@ fn enabled<'a>(cx: &mut RuleCx<'a>) -> Vec<(SiteView<'a>, AuthConfig<'a>)> {
             AuthState::On(cfg) => out.push((view, cfg)),
             // Whether auth is on at all is AUTH001's question; these rules need it on.
             AuthState::Off(..) | AuthState::Unknown(_) => {}
+        }
+    }
+    out
+}
+
+/// The enabled configurations that have an Entra ID provider, with the provider; a
+/// provider that cannot be read is recorded as undetermined.
+fn with_entra<'a>(cx: &mut RuleCx<'a>) -> Vec<(SiteView<'a>, AuthConfig<'a>, &'a Node)> {
+    let mut out = Vec::new();
+    for (view, cfg) in enabled(cx) {
+        match entra(&cfg) {
+            None => {}
+            Some(Err(reason)) => cx.undetermined(view.idx, Default::default(), reason),
+            Some(Ok(p)) => out.push((view, cfg, p)),
         }
     }
     out
@@ -152,16 +167,8 @@ pub fn auth_allows_anonymous(cx: &mut RuleCx) {
 }
 
 pub fn auth_without_audience(cx: &mut RuleCx) {
-    for (view, cfg) in enabled(cx) {
+    for (view, cfg, provider) in with_entra(cx) {
         let who = label(cx.model, view.idx);
-        let provider = match entra(&cfg) {
-            None => continue,
-            Some(Err(reason)) => {
-                cx.undetermined(view.idx, Default::default(), reason);
-                continue;
-            }
-            Some(Ok(p)) => p,
-        };
         let path = match cfg {
             AuthConfig::V2(..) => "validation.allowedAudiences",
             AuthConfig::V1(..) => "allowedAudiences",
@@ -188,16 +195,8 @@ pub fn auth_without_audience(cx: &mut RuleCx) {
 }
 
 pub fn auth_without_caller_allowlist(cx: &mut RuleCx) {
-    for (view, cfg) in enabled(cx) {
+    for (view, cfg, provider) in with_entra(cx) {
         let who = label(cx.model, view.idx);
-        let provider = match entra(&cfg) {
-            None => continue,
-            Some(Err(reason)) => {
-                cx.undetermined(view.idx, Default::default(), reason);
-                continue;
-            }
-            Some(Ok(p)) => p,
-        };
         let paths: &[&str] = match cfg {
             AuthConfig::V2(..) => &[
                 "validation.defaultAuthorizationPolicy.allowedApplications",
