@@ -1,0 +1,1 @@
+//! Credentials for Resource Manager (placeholder; see issue 7).
