@@ -2,13 +2,14 @@
 
 mod support;
 
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::fake_arm::{FakeArm, FakeState, Fault, FaultKind};
+use support::fake_arm::{ARM_HOST, FakeArm, FakeState, Fault, FaultKind, SYNTHETIC_SUBSCRIPTION};
 
 const GRAPH: &str = "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01";
 
@@ -87,6 +88,97 @@ fn frontend_backend() -> FakeState {
 }
 
 const SHOP: &str = "/subscriptions/6b7a0c2e-1d2f-4a3b-9c8d-112233445566/resourceGroups/rg-shop/providers";
+
+#[test]
+fn graph_pages_with_skip_token_cover_every_resource_once() {
+    let state = FakeState::synthetic(2500, 7);
+    assert_eq!(state.top_level_count(), 2500);
+    let arm = FakeArm::start(state);
+    let mut client = Client::connect(&arm);
+    let mut ids = HashSet::new();
+    let mut token: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut options = json!({"$top": 1000, "resultFormat": "objectArray"});
+        if let Some(t) = &token {
+            options["$skipToken"] = json!(t);
+        }
+        let body = json!({"subscriptions": [SYNTHETIC_SUBSCRIPTION], "query": "Resources", "options": options});
+        let r = client.send("POST", GRAPH, &[("Content-Type", "application/json")], &body.to_string());
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.header("x-ms-user-quota-remaining"), Some("14"));
+        let page = r.json();
+        assert_eq!(page["totalRecords"], 2500);
+        for row in page["data"].as_array().unwrap() {
+            let ty = row["type"].as_str().unwrap();
+            assert_eq!(ty, ty.to_ascii_lowercase());
+            assert_eq!(row["subscriptionId"], SYNTHETIC_SUBSCRIPTION);
+            assert!(row["resourceGroup"].is_string());
+            assert!(ids.insert(row["id"].as_str().unwrap().to_ascii_lowercase()), "repeated row {}", row["id"]);
+        }
+        pages += 1;
+        match page.get("$skipToken").and_then(Value::as_str) {
+            Some(t) => token = Some(t.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(ids.len(), 2500);
+    assert_eq!(pages, 3);
+    assert_eq!(arm.request_count(), 3);
+
+    let query = "Resources | where resourceGroup in~ ('RG-APP-001') | project id";
+    let body = json!({"subscriptions": [SYNTHETIC_SUBSCRIPTION], "query": query, "options": {"$top": 5}});
+    let page = client.send("POST", GRAPH, &[], &body.to_string()).json();
+    assert_eq!(page["totalRecords"], 501, "one zone and 50 units of ten");
+    assert_eq!(page["count"], 5);
+}
+
+#[test]
+fn synthetic_states_have_exactly_the_resources_asked_for() {
+    for n in [0, 7, 10, 11, 12, 521] {
+        assert_eq!(FakeState::synthetic(n, 1).top_level_count(), n);
+    }
+    let a = FakeState::synthetic(120, 1).to_export();
+    assert_eq!(a, FakeState::synthetic(120, 1).to_export(), "the same seed gives the same state");
+    assert_ne!(a, FakeState::synthetic(120, 2).to_export(), "another seed misconfigures other units");
+}
+
+#[test]
+fn collection_pages_with_a_next_link_on_management_azure_com() {
+    let mut state = FakeState::synthetic(25, 3);
+    state.list_page_size = 2;
+    let arm = FakeArm::start(state);
+    let mut client = Client::connect(&arm);
+    let vnet = format!(
+        "/subscriptions/{SYNTHETIC_SUBSCRIPTION}/resourceGroups/rg-app-000/providers/Microsoft.Network/\
+         virtualNetworks/vnet-00001"
+    );
+    let first = client.get(&format!("{vnet}/subnets?api-version=2024-05-01"));
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.header("x-ms-ratelimit-remaining-subscription-reads"), Some("11999"));
+    let first = first.json();
+    assert_eq!(first["value"].as_array().unwrap().len(), 2);
+    let next = first["nextLink"].as_str().expect("a nextLink");
+    let rest = next.strip_prefix(ARM_HOST).expect("an absolute nextLink on management.azure.com");
+    assert!(rest.contains("api-version=2024-05-01") && rest.contains("$skipToken="), "{next}");
+    let second = client.get(rest).json();
+    let value = second["value"].as_array().unwrap();
+    assert_eq!(value.len(), 1);
+    assert!(second.get("nextLink").is_none());
+    let mut names: Vec<&str> =
+        first["value"].as_array().unwrap().iter().chain(value).map(|s| s["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["snet-endpoints", "snet-integration", "snet-workload"]);
+    assert_eq!(value[0]["type"], "Microsoft.Network/virtualNetworks/subnets");
+
+    let missing = client.get(&format!("{vnet}0/subnets?api-version=2024-05-01"));
+    assert_eq!(missing.status, 404);
+    let links = client.get(&format!(
+        "/subscriptions/{SYNTHETIC_SUBSCRIPTION}/resourceGroups/rg-app-000/providers/Microsoft.Network/\
+         privateDnsZones/privatelink.blob.core.windows.net/virtualNetworkLinks?api-version=2024-06-01"
+    ));
+    assert_eq!(links.json()["value"].as_array().unwrap().len(), 2);
+}
 
 #[test]
 fn site_get_blanks_site_config_and_config_web_keeps_it() {

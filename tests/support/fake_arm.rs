@@ -15,6 +15,8 @@ mod http;
 mod routes;
 #[path = "fake_arm/store.rs"]
 mod store;
+#[path = "fake_arm/synthetic.rs"]
+mod synthetic;
 
 use std::collections::HashMap;
 use std::io::BufReader;
@@ -32,6 +34,7 @@ use routes::{Answer, Paging};
 use store::Store;
 
 pub use routes::ARM_HOST;
+pub use synthetic::SYNTHETIC_SUBSCRIPTION;
 
 /// How long a kept-alive connection may sit idle before the server closes it.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,6 +88,16 @@ impl FakeState {
             _ => panic!("{} is neither an ARM list export nor an array", path.display()),
         };
         FakeState::new(documents)
+    }
+
+    /// A generated subscription ([`SYNTHETIC_SUBSCRIPTION`]) with exactly `resources`
+    /// top-level resources: app units of ten resources in resource groups of up to 50
+    /// units, one private DNS zone per group, storage accounts filling the remainder.
+    /// `seed` decides which units carry deliberate misconfigurations.
+    pub fn synthetic(resources: usize, seed: u64) -> FakeState {
+        let mut state = FakeState::new(synthetic::documents(resources, seed));
+        state.seed = seed;
+        state
     }
 
     /// This state with a required bearer token.
