@@ -360,8 +360,10 @@ impl TokenCredential for FakeCredential {
 }
 
 /// How long `--auth auto` waits for a managed identity token before moving on to the Azure
-/// CLI. `azure_identity` 1.0's IMDS client retries connection errors for up to 72 s (6
-/// retries, 20 s connect timeout per try), which would stall every scan run off Azure.
+/// CLI. Off Azure there is no IMDS endpoint, and `azure_identity` 1.0's IMDS client retries
+/// connection errors (up to 6 retries within 72 s, each connection attempt allowed 20 s),
+/// which would stall every scan run off Azure. Once managed identity has given a token, later
+/// calls are not limited.
 pub const MANAGED_IDENTITY_PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What [`credential`] gives the reader.
@@ -683,6 +685,71 @@ impl TokenCredential for ChainCredential {
     }
 }
 
+/// A cached token is fetched again when it expires within this margin.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// The token the HTTP client sends, kept between requests.
+///
+/// [`TokenCache::bearer`] returns the cached token while it is valid for more than
+/// [`REFRESH_MARGIN`] and fetches a new one otherwise, so a long scan never sends an expired
+/// token. Concurrent callers share one fetch: the cache is behind a `tokio::sync::Mutex`
+/// held while fetching. Some `azure_identity` credentials cache tokens too
+/// (`ClientSecretCredential`, workload identity, managed identity, with the same 5-minute
+/// margin); the Azure CLI credential does not and runs `az` for every call, which this cache
+/// avoids.
+pub struct TokenCache {
+    credential: Arc<dyn TokenCredential>,
+    scope: String,
+    current: tokio::sync::Mutex<Option<AccessToken>>,
+}
+
+impl TokenCache {
+    /// A cache of tokens from `cred` for `scope` (see [`scope_for`]). Fetches nothing yet.
+    pub fn new(cred: Arc<dyn TokenCredential>, scope: String) -> Self {
+        TokenCache { credential: cred, scope, current: tokio::sync::Mutex::new(None) }
+    }
+
+    /// The scope the tokens are for.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The access token to send as `Authorization: Bearer <token>` (reqwest's `bearer_auth`
+    /// adds the `Bearer ` prefix). The caller must not log or store it.
+    ///
+    /// An error from the credential comes back as the [`AuthError`] it carried
+    /// ([`AuthError::NoCredential`], [`AuthError::TokenExpired`]) or as [`AuthError::Token`]
+    /// with the credential's message on one line.
+    pub async fn bearer(&self) -> Result<String, AuthError> {
+        let mut current = self.current.lock().await;
+        if let Some(token) = current.as_ref()
+            && token.expires_on > OffsetDateTime::now_utc() + REFRESH_MARGIN
+        {
+            return Ok(token.token.secret().to_owned());
+        }
+        let token = self.credential.get_token(&[self.scope.as_str()], None).await.map_err(|err| {
+            err.into_downcast::<AuthError>().unwrap_or_else(|err| AuthError::Token {
+                scope: self.scope.clone(),
+                message: one_line(&err.to_string()),
+            })
+        })?;
+        let bearer = token.token.secret().to_owned();
+        *current = Some(token);
+        Ok(bearer)
+    }
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let expires_on = self.current.try_lock().ok().and_then(|t| t.as_ref().map(|t| to_rfc3339(&t.expires_on)));
+        f.debug_struct("TokenCache")
+            .field("credential", &self.credential)
+            .field("scope", &self.scope)
+            .field("expires_on", &expires_on)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -856,6 +923,18 @@ mod tests {
         }
     }
 
+    /// Delays a credential, so concurrent callers overlap while it fetches.
+    #[derive(Debug)]
+    struct Slow(Arc<FakeCredential>);
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Slow {
+        async fn get_token(&self, s: &[&str], o: Option<TokenRequestOptions<'_>>) -> azure_core::Result<AccessToken> {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            self.0.get_token(s, o).await
+        }
+    }
+
     #[test]
     fn auto_skips_candidates_without_their_environment() {
         let cred = credential(AuthMethod::Auto, &env_of(&[])).unwrap();
@@ -926,7 +1005,7 @@ mod tests {
         let failing = Arc::new(FakeCredential::failing());
         let good = fake("good-token");
         let chain = ChainCredential::new(vec![
-            ("failing".to_owned(), failing.clone() as Arc<dyn TokenCredential>),
+            ("failing".to_owned(), Arc::new(Slow(failing.clone())) as Arc<dyn TokenCredential>),
             ("good".to_owned(), good.clone()),
         ]);
         let (a, b) =
@@ -976,10 +1055,8 @@ mod tests {
     #[test]
     fn a_service_principal_needs_its_three_variables() {
         let err = credential(AuthMethod::ServicePrincipal, &env_of(&SP_ENV[1..2])).unwrap_err();
-        assert!(
-            matches!(&err, AuthError::MissingEnv { missing, .. } if missing == &["AZURE_TENANT_ID", "AZURE_CLIENT_SECRET"]),
-            "{err}"
-        );
+        let AuthError::MissingEnv { missing, .. } = &err else { panic!("expected MissingEnv: {err}") };
+        assert_eq!(missing, &["AZURE_TENANT_ID", "AZURE_CLIENT_SECRET"]);
         let blank = [SP_ENV[0], SP_ENV[1], ("AZURE_CLIENT_SECRET", " ")];
         assert!(credential(AuthMethod::ServicePrincipal, &env_of(&blank)).is_err());
 
@@ -1045,5 +1122,101 @@ mod tests {
         let long = "é".repeat(400);
         assert_eq!(one_line(&long).chars().count(), 301);
         assert_eq!(short_id("abc"), "abc");
+    }
+    #[tokio::test]
+    async fn the_cache_reuses_a_fresh_token() {
+        let fake = fake("cached-token");
+        let cache = TokenCache::new(fake.clone(), PUBLIC_ARM_SCOPE.to_owned());
+        for _ in 0..3 {
+            assert_eq!(cache.bearer().await.unwrap(), "cached-token");
+        }
+        assert_eq!(fake.calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_cache_refreshes_a_token_that_expires_within_five_minutes() {
+        let fake = Arc::new(FakeCredential::new("short-token", Duration::from_secs(4 * 60)));
+        let cache = TokenCache::new(fake.clone(), PUBLIC_ARM_SCOPE.to_owned());
+        cache.bearer().await.unwrap();
+        cache.bearer().await.unwrap();
+        assert_eq!(fake.calls(), 2);
+
+        let longer = Arc::new(FakeCredential::new("long-token", Duration::from_secs(6 * 60)));
+        let cache = TokenCache::new(longer.clone(), PUBLIC_ARM_SCOPE.to_owned());
+        cache.bearer().await.unwrap();
+        cache.bearer().await.unwrap();
+        assert_eq!(longer.calls(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_callers_share_one_fetch() {
+        let fake = fake("shared-token");
+        let cache = Arc::new(TokenCache::new(Arc::new(Slow(fake.clone())), PUBLIC_ARM_SCOPE.to_owned()));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let cache = cache.clone();
+                tokio::spawn(async move { cache.bearer().await.unwrap() })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), "shared-token");
+        }
+        assert_eq!(fake.calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn cache_errors_keep_their_kind_and_hide_the_token() {
+        let failing = TokenCache::new(Arc::new(FakeCredential::failing()), PUBLIC_ARM_SCOPE.to_owned());
+        let err = failing.bearer().await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "could not get a token for https://management.azure.com/.default: fake credential set to fail"
+        );
+
+        let stale = jwt_with_exp(now().unix_timestamp() - 1);
+        let cache = TokenCache::new(Arc::new(StaticToken::new(&stale).unwrap()), PUBLIC_ARM_SCOPE.to_owned());
+        let err = cache.bearer().await.unwrap_err();
+        assert!(matches!(err, AuthError::TokenExpired { .. }), "{err:?}");
+        assert!(!err.to_string().contains(&stale) && !format!("{err:?}").contains(&stale));
+
+        let chain = ChainCredential::new(vec![("only".to_owned(), Arc::new(FakeCredential::failing()) as Arc<_>)]);
+        let err = TokenCache::new(Arc::new(chain), PUBLIC_ARM_SCOPE.to_owned()).bearer().await.unwrap_err();
+        assert!(
+            matches!(&err, AuthError::NoCredential { attempts } if attempts == &["only: fake credential set to fail"])
+        );
+    }
+
+    #[tokio::test]
+    async fn debug_of_the_cache_never_shows_the_token() {
+        let cache = TokenCache::new(fake("very-secret-bearer"), PUBLIC_ARM_SCOPE.to_owned());
+        assert_eq!(cache.bearer().await.unwrap(), "very-secret-bearer");
+        let shown = format!("{cache:?} {cache:#?}");
+        assert!(!shown.contains("very-secret-bearer"), "{shown}");
+        assert!(shown.contains("expires_on: Some("), "{shown}");
+
+        let cred = Credential {
+            source: fake("very-secret-bearer"),
+            description: "fake".to_owned(),
+            chain: Some(Arc::new(ChainCredential::new(vec![(
+                "fake".to_owned(),
+                fake("very-secret-bearer") as Arc<_>,
+            )]))),
+        };
+        let cached = TokenCache::new(cred.source.clone(), PUBLIC_ARM_SCOPE.to_owned());
+        cached.bearer().await.unwrap();
+        let shown = format!("{cred:?} {cached:?}");
+        assert!(!shown.contains("very-secret-bearer"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn auto_says_which_candidate_it_used() {
+        let chain = Arc::new(ChainCredential::new(vec![
+            ("service principal".to_owned(), Arc::new(FakeCredential::failing()) as Arc<_>),
+            ("Azure CLI (az login)".to_owned(), fake("cli-token")),
+        ]));
+        let cred = Credential { source: chain.clone(), description: "auto".to_owned(), chain: Some(chain) };
+        assert_eq!(cred.used(), "auto");
+        TokenCache::new(cred.source.clone(), PUBLIC_ARM_SCOPE.to_owned()).bearer().await.unwrap();
+        assert_eq!(cred.used(), "Azure CLI (az login)");
     }
 }
