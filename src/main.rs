@@ -79,9 +79,10 @@ struct ContextArgs {
     /// Subscription id of the deployment (default 00000000-0000-0000-0000-000000000000)
     #[arg(long, value_name = "ID")]
     subscription_id: Option<String>,
-    /// Resource group of the deployment (default `rg`)
+    /// Resource group of the deployment (default `rg`); with --subscription, also limits the
+    /// live read to this group (repeatable; templates are expanded in the first)
     #[arg(long, value_name = "NAME")]
-    resource_group: Option<String>,
+    resource_group: Vec<String>,
     /// Location of the resource group (default `westus`)
     #[arg(long, value_name = "REGION")]
     location: Option<String>,
@@ -100,7 +101,7 @@ impl ContextArgs {
         };
         Ok(base.with_overrides(
             self.subscription_id.as_deref(),
-            self.resource_group.as_deref(),
+            self.resource_group.first().map(String::as_str),
             self.location.as_deref(),
         ))
     }
@@ -192,6 +193,40 @@ struct ScanArgs {
     /// Service tags treated as admitting everyone (ACL004); comma-separated [default: Internet,AzureCloud]
     #[arg(long, value_delimiter = ',')]
     allow_all_tags: Vec<String>,
+    #[command(flatten)]
+    live: LiveArgs,
+}
+
+/// Reading live subscriptions through Resource Manager.
+#[derive(clap::Args, Clone)]
+struct LiveArgs {
+    /// Read this subscription through Resource Manager (repeatable); combinable with paths
+    #[arg(long, value_name = "ID")]
+    subscription: Vec<String>,
+    /// Resource Manager endpoint: https://management.azure.com (public), https://management.usgovcloudapi.net
+    /// (US Government), https://management.chinacloudapi.cn (China)
+    #[arg(long, value_name = "URL", default_value = azlint::live::client::PUBLIC_CLOUD)]
+    arm_endpoint: String,
+    /// Credential: auto, cli, managed-identity, service-principal, workload-identity or token-env
+    /// (a bearer token in AZLINT_ARM_TOKEN)
+    #[arg(long, value_name = "METHOD", default_value = "auto", value_parser = parse_auth)]
+    auth: azlint::live::auth::AuthMethod,
+    /// Requests in flight at once
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    concurrency: usize,
+    /// Requests allowed per subscription, retries included; reads beyond it are coverage gaps
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    request_budget: u64,
+    /// Seconds allowed for one request before it is retried
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    request_timeout: f64,
+    /// Also read app settings and connection strings (AUTH006, PE006); needs
+    /// Microsoft.Web/sites/config/list/action, which Reader lacks. Values never leave memory
+    #[arg(long)]
+    read_app_settings: bool,
+    /// Write what was read to FILE (secrets redacted); `azlint scan FILE` reproduces the scan
+    #[arg(long, value_name = "FILE")]
+    save_export: Option<PathBuf>,
 }
 
 /// One `--format` value: a format and, with `NAME=FILE`, its own file.
@@ -243,6 +278,10 @@ fn parse_fail_on(s: &str) -> Result<FailOn, String> {
 
 fn parse_input_format(s: &str) -> Result<DocKind, String> {
     s.parse()
+}
+
+fn parse_auth(s: &str) -> Result<azlint::live::auth::AuthMethod, String> {
+    s.parse().map_err(|e: azlint::live::auth::AuthError| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -401,7 +440,8 @@ fn run_scan(args: ScanArgs) -> u8 {
             return 2;
         }
     };
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let live = !args.live.subscription.is_empty();
+    let paths = if args.paths.is_empty() && !live { vec![PathBuf::from(".")] } else { args.paths };
     let config_path = if args.no_config { None } else { args.config.clone().or_else(|| config::discover(&paths)) };
     let config = match &config_path {
         Some(p) => match config::Config::load(p) {
@@ -445,7 +485,19 @@ fn run_scan(args: ScanArgs) -> u8 {
             return 2;
         }
     };
+    let documents = if live {
+        match read_live(&args.live, &args.context.resource_group, args.quiet) {
+            Ok(d) => vec![d],
+            Err(e) => {
+                eprintln!("azlint: {e}");
+                return 2;
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let opts = ScanOptions {
+        documents,
         context,
         exclude: args.exclude.into_iter().chain(config.exclude.iter().cloned()).collect(),
         input_format: args.input_format,
@@ -493,6 +545,61 @@ fn run_scan(args: ScanArgs) -> u8 {
     std::mem::forget(report);
     std::mem::forget(out);
     code
+}
+
+/// Reads the live subscriptions into a live export document; writes it to
+/// `--save-export` and returns it as an in-memory input named after that file (so
+/// positions in the report are positions in the saved file) or after the subscriptions.
+fn read_live(args: &LiveArgs, groups: &[String], quiet: bool) -> Result<azlint::scan::Document, String> {
+    use azlint::live::{ClientOptions, LiveOptions, auth};
+    let env = |k: &str| std::env::var(k).ok();
+    let cred = auth::credential(args.auth, &env).map_err(|e| e.to_string())?;
+    let cache = std::sync::Arc::new(auth::TokenCache::new(cred.source.clone(), auth::scope_for(&args.arm_endpoint)));
+    let token: azlint::live::TokenSource = std::sync::Arc::new(move || {
+        let cache = cache.clone();
+        Box::pin(async move { cache.bearer().await.map_err(|e| e.to_string()) })
+    });
+    if !(args.request_timeout.is_finite() && args.request_timeout > 0.0) {
+        return Err("--request-timeout must be a positive number of seconds".into());
+    }
+    let client = ClientOptions {
+        endpoint: args.arm_endpoint.clone(),
+        concurrency: args.concurrency.max(1),
+        budget: args.request_budget,
+        timeout: std::time::Duration::from_secs_f64(args.request_timeout),
+        ..ClientOptions::default()
+    };
+    let opts = LiveOptions {
+        subscriptions: args.subscription.clone(),
+        resource_groups: groups.to_vec(),
+        read_app_settings: args.read_app_settings,
+    };
+    let started = std::time::Instant::now();
+    let (read, stats) = azlint::live::read_blocking(client, token, &opts, !quiet)?;
+    if !quiet {
+        eprintln!(
+            "azlint: read {} resources of {} from {} as {} in {:.1} s: {} requests, {} retries, {} throttled, {} coverage gaps",
+            read.resources,
+            args.subscription.join(", "),
+            args.arm_endpoint,
+            cred.used(),
+            started.elapsed().as_secs_f64(),
+            stats.requests,
+            stats.retries,
+            stats.throttled,
+            read.gaps
+        );
+    }
+    let mut text = serde_json::to_string_pretty(&read.document).map_err(|e| e.to_string())?;
+    text.push('\n');
+    let name = match &args.save_export {
+        Some(path) => {
+            std::fs::write(path, &text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            path.display().to_string()
+        }
+        None => format!("live:{}", args.subscription.join(",")),
+    };
+    Ok(azlint::scan::Document { name, text })
 }
 
 /// Writes to standard output; a closed pipe (`azlint … | head`) means the reader has

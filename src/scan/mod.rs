@@ -19,10 +19,20 @@ use crate::source::walk::{collect, exclude_set};
 use crate::source::{SourceFile, SourceMap, json, read_text};
 use crate::value::{FileId, Node, Span};
 
+/// An input that is not a file on disk: the document a live read produced.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// The name reports give it (the `--save-export` file, or `live:<subscriptions>`).
+    pub name: String,
+    pub text: String,
+}
+
 /// What to scan and how.
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
+    /// Inputs read elsewhere (a live read), scanned after the files.
+    pub documents: Vec<Document>,
     pub exclude: Vec<String>,
     /// Overrides format detection for every file.
     pub input_format: Option<DocKind>,
@@ -199,6 +209,11 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                 texts.push((id, None));
             }
         }
+    }
+    for d in &opts.documents {
+        let text: Arc<str> = Arc::from(d.text.as_str());
+        let id = sources.add(SourceFile::new(d.name.clone(), PathBuf::from(&d.name), text.clone()));
+        texts.push((id, Some(text)));
     }
     let parsed: Vec<(Loaded, Option<ScanError>)> = texts
         .par_iter()

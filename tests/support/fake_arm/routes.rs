@@ -86,7 +86,7 @@ pub fn route(store: &Store, paging: &Paging, method: &str, target: &str, body: &
             if let Some(s) = sub.and_then(|sub| store.subscriptions.iter().find(|s| s.eq_ignore_ascii_case(sub))) {
                 return Answer::read(&subscription(s));
             }
-            if let Some(doc) = store.get(&key) {
+            if let Some(doc) = store.get(&key).or_else(|| site_default(store, &key, &path)) {
                 return Answer::read(&doc);
             }
             match store.collection(&key) {
@@ -107,6 +107,23 @@ fn subscription(id: &str) -> Value {
         "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01",
             "spendingLimit": "Off"}
     })
+}
+
+/// What Resource Manager answers for a site's auth settings or publishing policy that
+/// was never set: the defaults (authentication off; basic publishing allowed), not 404.
+fn site_default(store: &Store, key: &str, path: &str) -> Option<Value> {
+    let (site, child) =
+        key.rsplit_once("/config/").or_else(|| key.rsplit_once("/basicpublishingcredentialspolicies/"))?;
+    store.get(site)?;
+    let is_slot = site.contains("/slots/");
+    let (ty, props) = match child {
+        "authsettingsv2" => ("config", json!({"platform": {"enabled": false}})),
+        "ftp" | "scm" => ("basicPublishingCredentialsPolicies", json!({"allow": true})),
+        _ => return None,
+    };
+    let ty = format!("Microsoft.Web/sites/{}{ty}", if is_slot { "slots/" } else { "" });
+    let name = path.rsplit('/').next().unwrap_or(child);
+    Some(json!({"id": path, "name": name, "type": ty, "properties": props}))
 }
 
 fn not_found(path: &str) -> Answer {
