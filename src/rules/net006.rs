@@ -51,10 +51,22 @@ fn routed(view: &SiteView, settings: &[&str], app_settings: &[&str], routing: &[
             }
         }
     }
+    if let Some(u) = view.app_settings_unknown() {
+        unknown.get_or_insert(format!("the app settings cannot be determined: {}", u.detail));
+    }
     match unknown {
         Some(r) => Routed::Unknown(r),
         None => Routed::No,
     }
+}
+
+/// A storage account or key vault that refuses public traffic, or may: what a site
+/// whose app settings are unknown may depend on (a content share, Key Vault references).
+fn closed_dependency_candidate(model: &Model) -> Option<ResIdx> {
+    ["Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults"]
+        .iter()
+        .flat_map(|t| model.of_type(t).iter().copied())
+        .find(|r| !matches!(closed(model, *r), Ok(false)))
 }
 
 /// Whether a back-end service refuses public traffic: public access disabled, or a
@@ -159,6 +171,20 @@ pub fn check(cx: &mut RuleCx) {
             continue; // Not integrated: PE006 reports what cannot be reached at all.
         }
         let site_name = &model.res(site).name;
+        if let Some(u) = view.app_settings_unknown()
+            && let Some(candidate) = closed_dependency_candidate(model)
+        {
+            cx.undetermined(
+                site,
+                u.span,
+                format!(
+                    "the app settings of `{site_name}` cannot be determined, so whether it mounts a content share \
+                     or resolves Key Vault references from `{}` (whose public access is off or unknown) is unknown: {}",
+                    model.res(candidate).name,
+                    u.detail
+                ),
+            );
+        }
         for dep in dependencies(model, &view) {
             match closed(model, dep.service) {
                 Err(reason) => {
