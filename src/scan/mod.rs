@@ -43,6 +43,9 @@ pub struct ScanOptions {
     pub baseline: Option<PathBuf>,
     /// Write the current findings as a baseline instead of filtering by one.
     pub write_baseline: Option<PathBuf>,
+    /// Coverage gaps (reads of a live export that failed) do not make the scan
+    /// incomplete: the exit code follows the findings; the gaps are still reported.
+    pub allow_partial: bool,
 }
 
 /// A problem that makes the scan incomplete: unreadable or invalid input, bad options.
@@ -103,6 +106,8 @@ pub struct ScanOutput {
     pub warnings: Vec<ScanWarning>,
     /// Reads of live exports that failed, sorted by resource (ignoring case), read and file.
     pub gaps: Vec<CoverageGap>,
+    /// Whether gaps leave the exit code to the findings (`--allow-partial`).
+    pub allow_partial: bool,
     pub skipped: Vec<Skipped>,
     /// Property values of expanded templates that stayed unknown, by cause.
     pub unknown_stats: UnknownStats,
@@ -396,6 +401,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         errors,
         warnings,
         gaps,
+        allow_partial: opts.allow_partial,
         skipped,
         unknown_stats,
         suppressed: filtered.suppressed,
