@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::network::Network;
 use super::site::{SITE, SLOT};
 use super::{Lookup, Model, Reference, ResIdx, lookup};
-use crate::value::{Node, Span, Value};
+use crate::value::{Node, Span};
 
 pub const PRIVATE_ENDPOINT: &str = "Microsoft.Network/privateEndpoints";
 pub const APIM_BACKEND: &str = "Microsoft.ApiManagement/service/backends";
@@ -369,7 +369,8 @@ impl Relations {
     /// appears in `n`, every vault a Key Vault reference names (`SecretUri=` or
     /// `VaultName=`), and every storage account an `AccountName=` connection string names.
     fn index_string(&mut self, n: &Node, caller: ResIdx, via: &str) {
-        let Value::String(text) = &n.value else { return };
+        // A redacted value of a saved live export keeps the text this reads.
+        let Some(text) = super::secrets::setting_text(n) else { return };
         let kv_ref = text.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(");
         let via = if kv_ref { format!("Key Vault reference in {via}") } else { via.to_string() };
         let mut callees = Vec::new();

@@ -4,6 +4,7 @@
 
 use super::support::public_access;
 use crate::engine::{Related, RuleCx};
+use crate::model::secrets::setting_text;
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Model, Reference, ResIdx, SiteView};
 use crate::value::{Node, Value};
@@ -46,7 +47,9 @@ fn routed(view: &SiteView, settings: &[&str], app_settings: &[&str], routing: &[
         if app_settings.iter().any(|a| a.eq_ignore_ascii_case(name)) {
             if let Some(u) = value.value.as_unknown() {
                 unknown.get_or_insert(format!("app setting `{name}` cannot be determined: {}", u.detail));
-            } else if truthy(&value.value) == Some(true) {
+            } else if truthy(&value.value) == Some(true)
+                || setting_text(value).is_some_and(|t| truthy(&Value::str(t)) == Some(true))
+            {
                 return Routed::Yes;
             }
         }
@@ -108,7 +111,7 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
     let rel = &model.relations;
     let mut out = Vec::new();
     for (name, value) in view.app_settings() {
-        let Some(text) = value.as_str() else { continue };
+        let Some(text) = setting_text(value) else { continue };
         if name.eq_ignore_ascii_case("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING") {
             let account = text
                 .split(';')
