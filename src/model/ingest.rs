@@ -154,6 +154,7 @@ pub struct UnreadRead {
 /// read did not return), the reads that failed, and the scopes whose inventory failed.
 #[derive(Clone, Debug, Default)]
 pub struct LiveExport {
+    /// The resources read, then one placeholder per read that did not happen.
     pub raws: Vec<RawResource>,
     /// Every entry of `gaps`, in file order: the coverage gaps of the scan.
     pub gaps: Vec<UnreadRead>,

@@ -142,10 +142,15 @@ pub struct ReportError {
 /// depend on it, why, and where the export records it.
 #[derive(Clone, Debug)]
 pub struct ReportGap {
+    /// The resource whose rules depend on the read (a subscription id for `inventory`).
     pub resource: String,
+    /// What was read, relative to `resource`.
     pub read: String,
+    /// Why it failed, on one line.
     pub reason: String,
+    /// The gap's entry in the export.
     pub location: Option<Location>,
+    /// The export file.
     pub file: Option<String>,
 }
 
