@@ -1,5 +1,6 @@
 //! The `azlint` command line: parses arguments, calls the library, prints the report
-//! and sets the exit code (0 clean, 1 findings at or above `--fail-on`, 2 incomplete).
+//! and sets the exit code (0 clean, 1 findings at or above `--fail-on`, 2 incomplete:
+//! errors, or coverage gaps of a live export unless `--allow-partial`).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -158,6 +159,10 @@ struct ScanArgs {
     /// Count undetermined results as findings
     #[arg(long)]
     strict: bool,
+    /// Let a live export with coverage gaps (reads that failed) exit by its findings
+    /// instead of 2; the gaps are still reported in every format
+    #[arg(long)]
+    allow_partial: bool,
     /// Skip files matching this glob (repeatable)
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -511,6 +516,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         config,
         baseline: args.baseline,
         write_baseline: args.write_baseline,
+        allow_partial: args.allow_partial,
         paths,
     };
     let out = scan(&opts);

@@ -68,9 +68,20 @@ pub enum UnknownCause {
     NotExported,
     /// An expression that failed to evaluate; the error is reported separately.
     Error,
+    /// A live read that failed after retries (a coverage gap of a live export).
+    ReadFailed,
+    /// A live read skipped on purpose (`notRead` of a live export: app settings without
+    /// `--read-app-settings`).
+    NotRead,
 }
 
 impl UnknownCause {
+    /// Whether the value is unknown because a live read failed or was skipped: the
+    /// causes of a live export's `gaps` and `notRead` placeholders.
+    pub fn is_unread(self) -> bool {
+        matches!(self, UnknownCause::ReadFailed | UnknownCause::NotRead)
+    }
+
     /// Stable lower-case name used in reports and the corpus statistics.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -84,6 +95,8 @@ impl UnknownCause {
             UnknownCause::LinkedTemplate => "linked-template",
             UnknownCause::NotExported => "not-exported",
             UnknownCause::Error => "error",
+            UnknownCause::ReadFailed => "read-failed",
+            UnknownCause::NotRead => "not-read",
         }
     }
 }

@@ -40,6 +40,43 @@ fn each_format_is_detected_from_its_own_keys() {
     }
 }
 
+#[test]
+fn live_exports_are_detected_by_their_version_key() {
+    let live = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/live");
+    let mut n = 0;
+    for e in std::fs::read_dir(&live).expect("fixtures/live").flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let want = if name.ends_with(".arm-list.json") { DocKind::ArmList } else { DocKind::LiveExport };
+        assert_eq!(kind_of(&e.path()), Some(want), "{name}");
+        n += 1;
+    }
+    assert!(n >= 6, "the live fixtures are there");
+    // The key wins over the other shapes the document resembles (a template's `resources`).
+    let doc = r#"{"azlintLiveExport": 1, "contentVersion": "1.0.0.0", "parameters": {}, "resources": []}"#;
+    assert_eq!(detect(&parse(doc, FileId(0)).unwrap()), Some(DocKind::LiveExport));
+    assert_eq!(DocKind::LiveExport.as_str(), "live-export");
+    assert!(DocKind::LiveExport.is_state());
+}
+
+#[test]
+fn a_live_export_of_another_version_is_an_error_not_an_empty_scan() {
+    let dir = std::env::temp_dir().join(format!("azlint-detect-live-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("v7.json");
+    std::fs::write(&file, "{\"azlintLiveExport\": 7, \"resources\": [{\"id\": \"/subscriptions/s\"}]}").unwrap();
+    let out = scan(&ScanOptions { paths: vec![file.clone()], ..Default::default() });
+    std::fs::remove_dir_all(&dir).ok();
+    let r = Report::new(&out, false);
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].code, "unsupported-version");
+    assert!(r.errors[0].message.contains("version 7"), "{}", r.errors[0].message);
+    let l = r.errors[0].location.as_ref().expect("the error points at the version");
+    assert_eq!((l.line, l.column), (1, 22));
+    assert!(r.errors[0].file.as_deref().is_some_and(|f| f.ends_with("v7.json")));
+    assert_eq!(r.summary.resources, 0);
+    assert_eq!(r.exit_code(azlint::report::FailOn::None), 2);
+}
+
 /// (rule, resource name) of every finding when `file` is scanned alone.
 fn findings(file: &str) -> Vec<(String, String)> {
     let out = scan(&ScanOptions { paths: vec![formats().join(file)], ..Default::default() });

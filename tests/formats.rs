@@ -258,3 +258,40 @@ fn sarif_carries_suppressed_results_with_their_justification() {
         "the other two are open findings"
     );
 }
+
+/// A live export whose `config/web` read failed: a coverage gap.
+const GAP: &str = "fixtures/live/gap-config-web-403.json";
+
+#[test]
+fn sarif_with_coverage_gaps_validates_and_fails_the_run() {
+    let v = validator();
+    let log = sarif(&[GAP]);
+    assert_eq!(schema_errors(&v, &log), Vec::<String>::new());
+    let run = &log["runs"][0];
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false, "a gap makes the run incomplete");
+    assert_eq!(run["properties"]["summary"]["gaps"], 1);
+    let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+    let gap = notes.iter().find(|n| n["descriptor"]["id"] == "coverage-gap").expect("a coverage-gap notification");
+    assert_eq!(gap["level"], "error");
+    let text = gap["message"]["text"].as_str().unwrap();
+    assert!(text.contains("reading `config/web` failed: HTTP 403 AuthorizationFailed"), "{text}");
+    let loc = &gap["locations"][0];
+    assert_eq!(loc["physicalLocation"]["artifactLocation"]["uri"], GAP);
+    assert_eq!(loc["physicalLocation"]["region"]["startLine"], 57);
+    assert!(
+        loc["logicalLocations"][0]["fullyQualifiedName"].as_str().unwrap().ends_with("/Microsoft.Web/sites/api-live")
+    );
+    assert_eq!(gap["properties"]["read"], "config/web");
+    // The settings the read would have returned are undetermined results, not passes.
+    let results = run["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["ruleId"] == "TLS002" && r["kind"] == "open"));
+
+    // Accepted with --allow-partial: the run succeeds, the gap is still there.
+    let log = sarif(&[GAP, "--allow-partial"]);
+    assert_eq!(schema_errors(&v, &log), Vec::<String>::new());
+    let inv = &log["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], true);
+    assert!(
+        inv["toolExecutionNotifications"].as_array().unwrap().iter().any(|n| n["descriptor"]["id"] == "coverage-gap")
+    );
+}

@@ -222,7 +222,10 @@ impl<'a> EvalCx<'a> {
                         }),
                         res.type_span(),
                     ),
-                    None => FieldValue::Absent(res.type_span()),
+                    None => match model.role_unknown(self.res) {
+                        Some(why) => FieldValue::Unknown(why.to_string()),
+                        None => FieldValue::Absent(res.type_span()),
+                    },
                 };
             }
             _ => match field.strip_prefix("site.") {

@@ -297,6 +297,22 @@ impl Registry {
                 }
             }
         }
+        // A placeholder of a read that did not happen is never passed over: a rule that
+        // said nothing about it could not have known.
+        let silent: Vec<ResIdx> = cx
+            .targets()
+            .filter(|r| model.res(*r).placeholder)
+            .filter(|r| {
+                !cx.out.findings.iter().any(|f| f.resource == *r)
+                    && !cx.out.undetermined.iter().any(|u| u.resource == *r)
+            })
+            .collect();
+        for r in silent {
+            if let Some(u) = model.res(r).unread() {
+                let reason = u.detail.clone();
+                cx.undetermined(r, Span::NONE, reason);
+            }
+        }
         cx.out
     }
 }

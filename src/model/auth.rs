@@ -64,6 +64,9 @@ fn truthy(n: &Node) -> Option<bool> {
 /// is not set; the facts sheet gives no default).
 pub fn auth_state<'m>(view: &SiteView<'m>) -> AuthState<'m> {
     let model = view.model;
+    if let Some(u) = model.res(view.idx).unread() {
+        return AuthState::Unknown(format!("its authentication cannot be determined: {}", u.detail));
+    }
     let mut unknown = None;
     let mut off: Option<(Span, String)> = None;
     if let Some(c) = view.data.auth_v2 {

@@ -1,12 +1,14 @@
 //! Turns documents into [`RawResource`]s: every exported-state shape (normalising
 //! PascalCase keys, Resource Graph tables and child type names, nested `resources`
-//! arrays, `az webapp config show`), and expanded templates.
+//! arrays, `az webapp config show`), azlint's live export with its coverage gaps
+//! (docs/live-export.md), and expanded templates.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::ids::{display_type, parse_id};
-use crate::source::detect::DocKind;
-use crate::value::{FileId, Node, Object, Span, Value};
+use super::ids::{display_type, key, parse_id};
+use crate::source::detect::{DocKind, LIVE_EXPORT_KEY};
+use crate::value::{FileId, Node, Object, Span, Unknown, UnknownCause, Value};
 
 /// Whether a resource was declared in a template or read from deployed state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,6 +34,9 @@ pub struct RawResource {
     pub inventory_only: bool,
     /// Declared `existing` in a template: referenced, not deployed.
     pub existing: bool,
+    /// Stands for a document a live read did not return (a live export's `gaps` and
+    /// `notRead`): everything but its id, type and name is unknown.
+    pub placeholder: bool,
 }
 
 /// A problem with an input document that is not a finding: a gap in what was exported.
@@ -120,9 +125,224 @@ pub fn state_resources(kind: DocKind, doc: &Node, file: FileId, issues: &mut Vec
             push(&Node::new(Value::object(top), doc.span), String::new(), &mut out);
         }
         DocKind::Resource => push(doc, String::new(), &mut out),
+        DocKind::LiveExport => out = live_export(doc, file, issues).raws,
         DocKind::Template | DocKind::ExportTemplateResponse | DocKind::Parameters => {}
     }
     out
+}
+
+/// The only version of the live export this build reads.
+pub const LIVE_EXPORT_VERSION: i64 = 1;
+
+/// A read of a live export that did not happen: a failed read (`gaps`) or one skipped
+/// on purpose (`notRead`).
+#[derive(Clone, Debug)]
+pub struct UnreadRead {
+    /// The resource whose rules depend on the read (a subscription id for `inventory`).
+    pub resource: String,
+    /// The read's path relative to `resource` (`config/web`, `subnets`, `inventory`).
+    pub read: String,
+    /// Why, on one line: `HTTP 403 AuthorizationFailed: ...`, `timed out after 4 attempts`.
+    pub reason: String,
+    /// The entry in the export.
+    pub span: Span,
+    /// A failed read (a coverage gap), not a read skipped on purpose.
+    pub failed: bool,
+}
+
+/// What a live export holds: its resources (with a placeholder for every document a
+/// read did not return), the reads that failed, and the scopes whose inventory failed.
+#[derive(Clone, Debug, Default)]
+pub struct LiveExport {
+    /// The resources read, then one placeholder per read that did not happen.
+    pub raws: Vec<RawResource>,
+    /// Every entry of `gaps`, in file order: the coverage gaps of the scan.
+    pub gaps: Vec<UnreadRead>,
+    /// Lower-cased scopes (`/subscriptions/<id>`) whose inventory failed, with why:
+    /// whatever they hold is unknown, not absent.
+    pub unread_scopes: Vec<(String, Unknown)>,
+}
+
+/// Reads azlint's live export (docs/live-export.md): `resources` are ARM GET bodies
+/// (Resource Graph inventory rows may have a lower-case `type`); every entry of `gaps`
+/// and `notRead` becomes a placeholder whose properties are unknown (cause `read-failed`
+/// or `not-read`): the document itself for a read that names one document
+/// (`config/web`), a child named `?unread` for a collection (`subnets`). A version
+/// other than [`LIVE_EXPORT_VERSION`] is refused: nothing of the file is read.
+pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> LiveExport {
+    let mut out = LiveExport::default();
+    let Some(version) = doc.get(LIVE_EXPORT_KEY) else {
+        issues.push(IngestIssue {
+            span: doc.span,
+            code: "invalid-live-export",
+            message: format!("the document has no `{LIVE_EXPORT_KEY}` version key: it is not a live export"),
+        });
+        return out;
+    };
+    match version.value.as_i64() {
+        Some(LIVE_EXPORT_VERSION) => {}
+        Some(v) => {
+            issues.push(IngestIssue {
+                span: version.span,
+                code: "unsupported-version",
+                message: format!(
+                    "live export version {v} is not supported: this azlint reads \
+                     `\"{LIVE_EXPORT_KEY}\": {LIVE_EXPORT_VERSION}`; scan it with the azlint that wrote it, \
+                     or save the export again with this one"
+                ),
+            });
+            return out;
+        }
+        None => {
+            issues.push(IngestIssue {
+                span: version.span,
+                code: "unsupported-version",
+                message: format!(
+                    "`{LIVE_EXPORT_KEY}` must be the format version number {LIVE_EXPORT_VERSION}, found `{}`",
+                    version.value
+                ),
+            });
+            return out;
+        }
+    }
+    match doc.get("resources").map(|r| &r.value) {
+        Some(Value::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                normalize_state(item, format!("/resources/{i}"), file, false, &mut out.raws);
+            }
+        }
+        other => issues.push(IngestIssue {
+            span: doc.get("resources").map_or(doc.span, |n| n.span),
+            code: "invalid-live-export",
+            message: match other {
+                None => "the live export has no `resources` array: nothing was read from it".into(),
+                Some(_) => "`resources` of the live export must be an array: nothing was read from it".into(),
+            },
+        }),
+    }
+    let mut known: HashSet<String> = out.raws.iter().filter_map(|r| r.id.as_deref()).map(key).collect();
+    for (list, failed) in [("gaps", true), ("notRead", false)] {
+        let Some(entries) = doc.get(list) else { continue };
+        let Some(entries) = entries.value.as_array() else {
+            issues.push(IngestIssue {
+                span: entries.span,
+                code: "invalid-live-export",
+                message: format!("`{list}` of the live export must be an array"),
+            });
+            continue;
+        };
+        for (i, entry) in entries.iter().enumerate() {
+            let Some(unread) = unread_entry(entry, failed, list, issues) else { continue };
+            let pointer = format!("/{list}/{i}");
+            if unread.read.eq_ignore_ascii_case("inventory") {
+                let detail = format!("the inventory of `{}` was not read: {}", unread.resource, unread.reason);
+                let cause = if failed { UnknownCause::ReadFailed } else { UnknownCause::NotRead };
+                out.unread_scopes.push((key(&unread.resource), Unknown { cause, detail, span: unread.span }));
+            } else if let Some(raw) = placeholder(&unread, entry, file, pointer)
+                && known.insert(key(raw.id.as_deref().unwrap_or_default()))
+            {
+                out.raws.push(raw);
+            }
+            if failed {
+                out.gaps.push(unread);
+            }
+        }
+    }
+    out
+}
+
+/// Reads one entry of `gaps` or `notRead`; `None` (with an issue) when it lacks the
+/// resource or the read.
+fn unread_entry(entry: &Node, failed: bool, list: &str, issues: &mut Vec<IngestIssue>) -> Option<UnreadRead> {
+    let text = |k: &str| entry.get(k).and_then(Node::as_str).map(str::trim).filter(|s| !s.is_empty());
+    let (Some(resource), Some(read)) = (text("resource"), entry.get("read").and_then(Node::as_str)) else {
+        issues.push(IngestIssue {
+            span: entry.span,
+            code: "invalid-live-export",
+            message: format!(
+                "an entry of `{list}` needs `resource` and `read`: \
+                 without them azlint cannot tell which rules the read affects"
+            ),
+        });
+        return None;
+    };
+    let why = text("reason").map(one_line);
+    let reason = if failed {
+        let status = entry.get("status").and_then(|s| s.value.as_i64());
+        let code = text("code").map(one_line);
+        let head = match (status, code) {
+            (Some(s), Some(c)) => Some(format!("HTTP {s} {c}")),
+            (Some(s), None) => Some(format!("HTTP {s}")),
+            (None, c) => c,
+        };
+        match (head, why) {
+            (Some(h), Some(w)) => format!("{h}: {w}"),
+            (Some(h), None) => h,
+            (None, Some(w)) => w,
+            (None, None) => "the read failed (no reason recorded)".into(),
+        }
+    } else {
+        why.unwrap_or_else(|| "skipped on purpose (no reason recorded)".into())
+    };
+    let span = entry.get("read").map_or(entry.span, |n| n.span);
+    Some(UnreadRead { resource: resource.to_string(), read: read.trim_matches('/').to_string(), reason, span, failed })
+}
+
+/// Whitespace (line breaks included) collapsed to single spaces.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The id of the document a read stands for, and whether it is a collection's
+/// `?unread` child: a read with an even number of segments names one document, an odd
+/// one a collection; a trailing `list` action (`config/appsettings/list`) reads the
+/// document before it; an empty read is the resource itself.
+pub fn unread_target(resource: &str, read: &str) -> (String, bool) {
+    let mut segs: Vec<&str> = read.split('/').filter(|s| !s.is_empty()).collect();
+    if !segs.len().is_multiple_of(2) && segs.last().is_some_and(|s| s.eq_ignore_ascii_case("list")) {
+        segs.pop();
+    }
+    let base = resource.trim_end_matches('/');
+    if segs.is_empty() {
+        return (base.to_string(), false);
+    }
+    let path = segs.join("/");
+    if segs.len().is_multiple_of(2) {
+        (format!("{base}/{path}"), false)
+    } else {
+        (format!("{base}/{path}/?unread"), true)
+    }
+}
+
+/// The placeholder resource of an unread read: id, type and name from the id, and
+/// `properties` unknown with the reason. Every span points at the entry's `read`.
+fn placeholder(unread: &UnreadRead, entry: &Node, file: FileId, pointer: String) -> Option<RawResource> {
+    let (id, _) = unread_target(&unread.resource, &unread.read);
+    let parsed = parse_id(&id)?;
+    let full_type = display_type(&parsed.full_type);
+    let (cause, detail) = if unread.failed {
+        (UnknownCause::ReadFailed, format!("reading `{}` failed: {}", unread.read, unread.reason))
+    } else {
+        (UnknownCause::NotRead, format!("`{}` was not read: {}", unread.read, unread.reason))
+    };
+    let at = unread.span;
+    let mut o = Object::new();
+    o.insert("id", Node::new(Value::str(id.as_str()), at));
+    o.insert("type", Node::new(Value::str(full_type.as_str()), at));
+    o.insert("name", Node::new(Value::str(parsed.full_name.as_str()), at));
+    o.insert("properties", Node::new(Value::unknown(cause, detail, at), at));
+    Some(RawResource {
+        node: Node::new(Value::object(o), entry.span),
+        id: Some(id),
+        full_type,
+        full_name: parsed.full_name,
+        file,
+        pointer,
+        kind: OriginKind::State,
+        inventory_only: false,
+        existing: false,
+        placeholder: true,
+    })
 }
 
 /// Zips a Resource Graph table (`{columns: [{name}], rows: [[...]]}`) into objects.
@@ -205,6 +425,7 @@ fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: b
             kind: OriginKind::State,
             inventory_only,
             existing: false,
+            placeholder: false,
         });
     }
     if let Some(children) = children {
@@ -255,6 +476,75 @@ mod tests {
         assert_eq!(r[1].full_name, "app/web");
         assert_eq!(r[1].pointer, "/0/resources/0");
         assert_eq!(r[0].node.path("properties.httpsOnly").and_then(|n| n.value.as_bool()), Some(true));
+    }
+
+    #[test]
+    fn unread_reads_name_a_document_or_a_collection() {
+        let site = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/api";
+        assert_eq!(unread_target(site, "config/web"), (format!("{site}/config/web"), false));
+        assert_eq!(unread_target(site, "config/appsettings/list"), (format!("{site}/config/appsettings"), false));
+        assert_eq!(unread_target(site, "slots"), (format!("{site}/slots/?unread"), true));
+        assert_eq!(unread_target(site, ""), (site.to_string(), false));
+    }
+
+    #[test]
+    fn live_export_gaps_and_not_read_become_placeholders() {
+        let site = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/api";
+        let text = format!(
+            r#"{{"azlintLiveExport": 1,
+                "resources": [{{"id": "{site}", "type": "microsoft.web/sites", "name": "api", "properties": {{}}}}],
+                "gaps": [
+                  {{"resource": "{site}", "read": "config/web", "status": 403, "code": "AuthorizationFailed",
+                   "reason": "no\n  access"}},
+                  {{"resource": "{site}", "read": "slots", "status": null, "reason": "timed out after 4 attempts"}},
+                  {{"resource": "/subscriptions/t", "read": "inventory", "status": 429, "reason": "throttled"}}
+                ],
+                "notRead": [{{"resource": "{site}", "read": "config/appsettings/list", "reason": "on purpose"}}]}}"#
+        );
+        let doc = parse(&text, FileId(0)).unwrap();
+        let mut issues = Vec::new();
+        let live = live_export(&doc, FileId(0), &mut issues);
+        assert!(issues.is_empty(), "{issues:?}");
+        let reasons: Vec<&str> = live.gaps.iter().map(|g| g.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            ["HTTP 403 AuthorizationFailed: no access", "timed out after 4 attempts", "HTTP 429: throttled"]
+        );
+        let got: Vec<(&str, &str, bool)> =
+            live.raws.iter().map(|r| (r.full_type.as_str(), r.full_name.as_str(), r.placeholder)).collect();
+        assert_eq!(
+            got,
+            [
+                ("Microsoft.Web/sites", "api", false),
+                ("Microsoft.Web/sites/config", "api/web", true),
+                ("Microsoft.Web/sites/slots", "api/?unread", true),
+                ("Microsoft.Web/sites/config", "api/appsettings", true),
+            ]
+        );
+        let unknown =
+            |i: usize| live.raws[i].node.get("properties").and_then(|p| p.value.as_unknown()).cloned().unwrap();
+        assert_eq!(unknown(1).cause, UnknownCause::ReadFailed);
+        assert_eq!(unknown(1).detail, "reading `config/web` failed: HTTP 403 AuthorizationFailed: no access");
+        assert_eq!(unknown(3).cause, UnknownCause::NotRead);
+        assert_eq!(unknown(3).detail, "`config/appsettings/list` was not read: on purpose");
+        assert_eq!(live.unread_scopes.len(), 1);
+        assert_eq!(live.unread_scopes[0].0, "/subscriptions/t");
+    }
+
+    #[test]
+    fn live_export_of_another_version_is_refused() {
+        for (text, want) in [
+            (r#"{"azlintLiveExport": 2, "resources": []}"#, "live export version 2 is not supported"),
+            (r#"{"azlintLiveExport": "1", "resources": []}"#, "must be the format version number 1"),
+        ] {
+            let mut issues = Vec::new();
+            let live = live_export(&parse(text, FileId(0)).unwrap(), FileId(0), &mut issues);
+            assert!(live.raws.is_empty());
+            assert_eq!(issues.len(), 1);
+            assert_eq!(issues[0].code, "unsupported-version");
+            assert!(issues[0].message.contains(want), "{}", issues[0].message);
+            assert_eq!(issues[0].span.start, 21, "points at the version");
+        }
     }
 
     #[test]

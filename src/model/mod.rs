@@ -17,7 +17,7 @@ pub mod site;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ids::{compose_id, key, parent_id};
+use ids::{compose_id, key, parent_id, parse_id};
 pub use ingest::{OriginKind, RawResource};
 pub use lookup::{Lookup, lookup};
 pub use site::SiteView;
@@ -48,6 +48,8 @@ pub struct Resource {
     pub kind: OriginKind,
     pub inventory_only: bool,
     pub existing: bool,
+    /// Stands for a document a live read did not return (see [`ingest::live_export`]).
+    pub placeholder: bool,
     /// The document (deployment or export) the resource belongs to.
     pub unit: u32,
     /// For an inline child (a VNet's `subnets` entry), the resource that declares it:
@@ -57,11 +59,25 @@ pub struct Resource {
 
 impl Resource {
     /// Reads a property path relative to the resource object (`properties.httpsOnly`).
+    /// A placeholder of a read that did not happen knows only its id, type and name.
     pub fn get<'a>(&'a self, path: &str, model: &'a Model) -> Lookup<'a> {
         if self.inventory_only && !is_inventory_field(path) {
             return Lookup::Unknown(&model.inventory_unknown);
         }
+        if let Some(u) = self.unread()
+            && !is_identity_field(path)
+        {
+            return Lookup::Unknown(u);
+        }
         lookup(&self.node, path)
+    }
+
+    /// For a placeholder, why its document was not read.
+    pub fn unread(&self) -> Option<&Unknown> {
+        if !self.placeholder {
+            return None;
+        }
+        self.node.get("properties").and_then(|p| p.value.as_unknown())
     }
 
     /// Span of the `type` member's value: where a finding about a missing property points.
@@ -80,6 +96,12 @@ impl Resource {
     }
 }
 
+/// Fields a placeholder knows.
+fn is_identity_field(path: &str) -> bool {
+    let first = path.split('.').next().unwrap_or_default();
+    ["id", "name", "type"].iter().any(|f| f.eq_ignore_ascii_case(first))
+}
+
 /// Fields `az resource list` does carry.
 fn is_inventory_field(path: &str) -> bool {
     let first = path.split('.').next().unwrap_or_default();
@@ -92,6 +114,9 @@ pub struct Unit {
     pub raws: Vec<RawResource>,
     /// `/subscriptions/{s}/resourceGroups/{rg}` for resources that come without an id.
     pub scope: String,
+    /// Lower-cased scopes whose inventory a live read could not list, with why: a
+    /// resource there that is not in the model may exist.
+    pub unread_scopes: Vec<(String, Unknown)>,
 }
 
 /// Inline arrays that Azure also exposes as child resources: the same thing either way.
@@ -119,16 +144,22 @@ pub struct Model {
     pub inventory_unknown: Unknown,
     /// Shared reason for site configuration a live read leaves empty.
     pub site_config_unknown: Unknown,
+    /// Sites and slots whose role cannot be known, with why (see [`roles`]).
+    role_unknown: HashMap<ResIdx, String>,
+    /// Lower-cased scopes whose inventory was not read, with why.
+    unread_scopes: Vec<(String, Unknown)>,
 }
 
 impl Model {
     /// Builds the model and its index in time linear in the number of resources.
     pub fn build(units: Vec<Unit>) -> Model {
         let mut resources = Vec::new();
+        let mut unread_scopes = Vec::new();
         for (u, unit) in units.into_iter().enumerate() {
             for raw in unit.raws {
                 push_with_inline_children(&mut resources, raw, &unit.scope, u as u32);
             }
+            unread_scopes.extend(unit.unread_scopes);
         }
         imply_config_parents(&mut resources);
         let mut by_key: HashMap<String, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
@@ -157,6 +188,8 @@ impl Model {
                 detail: "the export has no `config/web` for this site, and live reads of a site leave `siteConfig` empty".into(),
                 span: Span::NONE,
             },
+            role_unknown: HashMap::new(),
+            unread_scopes,
         };
         for i in 0..model.resources.len() {
             let idx = ResIdx(i as u32);
@@ -171,7 +204,7 @@ impl Model {
         }
         model.sites = site::build_site_data(&model);
         model.relations = relations::Relations::build(&model);
-        model.roles = roles::build(&model, &model.relations);
+        (model.roles, model.role_unknown) = roles::build(&model, &model.relations);
         model
     }
 
@@ -199,9 +232,11 @@ impl Model {
             if let Some((_, g)) = front.iter().find(|(m, _)| m.is_match(&name)) {
                 let evidence = format!("matches the `frontends` glob `{g}` in azlint.toml");
                 self.roles.insert(s, roles::RoleInfo { role: roles::Role::Frontend, evidence });
+                self.role_unknown.remove(&s);
             } else if !tagged && let Some((_, g)) = back.iter().find(|(m, _)| m.is_match(&name)) {
                 let evidence = format!("matches the `backends` glob `{g}` in azlint.toml");
                 self.roles.insert(s, roles::RoleInfo { role: roles::Role::Backend, evidence });
+                self.role_unknown.remove(&s);
             }
         }
     }
@@ -214,6 +249,55 @@ impl Model {
     /// The role of a site or slot, with its evidence.
     pub fn role(&self, idx: ResIdx) -> Option<&roles::RoleInfo> {
         self.roles.get(&idx)
+    }
+
+    /// Why the role of a site or slot without evidence cannot be known: a read that
+    /// did not happen may hold the evidence (a caller's app settings, its own access
+    /// restrictions). `None` when the role is known, or known to be none.
+    pub fn role_unknown(&self, idx: ResIdx) -> Option<&str> {
+        self.role_unknown.get(&idx).map(String::as_str)
+    }
+
+    /// Whether a site or slot is a back-end: yes with the evidence, no, or unknown.
+    pub fn backend(&self, idx: ResIdx) -> roles::Backend<'_> {
+        match (self.roles.get(&idx), self.role_unknown(idx)) {
+            (Some(r), _) if r.role == roles::Role::Backend => roles::Backend::Yes(r),
+            (None, Some(why)) => roles::Backend::Unknown(why),
+            _ => roles::Backend::No,
+        }
+    }
+
+    /// Why a resource that is not in the model may still exist: a live read that would
+    /// have listed it did not happen (its parent's collection, its parent's own document,
+    /// or the inventory of its scope). `None` when the resource is in the model or
+    /// nothing says it was missed.
+    pub fn unread(&self, id: &str) -> Option<&Unknown> {
+        if self.resolve_any(id).is_some() {
+            return None;
+        }
+        let mut cur = id.trim_end_matches('/');
+        while let Some(parent) = parent_id(cur) {
+            if let Some(leaf) = parse_id(cur).and_then(|p| p.full_type.rsplit('/').next().map(str::to_string)) {
+                let probe = format!("{}/{}/?unread", key(parent), leaf.to_ascii_lowercase());
+                if let Some(u) = self.resolve_any(&probe).and_then(|r| self.res(r).unread()) {
+                    return Some(u);
+                }
+            }
+            if let Some(p) = self.resolve_any(parent) {
+                return self.res(p).unread();
+            }
+            cur = parent;
+        }
+        let k = key(id);
+        self.unread_scopes
+            .iter()
+            .find(|(scope, _)| k == *scope || k.strip_prefix(scope.as_str()).is_some_and(|r| r.starts_with('/')))
+            .map(|(_, u)| u)
+    }
+
+    /// The scopes whose inventory was not read, with why.
+    pub fn unread_scopes(&self) -> &[(String, Unknown)] {
+        &self.unread_scopes
     }
 
     pub fn res(&self, idx: ResIdx) -> &Resource {
@@ -354,6 +438,7 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
             kind: OriginKind::State,
             inventory_only: true,
             existing: false,
+            placeholder: false,
             unit: r.unit,
             declared_in: None,
         });
@@ -392,6 +477,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         kind: raw.kind,
         inventory_only: raw.inventory_only,
         existing: raw.existing,
+        placeholder: raw.placeholder,
         unit,
         declared_in: None,
     });
@@ -410,6 +496,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
             kind: raw.kind,
             inventory_only: false,
             existing: raw.existing,
+            placeholder: false,
             unit,
             declared_in: Some(parent_index),
         });
@@ -432,6 +519,7 @@ mod tests {
             kind: OriginKind::Template,
             inventory_only: false,
             existing: false,
+            placeholder: false,
         }
     }
 
@@ -442,7 +530,11 @@ mod tests {
             "vnet",
             serde_json::json!({"subnets": [{"name": "a", "properties": {}}]}),
         );
-        let m = Model::build(vec![Unit { raws: vec![vnet], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let m = Model::build(vec![Unit {
+            raws: vec![vnet],
+            scope: "/subscriptions/s/resourceGroups/rg".into(),
+            ..Default::default()
+        }]);
         let subnets = m.of_type("microsoft.network/virtualnetworks/SUBNETS");
         assert_eq!(subnets.len(), 1);
         let s = m.res(subnets[0]);
@@ -452,10 +544,49 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_know_only_their_id_and_what_was_not_read_may_exist() {
+        let vnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet";
+        let text = format!(
+            r#"{{"azlintLiveExport": 1,
+                "resources": [{{"id": "{vnet}", "type": "microsoft.network/virtualnetworks", "name": "vnet",
+                                "properties": {{}}}}],
+                "gaps": [{{"resource": "{vnet}", "read": "subnets", "status": 403, "reason": "denied"}},
+                         {{"resource": "/subscriptions/other", "read": "inventory", "status": null,
+                           "reason": "timed out"}}]}}"#
+        );
+        let doc = crate::source::json::parse(&text, FileId(0)).unwrap();
+        let live = ingest::live_export(&doc, FileId(0), &mut Vec::new());
+        let m = Model::build(vec![Unit { raws: live.raws, unread_scopes: live.unread_scopes, ..Default::default() }]);
+        let unread = m.of_type("Microsoft.Network/virtualNetworks/subnets")[0];
+        let r = m.res(unread);
+        assert_eq!(r.name, "vnet/?unread");
+        assert_eq!(m.parent(unread).map(|p| m.res(p).name.as_str()), Some("vnet"));
+        assert!(
+            matches!(r.get("properties.addressPrefix", &m), Lookup::Unknown(u) if u.cause == UnknownCause::ReadFailed)
+        );
+        assert!(matches!(r.get("tags", &m), Lookup::Unknown(_)), "not even its tags are known");
+        assert!(matches!(r.get("name", &m), Lookup::Found(_)));
+        let missing = m.unread(&format!("{vnet}/subnets/int")).expect("a subnet of an unlisted collection may exist");
+        assert_eq!(missing.detail, "reading `subnets` failed: HTTP 403: denied");
+        assert!(m.unread(&format!("{vnet}/virtualNetworkPeerings/p")).is_none(), "peerings were read with the VNet");
+        let elsewhere = "/subscriptions/OTHER/resourceGroups/rg/providers/Microsoft.Web/sites/a";
+        assert_eq!(m.unread(elsewhere).map(|u| u.cause), Some(UnknownCause::ReadFailed));
+        assert!(m.unread("/subscriptions/other2/resourceGroups/rg/providers/Microsoft.Web/sites/a").is_none());
+    }
+
+    #[test]
     fn ids_resolve_case_insensitively_preferring_the_same_document() {
         let scope = "/subscriptions/s/resourceGroups/rg";
-        let a = Unit { raws: vec![raw("Microsoft.Web/sites", "app", serde_json::json!({}))], scope: scope.into() };
-        let b = Unit { raws: vec![raw("Microsoft.Web/sites", "app", serde_json::json!({}))], scope: scope.into() };
+        let a = Unit {
+            raws: vec![raw("Microsoft.Web/sites", "app", serde_json::json!({}))],
+            scope: scope.into(),
+            ..Default::default()
+        };
+        let b = Unit {
+            raws: vec![raw("Microsoft.Web/sites", "app", serde_json::json!({}))],
+            scope: scope.into(),
+            ..Default::default()
+        };
         let m = Model::build(vec![a, b]);
         let id = "/SUBSCRIPTIONS/s/resourcegroups/RG/providers/microsoft.web/SITES/APP";
         assert_eq!(m.resolve(ResIdx(1), id), Some(ResIdx(1)));

@@ -137,6 +137,13 @@ impl Network {
         if let Some(why) = unknown {
             return Tri::Unknown(format!("a virtual network link's VNet cannot be determined: {why}"));
         }
+        // A zone that a live read did not return may have the link.
+        if links.is_empty()
+            && let Some(u) =
+                model.unread(zone_id).or_else(|| model.resolve_any(zone_id).and_then(|z| model.res(z).unread()))
+        {
+            return Tri::Unknown(format!("the zone's virtual network links cannot be determined: {}", u.detail));
+        }
         if let Some(z) = model.resolve_any(zone_id)
             && let Lookup::Found(n) = model.res(z).get("properties.numberOfVirtualNetworkLinks", model)
             && n.value.as_i64().is_some_and(|count| count > links.len() as i64)
@@ -163,6 +170,15 @@ impl Network {
         let mut forward = Tri::No;
         let mut backward = Tri::No;
         for (from, to, out) in [(&a, &b, &mut forward), (&b, &a, &mut backward)] {
+            // A VNet that a live read did not return may have the peering.
+            if let Some(u) = model.resolve_any(from).and_then(|v| model.res(v).unread()) {
+                *out = Tri::Unknown(format!(
+                    "the peerings of VNet `{}` cannot be determined: {}",
+                    last_segment(from),
+                    u.detail
+                ));
+                continue;
+            }
             for p in self.peers_by_vnet.get(from).map_or(&[][..], Vec::as_slice) {
                 match &p.remote {
                     IdRef::Key(k) if k == to => *out = peering_state(model, p.peering),
@@ -318,7 +334,7 @@ mod tests {
     }
 
     fn model(raws: Vec<crate::model::RawResource>) -> Model {
-        Model::build(vec![Unit { raws, scope: SCOPE.into() }])
+        Model::build(vec![Unit { raws, scope: SCOPE.into(), ..Default::default() }])
     }
 
     #[test]

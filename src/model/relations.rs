@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::network::Network;
 use super::site::{SITE, SLOT};
 use super::{Lookup, Model, Reference, ResIdx, lookup};
-use crate::value::{Node, Span, Value};
+use crate::value::{Node, Span};
 
 pub const PRIVATE_ENDPOINT: &str = "Microsoft.Network/privateEndpoints";
 pub const APIM_BACKEND: &str = "Microsoft.ApiManagement/service/backends";
@@ -23,6 +23,16 @@ pub struct Call {
     /// What holds the host name: "app setting `API_URL`", "backend `url`".
     pub via: String,
     pub span: Span,
+}
+
+/// A resource whose calls cannot be known: a live read that would name its callees
+/// did not happen (its app settings, an API Management backend, a scope's inventory).
+#[derive(Clone, Debug)]
+pub struct HiddenCalls {
+    /// The site, slot or backend; `None` for a scope whose inventory was not read.
+    pub caller: Option<ResIdx>,
+    /// Why, naming the caller and the read.
+    pub reason: String,
 }
 
 /// A site's use of a subnet for VNet integration.
@@ -53,6 +63,10 @@ pub struct Relations {
     compute_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     nics_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     outbound_ips: HashMap<String, Vec<ResIdx>>,
+    /// Callers whose calls a read that did not happen would have named, in model order.
+    hidden: Vec<HiddenCalls>,
+    /// Sites and slots whose integration subnet a read that did not happen would name.
+    unknown_integrations: Vec<(ResIdx, String)>,
     /// Private DNS zones, their links and groups, and VNet peerings.
     pub network: Network,
     /// NSG -> subnets, and internal load balancers by subnet.
@@ -113,15 +127,32 @@ impl Relations {
         for &s in &sites {
             if let Some(view) = model.site(s) {
                 for r in view.integration_subnets() {
-                    if let Reference::Found(subnet, via) = r {
-                        rel.integrations_by_subnet
+                    match r {
+                        Reference::Found(subnet, via) => rel
+                            .integrations_by_subnet
                             .entry(subnet)
                             .or_default()
-                            .push(Integration { site: s, span: via.span });
+                            .push(Integration { site: s, span: via.span }),
+                        Reference::Unknown(u) if u.cause.is_unread() => {
+                            rel.unknown_integrations.push((s, u.detail.clone()));
+                        }
+                        _ => {}
                     }
                 }
             }
             rel.index_settings(model, s);
+            rel.hide_unread_settings(model, s);
+        }
+        for &c in model.of_type(APIM_BACKEND).iter().chain(model.of_type(APIM_API)) {
+            if let Some(u) = model.res(c).unread() {
+                let what = if model.res(c).is_type(APIM_BACKEND) { "backend" } else { "API" };
+                let reason =
+                    format!("what API Management {what} `{}` calls is not known: {}", model.res(c).name, u.detail);
+                rel.hidden.push(HiddenCalls { caller: Some(c), reason });
+            }
+        }
+        for (_, u) in model.unread_scopes() {
+            rel.hidden.push(HiddenCalls { caller: None, reason: u.detail.clone() });
         }
         for &b in model.of_type(APIM_BACKEND) {
             if let Lookup::Found(n) = model.res(b).get("properties.url", model) {
@@ -139,7 +170,15 @@ impl Relations {
                 rel.endpoints_by_subnet.entry(subnet).or_default().push(pe);
             }
             for conn in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
-                let Lookup::Found(list) = model.res(pe).get(conn, model) else { continue };
+                let list = match model.res(pe).get(conn, model) {
+                    Lookup::Found(list) => list,
+                    // An endpoint that was not read may target anything of its export.
+                    Lookup::Unknown(u) if u.cause.is_unread() => {
+                        rel.unresolved_endpoints.entry(model.res(pe).unit).or_insert(pe);
+                        continue;
+                    }
+                    _ => continue,
+                };
                 for c in list.value.as_array().unwrap_or_default() {
                     let target = match lookup(c, "properties.privateLinkServiceId") {
                         Lookup::Found(id) => model.follow_node(pe, id),
@@ -264,6 +303,20 @@ impl Relations {
         }
     }
 
+    /// A site whose app settings or connection strings were not read (a live export's
+    /// gap or `notRead`) may call anything.
+    fn hide_unread_settings(&mut self, model: &Model, s: ResIdx) {
+        let Some(view) = model.site(s) else { return };
+        let unread = [view.app_settings_unknown(), view.connection_strings_unknown()]
+            .into_iter()
+            .flatten()
+            .find(|u| u.cause.is_unread());
+        if let Some(u) = unread {
+            let reason = format!("what `{}` calls is not known: {}", model.res(s).name, u.detail);
+            self.hidden.push(HiddenCalls { caller: Some(s), reason });
+        }
+    }
+
     /// An API Management backend's `resourceId` names the site it fronts as a
     /// management URL (`https://management.azure.com/subscriptions/.../sites/x`): a call
     /// even when `url` is a custom domain the index does not know.
@@ -316,7 +369,8 @@ impl Relations {
     /// appears in `n`, every vault a Key Vault reference names (`SecretUri=` or
     /// `VaultName=`), and every storage account an `AccountName=` connection string names.
     fn index_string(&mut self, n: &Node, caller: ResIdx, via: &str) {
-        let Value::String(text) = &n.value else { return };
+        // A redacted value of a saved live export keeps the text this reads.
+        let Some(text) = super::secrets::setting_text(n) else { return };
         let kv_ref = text.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(");
         let via = if kv_ref { format!("Key Vault reference in {via}") } else { via.to_string() };
         let mut callees = Vec::new();
@@ -356,6 +410,19 @@ impl Relations {
     /// The back-end service (not a site) that answers on a host name.
     pub fn backend_by_host(&self, host: &str) -> Option<ResIdx> {
         self.host_to_backend.get(&host.to_ascii_lowercase()).copied()
+    }
+
+    /// The callers whose calls are not known because a read did not happen: any of them
+    /// may call any site or back-end service.
+    pub fn hidden_callers(&self) -> &[HiddenCalls] {
+        &self.hidden
+    }
+
+    /// The hidden callers that are sites or slots other than `except`.
+    pub fn hidden_site_callers(&self, model: &Model, except: ResIdx) -> impl Iterator<Item = &HiddenCalls> {
+        self.hidden.iter().filter(move |h| {
+            h.caller.is_some_and(|c| c != except && (model.res(c).is_type(SITE) || model.res(c).is_type(SLOT)))
+        })
     }
 
     /// Who calls this site or back-end service, with the evidence.
@@ -411,6 +478,13 @@ impl Relations {
     /// Private endpoints placed in this subnet.
     pub fn endpoints_in(&self, subnet: ResIdx) -> &[ResIdx] {
         self.endpoints_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)
+    }
+
+    /// Sites and slots whose integration subnet cannot be known because a live read did
+    /// not happen (their `networkConfig`, the site itself), with why: they may be
+    /// integrated into any subnet.
+    pub fn unknown_integrations(&self) -> &[(ResIdx, String)] {
+        &self.unknown_integrations
     }
 
     /// Sites and slots integrated into this subnet.
@@ -484,8 +558,11 @@ mod tests {
                 {"name": "B", "value": "DefaultEndpointsProtocol=https;AccountName=stshop;EndpointSuffix=core.windows.net"}
             ]}}),
         );
-        let m =
-            Model::build(vec![Unit { raws: vec![kv, st, site], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let m = Model::build(vec![Unit {
+            raws: vec![kv, st, site],
+            scope: "/subscriptions/s/resourceGroups/rg".into(),
+            ..Default::default()
+        }]);
         let calls = m.relations.callers(m.of_type("Microsoft.KeyVault/vaults")[0]);
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].via, "Key Vault reference in app setting `A`");

@@ -24,67 +24,111 @@ pub struct RoleInfo {
     pub evidence: String,
 }
 
+/// Whether a site or slot is a back-end.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend<'a> {
+    /// It is, with the evidence.
+    Yes(&'a RoleInfo),
+    /// It is not (a front end, or nothing says it is a back-end).
+    No,
+    /// A read that did not happen may hold the evidence; why.
+    Unknown(&'a str),
+}
+
 /// The tag that states a role.
 pub const ROLE_TAG: &str = "azlint:role";
 
-pub(super) fn build(model: &Model, rel: &Relations) -> HashMap<ResIdx, RoleInfo> {
+/// The roles by site and slot, and why the role of a site without evidence is unknown.
+pub(super) fn build(model: &Model, rel: &Relations) -> (HashMap<ResIdx, RoleInfo>, HashMap<ResIdx, String>) {
     let mut out = HashMap::new();
+    let mut unknown = HashMap::new();
     for &s in model.of_type(SITE) {
-        if let Some(r) = own_role(model, rel, s) {
-            out.insert(s, r);
+        match own_role(model, rel, s) {
+            Ok(Some(r)) => {
+                out.insert(s, r);
+            }
+            Ok(None) => {}
+            Err(why) => {
+                unknown.insert(s, why);
+            }
         }
     }
     for &slot in model.of_type(SLOT) {
-        let role = own_role(model, rel, slot).or_else(|| {
-            let parent = model.parent(slot)?;
-            let inherited = out.get(&parent)?;
-            Some(RoleInfo {
-                role: inherited.role,
-                evidence: format!(
-                    "inherits the role of its site `{}`, which {}",
-                    model.res(parent).name,
-                    inherited.evidence
-                ),
-            })
-        });
-        if let Some(r) = role {
-            out.insert(slot, r);
+        let parent = model.parent(slot);
+        match own_role(model, rel, slot) {
+            Ok(Some(r)) => {
+                out.insert(slot, r);
+            }
+            own => {
+                if let Some(p) = parent
+                    && let Some(inherited) = out.get(&p)
+                {
+                    let evidence =
+                        format!("inherits the role of its site `{}`, which {}", model.res(p).name, inherited.evidence);
+                    out.insert(slot, RoleInfo { role: inherited.role, evidence });
+                } else if let Err(why) = own {
+                    unknown.insert(slot, why);
+                } else if let Some(why) = parent.and_then(|p| unknown.get(&p)).cloned() {
+                    unknown.insert(slot, why);
+                }
+            }
         }
     }
-    out
+    (out, unknown)
 }
 
-fn own_role(model: &Model, rel: &Relations, s: ResIdx) -> Option<RoleInfo> {
+/// The role the site's own evidence gives; `Err` with the reason when none does but a
+/// read that did not happen may hold some.
+fn own_role(model: &Model, rel: &Relations, s: ResIdx) -> Result<Option<RoleInfo>, String> {
     let res = model.res(s);
-    if let Lookup::Found(tag) = res.get("tags", model)
-        && let Some(v) = tag.value.as_object().and_then(|o| o.get(ROLE_TAG)).and_then(|n| n.as_str())
-    {
-        let role = if v.eq_ignore_ascii_case("frontend") { Role::Frontend } else { Role::Backend };
-        if v.eq_ignore_ascii_case("frontend") || v.eq_ignore_ascii_case("backend") {
-            return Some(RoleInfo { role, evidence: format!("is tagged `{ROLE_TAG}` = `{v}`") });
+    let mut unknown = None;
+    match res.get("tags", model) {
+        Lookup::Found(tag) => {
+            if let Some(v) = tag.value.as_object().and_then(|o| o.get(ROLE_TAG)).and_then(|n| n.as_str()) {
+                let role = if v.eq_ignore_ascii_case("frontend") { Role::Frontend } else { Role::Backend };
+                if v.eq_ignore_ascii_case("frontend") || v.eq_ignore_ascii_case("backend") {
+                    return Ok(Some(RoleInfo { role, evidence: format!("is tagged `{ROLE_TAG}` = `{v}`") }));
+                }
+            }
         }
+        Lookup::Unknown(u) if u.cause.is_unread() => {
+            unknown = Some(format!("its tags cannot be determined: {}", u.detail));
+        }
+        _ => {}
     }
     if let Some(call) = rel.callers(s).first() {
         let more = rel.callers(s).len() - 1;
         let others = if more > 0 { format!(" and {more} more") } else { String::new() };
-        return Some(RoleInfo {
+        return Ok(Some(RoleInfo {
             role: Role::Backend,
             evidence: format!("is called by `{}` ({}){others}", model.res(call.caller).name, call.via),
-        });
+        }));
     }
-    let view = model.site(s)?;
-    if let Lookup::Found(rules) = view.setting("ipSecurityRestrictions")
-        && rules.value.as_array().is_some_and(|a| a.iter().any(|r| !is_platform_echo(r)))
-    {
-        return Some(RoleInfo { role: Role::Backend, evidence: "has access restrictions".into() });
+    let Some(view) = model.site(s) else { return Ok(None) };
+    match view.setting("ipSecurityRestrictions") {
+        Lookup::Found(rules) if rules.value.as_array().is_some_and(|a| a.iter().any(|r| !is_platform_echo(r))) => {
+            return Ok(Some(RoleInfo { role: Role::Backend, evidence: "has access restrictions".into() }));
+        }
+        Lookup::Unknown(u) if u.cause.is_unread() => {
+            unknown.get_or_insert(format!("whether it has access restrictions cannot be determined: {}", u.detail));
+        }
+        _ => {}
     }
     if let Some(&pe) = rel.site_endpoints(model, s).first() {
-        return Some(RoleInfo {
+        return Ok(Some(RoleInfo {
             role: Role::Backend,
             evidence: format!("has private endpoint `{}`", model.res(pe).name),
-        });
+        }));
     }
-    None
+    if unknown.is_none()
+        && let Some(h) = rel.hidden_callers().iter().find(|h| h.caller != Some(s))
+    {
+        unknown = Some(h.reason.clone());
+    }
+    match unknown {
+        Some(why) => Err(format!("whether it is a back-end cannot be determined: {why}")),
+        None => Ok(None),
+    }
 }
 
 /// The closing `Allow all` / `Deny all` entry (priority 2147483647) that exports echo:

@@ -76,9 +76,16 @@ pub fn secret_name(name: &str) -> bool {
     ["PASSWORD", "PASSWD", "PWD", "SECRET", "KEY", "TOKEN"].iter().any(|w| n.contains(w))
 }
 
-/// Classifies one setting's value.
+/// Classifies one setting's value. A redacted value (`{"$redacted": kind}`, see
+/// [`redact_setting`]) is what the classifier made of it when it was saved.
 pub fn classify(kind: SettingKind, name: &str, value: &Node) -> Verdict {
     let secretish = secret_name(name) || kind == SettingKind::ConnectionString;
+    if let Some(saved) = redacted_kind(value) {
+        return match saved.strip_prefix(SECRET_PREFIX) {
+            Some(what) => Verdict::Secret(known_what(what)),
+            None => Verdict::Clean,
+        };
+    }
     let text = match &value.value {
         Value::String(s) => s.trim(),
         Value::Unknown(u) if u.cause == UnknownCause::List => {
@@ -156,6 +163,167 @@ fn harmless(text: &str) -> bool {
         return !authority.contains('@') && !sas_signature(text);
     }
     false
+}
+
+/// The member of the marker that replaces a setting's value in a saved live export.
+pub const REDACTED_KEY: &str = "$redacted";
+/// The member beside it that keeps the secret-free text the call index reads.
+pub const KEPT_KEY: &str = "kept";
+/// How a marker records a literal secret: `literal-secret:<what>`.
+const SECRET_PREFIX: &str = "literal-secret:";
+
+/// What [`classify`] can say a secret is, so that a marker read back names it the same way.
+const WHATS: &[&str] = &[
+    "a password",
+    "an account key",
+    "a shared access key",
+    "a SAS signature",
+    "a secret",
+    "a client secret",
+    "an access key",
+    "a key",
+    "a key or secret fetched with a `list*()` function at deployment",
+];
+
+fn known_what(what: &str) -> &'static str {
+    WHATS.iter().find(|w| w.eq_ignore_ascii_case(what)).copied().unwrap_or("a secret")
+}
+
+/// Connection-string keys that address a service rather than authenticate to it (and
+/// every `...Endpoint` key): kept in a redacted value so that calls are still found.
+const ADDRESS_KEYS: &[&str] = &[
+    "server",
+    "datasource",
+    "address",
+    "addr",
+    "networkaddress",
+    "host",
+    "hostname",
+    "accountname",
+    "fullyqualifiednamespace",
+    "endpointsuffix",
+    "defaultendpointsprotocol",
+];
+
+/// Replaces an app setting's or connection string's value for a saved live export
+/// (docs/live-export.md, "App settings"): `{"$redacted": "<kind>"}`, where the kind is
+/// what [`classify`] makes of the value (`literal-secret:<what>`, `key-vault-reference`,
+/// `plain`), with `"kept"`: the secret-free text the call index and NET006 read, if
+/// any. URLs keep only their scheme and host (`https://api.example.net`), a Key Vault
+/// reference only its vault, a connection string only the keys that address a service
+/// (`Server`, `AccountName`, `Endpoint`, ...), a flag (`true`, `1`) its value, and a
+/// plain value of a setting whose name does not say secret its host names. A secret
+/// never survives: reading the file back gives the same AUTH006 and PE006 findings.
+pub fn redact_setting(kind: SettingKind, name: &str, value: &str) -> serde_json::Value {
+    let text = value.trim();
+    let key_vault = text.to_ascii_lowercase().starts_with("@microsoft.keyvault(");
+    let verdict = classify(kind, name, &Node::bare(Value::str(text)));
+    let secret = matches!(verdict, Verdict::Secret(_));
+    let label = match verdict {
+        Verdict::Secret(what) => format!("{SECRET_PREFIX}{what}"),
+        _ if key_vault => "key-vault-reference".into(),
+        _ => "plain".into(),
+    };
+    let kept = if key_vault { kept_key_vault(text) } else { kept_text(text, secret || secret_name(name)) };
+    let mut m = serde_json::Map::new();
+    m.insert(REDACTED_KEY.into(), label.into());
+    if !kept.is_empty() {
+        m.insert(KEPT_KEY.into(), kept.into());
+    }
+    serde_json::Value::Object(m)
+}
+
+/// The kind a redacted value's marker records, when the value is one.
+pub fn redacted_kind(n: &Node) -> Option<&str> {
+    n.value.as_object()?.get(REDACTED_KEY)?.as_str()
+}
+
+/// A setting value's text: the string, or the text a redacted value kept.
+pub fn setting_text(n: &Node) -> Option<&str> {
+    match &n.value {
+        Value::String(s) => Some(s),
+        Value::Object(o) if o.contains_key(REDACTED_KEY) => Some(o.get(KEPT_KEY).and_then(Node::as_str).unwrap_or("")),
+        _ => None,
+    }
+}
+
+/// `scheme://host` of a URL (no user information, port, path or query).
+fn scheme_and_host(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme: String = scheme.chars().rev().take_while(|c| c.is_ascii_alphanumeric() || "+.-".contains(*c)).collect();
+    let scheme: String = scheme.chars().rev().collect();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = host.split(':').next().unwrap_or_default();
+    (!scheme.is_empty() && !host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
+/// A DNS name with at least two labels and an alphabetic top-level label.
+fn host_like(token: &str) -> bool {
+    let labels: Vec<&str> = token.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && labels.last().is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+fn kept_key_vault(text: &str) -> String {
+    let inner = text.split_once('(').map_or("", |(_, r)| r).trim_end().trim_end_matches(')');
+    for part in inner.split(';') {
+        let Some((k, v)) = part.split_once('=') else { continue };
+        let k = k.trim();
+        if k.eq_ignore_ascii_case("VaultName") {
+            return format!("@Microsoft.KeyVault(VaultName={})", v.trim());
+        }
+        if k.eq_ignore_ascii_case("SecretUri")
+            && let Some(host) = scheme_and_host(v.trim())
+        {
+            return format!("@Microsoft.KeyVault(SecretUri={host})");
+        }
+    }
+    "@Microsoft.KeyVault()".into()
+}
+
+/// The secret-free parts of a value; `sensitive` when the value or the setting's name
+/// says secret, which keeps only what addresses a service.
+fn kept_text(text: &str, sensitive: bool) -> String {
+    let lower = text.to_ascii_lowercase();
+    if !sensitive && matches!(lower.as_str(), "true" | "false" | "0" | "1") {
+        return text.to_string();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let push = |p: String, parts: &mut Vec<String>| {
+        if !p.is_empty() && !parts.contains(&p) {
+            parts.push(p);
+        }
+    };
+    if text.contains('=') {
+        for part in text.split(';') {
+            let Some((k, v)) = part.split_once('=') else { continue };
+            let key = k.trim().to_ascii_lowercase().replace(' ', "");
+            if ADDRESS_KEYS.contains(&key.as_str()) || key.ends_with("endpoint") {
+                let v = v.trim();
+                let v = scheme_and_host(v).unwrap_or_else(|| v.to_string());
+                push(format!("{}={v}", k.trim()), &mut parts);
+            }
+        }
+    }
+    for token in text.split(|c: char| c.is_whitespace() || ";,\"'<>()".contains(c)) {
+        if token.contains("://")
+            && let Some(url) = scheme_and_host(token)
+            && !parts.iter().any(|p| p.contains(&url))
+        {
+            push(url, &mut parts);
+        }
+    }
+    if !sensitive && parts.is_empty() {
+        for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
+            let token = token.trim_matches('.');
+            if host_like(token) {
+                push(token.to_string(), &mut parts);
+            }
+        }
+    }
+    parts.join(";")
 }
 
 /// Every app setting and connection string of a site or slot: (kind, name, value).
@@ -275,5 +443,56 @@ mod tests {
         let param = Node::bare(Value::unknown(UnknownCause::Parameter, "parameters('p')", Span::NONE));
         assert!(matches!(classify(AppSetting, "DB_PASSWORD", &param), Verdict::Unknown(_)));
         assert!(matches!(classify(AppSetting, "API_URL", &param), Verdict::Clean));
+    }
+
+    #[test]
+    fn redacted_values_keep_the_verdict_and_the_addresses_only() {
+        use SettingKind::*;
+        use serde_json::json;
+        let r = |k, n, v| redact_setting(k, n, v);
+        assert_eq!(
+            r(AppSetting, "API_URL", "https://api.example.net/v1?x=1"),
+            json!({"$redacted": "plain", "kept": "https://api.example.net"})
+        );
+        assert_eq!(r(AppSetting, "DB_PASSWORD", "p4ss~w0rd.value"), json!({"$redacted": "literal-secret:a password"}));
+        assert_eq!(
+            r(AppSetting, "BLOB", "https://user:pw@st.blob.core.windows.net:443/c?sig=abc"),
+            json!({"$redacted": "literal-secret:a SAS signature", "kept": "https://st.blob.core.windows.net"})
+        );
+        assert_eq!(
+            r(
+                ConnectionString,
+                "Bus",
+                "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=x;SharedAccessKey=abc="
+            ),
+            json!({
+                "$redacted": "literal-secret:a shared access key",
+                "kept": "Endpoint=sb://ns.servicebus.windows.net"
+            })
+        );
+        assert_eq!(
+            r(AppSetting, "KV", "@Microsoft.KeyVault(VaultName=kv-shop;SecretName=db)"),
+            json!({"$redacted": "key-vault-reference", "kept": "@Microsoft.KeyVault(VaultName=kv-shop)"})
+        );
+        assert_eq!(r(AppSetting, "WEBSITE_VNET_ROUTE_ALL", "1"), json!({"$redacted": "plain", "kept": "1"}));
+        assert_eq!(
+            r(AppSetting, "API_KEY_ENABLED", "true"),
+            json!({"$redacted": "plain"}),
+            "a secret-named flag keeps nothing"
+        );
+        assert_eq!(
+            r(AppSetting, "API_HOST", "api.example.net"),
+            json!({"$redacted": "plain", "kept": "api.example.net"})
+        );
+        assert_eq!(r(AppSetting, "GREETING", "hello world"), json!({"$redacted": "plain"}));
+        // Read back, the marker classifies as it was saved and gives its kept text.
+        for (name, value) in [("DB_PASSWORD", "p4ss~w0rd.value"), ("API_URL", "https://api.example.net/v1")] {
+            let saved = Node::bare(Value::from_json(&r(AppSetting, name, value)));
+            assert_eq!(classify(AppSetting, name, &saved), classify(AppSetting, name, &s(value)));
+        }
+        let saved = Node::bare(Value::from_json(&r(AppSetting, "API_URL", "https://api.example.net/v1")));
+        assert_eq!(setting_text(&saved), Some("https://api.example.net"));
+        let odd = Node::bare(Value::from_json(&json!({"$redacted": "literal-secret:something new"})));
+        assert_eq!(classify(AppSetting, "X", &odd), Verdict::Secret("a secret"));
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{Lookup, Model, OriginKind, Reference, ResIdx, lookup};
-use crate::value::Value;
+use crate::value::{Unknown, Value};
 
 pub const SITE: &str = "Microsoft.Web/sites";
 pub const SLOT: &str = "Microsoft.Web/sites/slots";
@@ -99,6 +99,9 @@ impl<'m> SiteView<'m> {
         if let Some(web) = self.data.config_web {
             match model.res(web).get(&format!("properties.{path}"), model) {
                 Lookup::Absent => {}
+                // A `config/web` that was not read says nothing of what only the site
+                // holds (`httpsOnly`, `clientCertEnabled`): the site's own read does.
+                Lookup::Unknown(_) if model.res(web).placeholder && is_site_only(path) => {}
                 other => return other,
             }
         }
@@ -181,6 +184,32 @@ impl<'m> SiteView<'m> {
         out
     }
 
+    /// Why the app settings cannot be listed: `siteConfig.appSettings` or the
+    /// `config/appsettings` child is unknown as a whole (a live read that failed or was
+    /// skipped, a template parameter). [`SiteView::app_settings`] then lists only what
+    /// is known, which may be nothing.
+    pub fn app_settings_unknown(&self) -> Option<&'m Unknown> {
+        self.whole_unknown("properties.siteConfig.appSettings", self.data.appsettings)
+    }
+
+    /// Why the connection strings cannot be listed, as [`SiteView::app_settings_unknown`].
+    pub fn connection_strings_unknown(&self) -> Option<&'m Unknown> {
+        self.whole_unknown("properties.siteConfig.connectionStrings", self.data.connectionstrings)
+    }
+
+    fn whole_unknown(&self, inline: &str, child: Option<ResIdx>) -> Option<&'m Unknown> {
+        let model = self.model;
+        // The site's own node, not `Resource::get`: an inventory row lacks every property
+        // and says so elsewhere; a placeholder site's properties are unknown here.
+        if let Lookup::Unknown(u) = lookup(&model.res(self.idx).node, inline) {
+            return Some(u);
+        }
+        match child.map(|c| model.res(c).get("properties", model)) {
+            Some(Lookup::Unknown(u)) => Some(u),
+            _ => None,
+        }
+    }
+
     /// The App Service plan the site runs on.
     pub fn plan(&self) -> Reference<'m> {
         self.model.follow(self.idx, "properties.serverFarmId")
@@ -190,6 +219,12 @@ impl<'m> SiteView<'m> {
     pub fn auth_v2(&self, path: &str) -> Option<Lookup<'m>> {
         self.data.auth_v2.map(|c| lookup(&self.model.res(c).node, &format!("properties.{path}")))
     }
+}
+
+/// Site-level properties that `SiteConfig` does not also carry (`publicNetworkAccess`
+/// is in both).
+fn is_site_only(path: &str) -> bool {
+    is_site_level(path) && !path.split('.').next().unwrap_or_default().eq_ignore_ascii_case("publicNetworkAccess")
 }
 
 /// Properties that live on the site resource itself, which every site read returns.
@@ -228,7 +263,11 @@ mod tests {
         let site =
             raw(SITE, "app", serde_json::json!({"siteConfig": {"minTlsVersion": "1.0", "ftpsState": "FtpsOnly"}}));
         let web = raw("Microsoft.Web/sites/config", "app/web", serde_json::json!({"minTlsVersion": "1.2"}));
-        let m = Model::build(vec![Unit { raws: vec![site, web], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let m = Model::build(vec![Unit {
+            raws: vec![site, web],
+            scope: "/subscriptions/s/resourceGroups/rg".into(),
+            ..Default::default()
+        }]);
         let v = m.site(m.of_type(SITE)[0]).unwrap();
         assert_eq!(v.setting("minTlsVersion").as_str(), Some("1.2"));
         assert_eq!(v.setting("ftpsState").as_str(), Some("FtpsOnly"));
@@ -236,10 +275,35 @@ mod tests {
     }
 
     #[test]
+    fn config_web_that_was_not_read_leaves_site_properties_known() {
+        let site = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/app";
+        let text = format!(
+            r#"{{"azlintLiveExport": 1,
+                "resources": [{{"id": "{site}", "type": "Microsoft.Web/sites", "name": "app",
+                                "properties": {{"httpsOnly": true, "publicNetworkAccess": "Disabled"}}}}],
+                "gaps": [{{"resource": "{site}", "read": "config/web", "status": 403, "reason": "denied"}}]}}"#
+        );
+        let doc = crate::source::json::parse(&text, crate::value::FileId(0)).unwrap();
+        let live = crate::model::ingest::live_export(&doc, crate::value::FileId(0), &mut Vec::new());
+        let m = Model::build(vec![Unit { raws: live.raws, ..Default::default() }]);
+        let v = m.site(m.of_type(SITE)[0]).unwrap();
+        assert!(matches!(v.setting("httpsOnly"), Lookup::Found(_)), "read with the site");
+        let unknown =
+            |l: Lookup| matches!(l, Lookup::Unknown(u) if u.detail.starts_with("reading `config/web` failed"));
+        assert!(unknown(v.setting("minTlsVersion")));
+        assert!(unknown(v.setting("publicNetworkAccess")), "`config/web` may override it");
+        assert!(v.app_settings_unknown().is_none(), "app settings are another read");
+    }
+
+    #[test]
     fn exported_site_without_config_web_is_unknown() {
         let mut site = raw(SITE, "app", serde_json::json!({"siteConfig": {"minTlsVersion": null}, "httpsOnly": true}));
         site.kind = OriginKind::State;
-        let m = Model::build(vec![Unit { raws: vec![site], scope: "/subscriptions/s/resourceGroups/rg".into() }]);
+        let m = Model::build(vec![Unit {
+            raws: vec![site],
+            scope: "/subscriptions/s/resourceGroups/rg".into(),
+            ..Default::default()
+        }]);
         let v = m.site(m.of_type(SITE)[0]).unwrap();
         assert!(matches!(v.setting("minTlsVersion"), Lookup::Unknown(_)));
         assert!(matches!(v.setting("httpsOnly"), Lookup::Found(_)));

@@ -1,5 +1,5 @@
 //! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per
-//! finding, undetermined result, error and warning, which the runner turns into
+//! finding, undetermined result, error, coverage gap and warning, which the runner turns into
 //! annotations on the pull request; then the summary line as plain text.
 
 use std::fmt::Write as _;
@@ -31,6 +31,9 @@ pub fn render(report: &Report) -> String {
     }
     for e in &report.errors {
         diagnostic(&mut out, "error", e);
+    }
+    for g in &report.gaps {
+        line(&mut out, "error", g.location.as_ref(), g.file.as_deref(), "azlint coverage-gap", &g.message_with_help());
     }
     for w in &report.warnings {
         diagnostic(&mut out, "warning", w);

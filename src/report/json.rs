@@ -25,7 +25,7 @@ pub fn to_value(report: &Report) -> Value {
         "summary": {
             "files": s.files, "skipped": s.skipped, "resources": s.resources,
             "findings": s.findings, "undetermined": s.undetermined, "errors": s.errors, "warnings": s.warnings,
-            "suppressed": s.suppressed, "baselined": s.baselined,
+            "gaps": s.gaps, "suppressed": s.suppressed, "baselined": s.baselined,
             "by_severity": by_sev,
         },
         "findings": report.findings.iter().map(|f| json!({
@@ -47,6 +47,10 @@ pub fn to_value(report: &Report) -> Value {
         })).collect::<Vec<_>>(),
         "errors": report.errors.iter().map(error).collect::<Vec<_>>(),
         "warnings": report.warnings.iter().map(error).collect::<Vec<_>>(),
+        "gaps": report.gaps.iter().map(|g| json!({
+            "resource": g.resource, "read": g.read, "reason": g.reason,
+            "location": gap_location(g),
+        })).collect::<Vec<_>>(),
     });
     let obj = value.as_object_mut().expect("an object");
     if !report.suppressed.is_empty() {
@@ -78,6 +82,15 @@ fn error(e: &super::ReportError) -> Value {
         "line": e.location.as_ref().map(|l| l.line),
         "column": e.location.as_ref().map(|l| l.column),
     })
+}
+
+/// Where the export records a gap: its position, or just the file.
+fn gap_location(g: &super::ReportGap) -> Value {
+    match (&g.location, &g.file) {
+        (Some(l), _) => location(Some(l)),
+        (None, Some(f)) => json!({"file": f}),
+        (None, None) => Value::Null,
+    }
 }
 
 fn resource(r: &ResourceRef) -> Value {

@@ -1,7 +1,8 @@
 //! JUnit XML for CI test dashboards: one `<testsuite>` per rule that ran, one
 //! `<testcase>` per (rule, resource) — a failure for a finding, skipped for an
-//! undetermined result, passed otherwise — and the scan's errors as an `azlint.errors`
-//! suite.
+//! undetermined result, passed otherwise — the scan's errors as an `azlint.errors`
+//! suite, and its coverage gaps (live reads that failed) as failing test cases of an
+//! `azlint.coverage` suite.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -86,6 +87,35 @@ pub fn render(report: &Report) -> String {
                 attr(&e.message),
                 attr(&e.code),
                 text(place.as_deref().unwrap_or(""))
+            );
+            body.push_str("    </testcase>\n");
+        }
+        body.push_str("  </testsuite>\n");
+    }
+    if !report.gaps.is_empty() {
+        let n = report.gaps.len();
+        tests += n;
+        failures += n;
+        let _ = writeln!(
+            body,
+            "  <testsuite name=\"azlint.coverage\" tests=\"{n}\" failures=\"{n}\" errors=\"0\" skipped=\"0\">"
+        );
+        for g in &report.gaps {
+            let place = g.location.as_ref().map(at).or_else(|| g.file.clone());
+            let _ = writeln!(
+                body,
+                "    <testcase classname=\"azlint.coverage\" name=\"{}\">",
+                attr(&format!("{} {}", g.resource, g.read))
+            );
+            let details = match &place {
+                Some(p) => format!("{p}: {}", g.message_with_help()),
+                None => g.message_with_help(),
+            };
+            let _ = writeln!(
+                body,
+                "      <failure message=\"{}\" type=\"coverage-gap\">{}</failure>",
+                attr(&g.message()),
+                text(&details)
             );
             body.push_str("    </testcase>\n");
         }

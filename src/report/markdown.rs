@@ -1,6 +1,6 @@
 //! A Markdown summary for pull-request comments and `$GITHUB_STEP_SUMMARY`: a verdict,
-//! counts by severity, the findings worst first, undetermined results folded away, and
-//! the errors that made the scan incomplete.
+//! counts by severity, the findings worst first, undetermined results folded away, the
+//! errors that made the scan incomplete, and the coverage gaps (live reads that failed).
 
 use std::fmt::Write as _;
 
@@ -20,13 +20,29 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         plural(s.resources, "resource", "resources")
     );
     let verdict = match report.exit_code(fail_on) {
-        2 => format!(
-            "**Incomplete**: {} {} stopped the scan of some input; {} {} in {scope}",
-            s.errors,
-            plural(s.errors, "error", "errors"),
-            s.findings,
-            plural(s.findings, "finding", "findings")
-        ),
+        2 => {
+            let mut why = Vec::new();
+            if s.errors > 0 {
+                why.push(format!(
+                    "{} {} stopped the scan of some input",
+                    s.errors,
+                    plural(s.errors, "error", "errors")
+                ));
+            }
+            if s.gaps > 0 && !report.allow_partial {
+                why.push(format!(
+                    "{} {} left resources unread",
+                    s.gaps,
+                    plural(s.gaps, "coverage gap", "coverage gaps")
+                ));
+            }
+            format!(
+                "**Incomplete**: {}; {} {} in {scope}",
+                why.join(" and "),
+                s.findings,
+                plural(s.findings, "finding", "findings")
+            )
+        }
         1 => {
             let min = match fail_on {
                 FailOn::Severity(min) => min,
@@ -42,7 +58,12 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
             plural(s.findings, "finding", "findings")
         ),
     };
-    let _ = writeln!(out, "{verdict}; {} undetermined.\n", s.undetermined);
+    let accepted = if s.gaps > 0 && report.allow_partial {
+        format!("; {} {} accepted with `--allow-partial`", s.gaps, plural(s.gaps, "coverage gap", "coverage gaps"))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "{verdict}; {} undetermined{accepted}.\n", s.undetermined);
 
     out.push_str("| severity | findings |\n|---|---:|\n");
     for sev in Severity::ALL {
@@ -102,6 +123,19 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
                 |l| format!(" `{}:{}:{}`", line(&l.file), l.line, l.column),
             );
             let _ = writeln!(out, "- `{}`{at}: {}", e.code, line(&e.message));
+        }
+        out.push('\n');
+    }
+
+    if !report.gaps.is_empty() {
+        out.push_str("### Coverage gaps\n\n");
+        out.push_str("Reads that failed; the rules that depend on them report these resources as undetermined.\n\n");
+        for g in &report.gaps {
+            let at = g.location.as_ref().map_or_else(
+                || g.file.as_ref().map(|f| format!(" (`{}`)", line(f))).unwrap_or_default(),
+                |l| format!(" (`{}:{}:{}`)", line(&l.file), l.line, l.column),
+            );
+            let _ = writeln!(out, "- `{}` `{}`{at}: {}", line(&g.resource), line(&g.read), line(&g.reason));
         }
         out.push('\n');
     }

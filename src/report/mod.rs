@@ -138,6 +138,39 @@ pub struct ReportError {
     pub file: Option<String>,
 }
 
+/// A coverage gap ready to render: a live read that failed, the resource whose rules
+/// depend on it, why, and where the export records it.
+#[derive(Clone, Debug)]
+pub struct ReportGap {
+    /// The resource whose rules depend on the read (a subscription id for `inventory`).
+    pub resource: String,
+    /// What was read, relative to `resource`.
+    pub read: String,
+    /// Why it failed, on one line.
+    pub reason: String,
+    /// The gap's entry in the export.
+    pub location: Option<Location>,
+    /// The export file.
+    pub file: Option<String>,
+}
+
+impl ReportGap {
+    /// One line for lists and annotations: "`<resource>`: reading `<read>` failed: <reason>".
+    pub fn message(&self) -> String {
+        format!("`{}`: reading `{}` failed: {}", self.resource, self.read, self.reason)
+    }
+
+    /// The message and [`GAP_HELP`] as two sentences.
+    pub fn message_with_help(&self) -> String {
+        let (first, rest) = GAP_HELP.split_at(1);
+        format!("{}. {}{rest}", self.message().trim_end_matches('.'), first.to_ascii_uppercase())
+    }
+}
+
+/// What every format says a coverage gap means for the rules.
+pub const GAP_HELP: &str = "the rules that depend on this read report the resource as undetermined; \
+    grant the read (or fix the cause) and scan again, or pass --allow-partial to accept the gap";
+
 /// A rule that ran, with the metadata the machine-readable formats publish.
 #[derive(Clone, Debug)]
 pub struct ReportRule {
@@ -165,6 +198,8 @@ pub struct Summary {
     pub undetermined: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Coverage gaps: live reads that failed.
+    pub gaps: usize,
     /// Findings accepted by a suppression.
     pub suppressed: usize,
     /// Findings accepted by the baseline.
@@ -183,6 +218,10 @@ pub struct Report<'a> {
     pub errors: Vec<ReportError>,
     /// What the scan could not follow without being incomplete (linked templates by URI).
     pub warnings: Vec<ReportError>,
+    /// Live reads that failed: the scan is incomplete unless `allow_partial`.
+    pub gaps: Vec<ReportGap>,
+    /// `--allow-partial`: gaps are reported but leave the exit code to the findings.
+    pub allow_partial: bool,
     /// Suppressed findings with their justification, for text and JSON output
     /// (`--show-suppressed`), else empty.
     pub suppressed: Vec<(ReportFinding, String)>,
@@ -241,6 +280,17 @@ impl<'a> Report<'a> {
             out.errors.iter().map(|e| diagnostic(e.code, &e.message, e.span, &e.file)).collect();
         let warnings: Vec<ReportError> =
             out.warnings.iter().map(|e| diagnostic(e.code, &e.message, e.span, &e.file)).collect();
+        let gaps: Vec<ReportGap> = out
+            .gaps
+            .iter()
+            .map(|g| ReportGap {
+                resource: g.resource.clone(),
+                read: g.read.clone(),
+                reason: g.reason.clone(),
+                location: g.span.and_then(|s| loc(s, None)),
+                file: g.file.clone(),
+            })
+            .collect();
         let mut by_severity = [0usize; 5];
         for f in &findings {
             by_severity[f.severity as usize] += 1;
@@ -253,6 +303,7 @@ impl<'a> Report<'a> {
             undetermined: undetermined.len(),
             errors: errors.len(),
             warnings: warnings.len(),
+            gaps: gaps.len(),
             suppressed: out.suppressed.len(),
             baselined: out.baselined,
             by_severity,
@@ -269,6 +320,8 @@ impl<'a> Report<'a> {
             undetermined,
             errors,
             warnings,
+            gaps,
+            allow_partial: out.allow_partial,
             suppressed: Vec::new(),
             suppressed_all: Vec::new(),
             baseline_gone,
@@ -290,9 +343,15 @@ impl<'a> Report<'a> {
         self
     }
 
-    /// 0: nothing at or above `fail_on`; 1: findings at or above it; 2: incomplete scan.
+    /// Whether the scan is incomplete: errors, or coverage gaps without `--allow-partial`.
+    pub fn incomplete(&self) -> bool {
+        !self.errors.is_empty() || (!self.gaps.is_empty() && !self.allow_partial)
+    }
+
+    /// 0: nothing at or above `fail_on`; 1: findings at or above it; 2: incomplete scan
+    /// (errors, or coverage gaps unless `--allow-partial`).
     pub fn exit_code(&self, fail_on: FailOn) -> i32 {
-        if !self.errors.is_empty() {
+        if self.incomplete() {
             return 2;
         }
         match fail_on {

@@ -1,14 +1,14 @@
 //! SARIF 2.1.0 for code-scanning uploads: the rules that ran as `tool.driver.rules`,
 //! findings as results with physical, logical and related locations and fingerprints that
-//! survive line moves, undetermined results as `open` results, errors and warnings as
-//! tool execution notifications.
+//! survive line moves, undetermined results as `open` results, errors, coverage gaps
+//! (descriptor `coverage-gap`) and warnings as tool execution notifications.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 use sha1::{Digest, Sha1};
 
-use super::{Location, Report, ReportError, ReportRule, ResourceRef};
+use super::{Location, Report, ReportError, ReportGap, ReportRule, ResourceRef};
 use crate::engine::Severity;
 
 /// Where the `$schema` of the output points (the OASIS 2.1.0 schema, as published).
@@ -98,6 +98,7 @@ pub fn to_value(report: &Report) -> Value {
         results.push(Value::Object(r));
     }
     let mut notifications: Vec<Value> = report.errors.iter().map(|e| notification(e, "error")).collect();
+    notifications.extend(report.gaps.iter().map(gap_notification));
     notifications.extend(report.warnings.iter().map(|w| notification(w, "warning")));
     json!({
         "$schema": SCHEMA,
@@ -110,7 +111,7 @@ pub fn to_value(report: &Report) -> Value {
                 "rules": report.rules.iter().map(rule).collect::<Vec<_>>(),
             }},
             "invocations": [{
-                "executionSuccessful": report.errors.is_empty(),
+                "executionSuccessful": !report.incomplete(),
                 "toolExecutionNotifications": notifications,
             }],
             "columnKind": "unicodeCodePoints",
@@ -123,6 +124,7 @@ pub fn to_value(report: &Report) -> Value {
                 "undetermined": report.summary.undetermined,
                 "errors": report.summary.errors,
                 "warnings": report.summary.warnings,
+                "gaps": report.summary.gaps,
             }},
         }],
     })
@@ -276,6 +278,28 @@ fn notification(e: &ReportError, level: &str) -> Value {
         v["locations"] = json!([Value::Object(l)]);
     }
     v
+}
+
+/// A coverage gap as an `error` notification (descriptor `coverage-gap`): where the
+/// export records it, and the resource as a logical location.
+fn gap_notification(g: &ReportGap) -> Value {
+    let mut l = match (&g.location, &g.file) {
+        (Some(l), _) => location_value(Some(l), None),
+        (None, Some(f)) => {
+            let mut m = Map::new();
+            m.insert("physicalLocation".into(), json!({"artifactLocation": artifact(f)}));
+            m
+        }
+        (None, None) => Map::new(),
+    };
+    l.insert("logicalLocations".into(), json!([{"fullyQualifiedName": g.resource, "kind": "resource"}]));
+    json!({
+        "level": "error",
+        "message": {"text": g.message_with_help()},
+        "descriptor": {"id": "coverage-gap"},
+        "locations": [Value::Object(l)],
+        "properties": {"resource": g.resource, "read": g.read, "reason": g.reason},
+    })
 }
 
 #[cfg(test)]

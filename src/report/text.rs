@@ -1,6 +1,7 @@
 //! Human-readable output: each finding rendered by miette with the source snippet, the
 //! offending value underlined, related resources as secondary labels and the fix as
-//! help; then undetermined results, errors and a closing summary line. This is the only
+//! help; then errors, coverage gaps (with the gap's entry in the live export), warnings,
+//! undetermined results and a closing summary line. This is the only
 //! module that knows miette.
 
 use std::fmt::Write as _;
@@ -96,6 +97,34 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
             source,
             labels,
         });
+    }
+    if !report.gaps.is_empty() {
+        let _ = writeln!(
+            out,
+            "Coverage gaps (live reads that failed; the rules that depend on them are undetermined{}):\n",
+            if report.allow_partial { ", accepted with --allow-partial" } else { "" }
+        );
+        for g in &report.gaps {
+            let (source, labels) = match &g.location {
+                Some(l) => snippet(report, l, &format!("reading `{}` failed", g.read)),
+                None => (None, Vec::new()),
+            };
+            let message = match (&g.file, &g.location) {
+                (_, Some(l)) => format!("{}:{}:{}: {}", l.file, l.line, l.column, g.message()),
+                (Some(f), None) => format!("{f}: {}", g.message()),
+                (None, None) => g.message(),
+            };
+            let d = Rendered {
+                message,
+                code: "coverage-gap".into(),
+                severity: if report.allow_partial { miette::Severity::Warning } else { miette::Severity::Error },
+                help: Some(super::GAP_HELP.into()),
+                source,
+                labels,
+            };
+            let _ = handler.render_report(&mut out, &d);
+            out.push('\n');
+        }
     }
     if !opts.quiet && !report.warnings.is_empty() {
         let _ = writeln!(out, "Warnings (the scan is complete; these were not checked or need attention):");
@@ -216,6 +245,10 @@ pub fn summary_line(report: &Report) -> String {
         "{} files ({} skipped, {} errors), {} resources: {findings}, {} undetermined",
         s.files, s.skipped, s.errors, s.resources, s.undetermined
     );
+    if s.gaps > 0 {
+        let allowed = if report.allow_partial { " (allowed)" } else { "" };
+        line.push_str(&format!(", {} coverage {}{allowed}", s.gaps, if s.gaps == 1 { "gap" } else { "gaps" }));
+    }
     if s.suppressed > 0 {
         line.push_str(&format!(", {} suppressed", s.suppressed));
     }

@@ -5,7 +5,7 @@
 use crate::engine::{Related, RuleCx};
 use crate::model::SiteView;
 use crate::model::access::{AccessList, AccessRule, Endpoint, Unmatched, access_list, public_access_open};
-use crate::model::roles::Role;
+use crate::model::roles::Backend;
 use crate::model::site::{SITE, SLOT};
 
 /// Every deployed site and slot with its view.
@@ -46,7 +46,13 @@ pub fn rule_label(rule: &AccessRule) -> String {
 pub fn backend_publicly_reachable(cx: &mut RuleCx) {
     for view in sites(cx) {
         let model = cx.model;
-        let Some(role) = model.role(view.idx).filter(|r| r.role == Role::Backend) else { continue };
+        // A site whose role is unknown is checked all the same; where it would be
+        // reported, it is undetermined instead.
+        let (evidence, role_unknown) = match model.backend(view.idx) {
+            Backend::Yes(role) => (role.evidence.as_str(), None),
+            Backend::Unknown(why) => ("", Some(why)),
+            Backend::No => continue,
+        };
         let name = &model.res(view.idx).name;
         let (pna_span, list) = match crate::model::access::open_main_list(&view) {
             Ok(Some(x)) => x,
@@ -61,7 +67,16 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
             span: pna_span,
             message: format!("public network access of `{name}` is enabled"),
         }];
-        let evidence = &role.evidence;
+        let open = list.unmatched == Unmatched::Allow
+            || list.rules.iter().any(|r| {
+                allow_all_source(r, &cx.options.allow_all_tags).is_some() || r.allow && r.unknown_source().is_some()
+            });
+        if let Some(why) = role_unknown {
+            if open {
+                cx.undetermined(view.idx, Default::default(), why.to_string());
+            }
+            continue;
+        }
         if list.unmatched == Unmatched::Allow {
             let how = list.why_unmatched_allowed();
             cx.finding(

@@ -103,7 +103,13 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
     for view in sites(cx) {
         let model = cx.model;
         let site_name = model.res(view.idx).name.clone();
-        let Ok(main) = access_list(&view, Endpoint::Main) else { continue };
+        let main = match access_list(&view, Endpoint::Main) {
+            Ok(main) => main,
+            Err(reason) => {
+                cx.undetermined(view.idx, Default::default(), reason);
+                continue;
+            }
+        };
         let mut allowed = BTreeSet::new();
         for rule in main.rules.iter().filter(|r| r.allow) {
             let Some((subnet, id)) = allowed_subnets(cx, rule, view.idx) else { continue };
@@ -111,6 +117,18 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
             let rel = &model.relations;
             if rel.integrations_in(subnet).is_empty() && rel.compute_in(subnet).is_empty() {
                 let sn = &model.res(subnet).name;
+                // A site whose integration a live read did not return may be integrated there.
+                if let Some((other, why)) = rel.unknown_integrations().first() {
+                    cx.undetermined(
+                        view.idx,
+                        id.span,
+                        format!(
+                            "whether site `{}` is integrated into subnet `{sn}` cannot be determined: {why}",
+                            model.res(*other).name
+                        ),
+                    );
+                    continue;
+                }
                 cx.finding(
                     view.idx,
                     id.span,
@@ -142,6 +160,32 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
                 main.list.map_or(main.unmatched_span, |l| l.span),
                 format!("Site `{caller_name}` calls `{site_name}` ({}) but is integrated into subnet `{used}`, which the access restrictions of `{site_name}` do not allow: its calls get 403", call.via),
                 vec![Related { resource: Some(call.caller), span: call.span, message: format!("`{caller_name}` calls `{site_name}` here") }],
+            );
+        }
+        // A site whose calls are not known, integrated into a subnet the list does not allow.
+        for h in model.relations.hidden_site_callers(model, view.idx) {
+            let Some(caller) = h.caller.and_then(|c| model.site(c)) else { continue };
+            let subnets: Vec<ResIdx> = caller
+                .integration_subnets()
+                .into_iter()
+                .filter_map(|r| match r {
+                    Reference::Found(s, _) => Some(s),
+                    _ => None,
+                })
+                .collect();
+            if subnets.is_empty() || subnets.iter().any(|s| allowed.contains(s)) {
+                continue;
+            }
+            cx.undetermined(
+                view.idx,
+                main.list.map_or(main.unmatched_span, |l| l.span),
+                format!(
+                    "site `{}` is integrated into subnet `{}`, which the access restrictions of `{site_name}` \
+                     do not allow, and may call it: {}",
+                    model.res(caller.idx).name,
+                    model.res(subnets[0]).name,
+                    h.reason
+                ),
             );
         }
     }
@@ -205,23 +249,49 @@ pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
     for view in sites(cx) {
         let model = cx.model;
         let callers: BTreeSet<ResIdx> = model.relations.callers(view.idx).iter().map(|c| c.caller).collect();
-        if callers.is_empty() {
+        // Sites whose calls are not known (their app settings were not read) may be callers.
+        let hidden: BTreeSet<ResIdx> =
+            model.relations.hidden_site_callers(model, view.idx).filter_map(|h| h.caller).collect();
+        if callers.is_empty() && hidden.is_empty() {
             continue;
         }
         let site_name = model.res(view.idx).name.clone();
-        let Ok(main) = access_list(&view, Endpoint::Main) else { continue };
+        let main = match access_list(&view, Endpoint::Main) {
+            Ok(main) => main,
+            Err(reason) => {
+                cx.undetermined(view.idx, Default::default(), reason);
+                continue;
+            }
+        };
         for rule in main.rules.iter().filter(|r| r.allow) {
             let Some((subnet, id)) = allowed_subnets(cx, rule, view.idx) else { continue };
-            let others: Vec<String> = model
+            let (maybe, others): (Vec<ResIdx>, Vec<ResIdx>) = model
                 .relations
                 .integrations_in(subnet)
                 .iter()
-                .filter(|i| i.site != view.idx && !callers.contains(&i.site))
-                .map(|i| format!("`{}`", model.res(i.site).name))
-                .collect();
-            if others.is_empty() {
+                .map(|i| i.site)
+                .filter(|s| *s != view.idx && !callers.contains(s))
+                .partition(|s| hidden.contains(s));
+            if callers.is_empty() || others.is_empty() {
+                let first = maybe.first().or(others.first()).copied();
+                let hidden_calls = || model.relations.hidden_site_callers(model, view.idx);
+                let h = hidden_calls().find(|h| h.caller == first).or_else(|| hidden_calls().next());
+                if let (Some(h), Some(first)) = (h, first) {
+                    let who = &model.res(first).name;
+                    cx.undetermined(
+                        view.idx,
+                        id.span,
+                        format!(
+                            "whether `{who}`, integrated into subnet `{}` that `{site_name}` allows, calls it \
+                             cannot be determined: {}",
+                            model.res(subnet).name,
+                            h.reason
+                        ),
+                    );
+                }
                 continue;
             }
+            let others: Vec<String> = others.iter().map(|s| format!("`{}`", model.res(*s).name)).collect();
             cx.finding(
                 view.idx,
                 id.span,

@@ -152,6 +152,7 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
         let model = cx.model;
         let calls = gateway_callers(model, view.idx);
         if calls.is_empty() {
+            hidden_gateway(cx, &view);
             continue;
         }
         let who = label(model, view.idx);
@@ -226,6 +227,31 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
         } else if let Some(r) = unknown {
             cx.undetermined(view.idx, Default::default(), r);
         }
+    }
+}
+
+/// A site that no known gateway fronts, while an API Management backend or API (or a
+/// scope's inventory) was not read: it may be behind API Management, and reachable
+/// directly when its public endpoint is open.
+fn hidden_gateway(cx: &mut RuleCx, view: &crate::model::SiteView) {
+    let model = cx.model;
+    let Some(h) = model.relations.hidden_callers().iter().find(|h| {
+        h.caller.is_none_or(|c| {
+            model.res(c).is_type(APIM_BACKEND) || model.res(c).is_type(crate::model::relations::APIM_API)
+        })
+    }) else {
+        return;
+    };
+    if let Ok(Some(_)) = crate::model::access::open_main_list(view) {
+        cx.undetermined(
+            view.idx,
+            Default::default(),
+            format!(
+                "whether {} is called through API Management cannot be determined: {}",
+                label(model, view.idx),
+                h.reason
+            ),
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use super::acl_lists::sites;
 use crate::engine::{Related, RuleCx};
 use crate::model::auth::{AuthConfig, AuthState, auth_state, entra, non_empty};
 use crate::model::relations::{APIM_API, APIM_BACKEND};
-use crate::model::roles::{Role, RoleInfo};
+use crate::model::roles::{Backend, RoleInfo};
 use crate::model::site::SLOT;
 use crate::model::{Lookup, Model, ResIdx, SiteView};
 use crate::value::Node;
@@ -26,8 +26,15 @@ pub fn label(model: &Model, idx: ResIdx) -> String {
     if r.is_type(SLOT) { format!("slot `{}`", r.name) } else { format!("site `{}`", r.name) }
 }
 
-fn backend_role(model: &Model, idx: ResIdx) -> Option<&RoleInfo> {
-    model.role(idx).filter(|r| r.role == Role::Backend)
+/// The evidence that a site is a back-end, or why that is unknown; `None` when it is
+/// not one. A site whose role is unknown is checked all the same, and reported as
+/// undetermined where it would have been reported.
+fn backend_role(model: &Model, idx: ResIdx) -> Option<Result<&RoleInfo, &str>> {
+    match model.backend(idx) {
+        Backend::Yes(r) => Some(Ok(r)),
+        Backend::Unknown(why) => Some(Err(why)),
+        Backend::No => None,
+    }
 }
 
 /// Whether the site or slot (or, for a slot, its site) says authentication is in code:
@@ -54,18 +61,21 @@ pub fn backend_without_app_auth(cx: &mut RuleCx) {
         match auth_state(&view) {
             AuthState::On(_) => {}
             AuthState::Unknown(reason) => cx.undetermined(view.idx, Default::default(), reason),
-            AuthState::Off(span, what) => {
-                let who = label(model, view.idx);
-                cx.finding(
-                    view.idx,
-                    span,
-                    format!(
-                        "Back-end {who} has no platform authentication: {what}, so any caller that reaches it is served without a token; it is a back-end {}",
-                        because(&role.evidence)
-                    ),
-                    Vec::new(),
-                );
-            }
+            AuthState::Off(span, what) => match role {
+                Err(why) => cx.undetermined(view.idx, Default::default(), why.into()),
+                Ok(role) => {
+                    let who = label(model, view.idx);
+                    cx.finding(
+                        view.idx,
+                        span,
+                        format!(
+                            "Back-end {who} has no platform authentication: {what}, so any caller that reaches it is served without a token; it is a back-end {}",
+                            because(&role.evidence)
+                        ),
+                        Vec::new(),
+                    );
+                }
+            },
         }
     }
 }
@@ -76,11 +86,21 @@ fn enabled<'a>(cx: &mut RuleCx<'a>) -> Vec<(SiteView<'a>, AuthConfig<'a>)> {
     for view in sites(cx) {
         match auth_state(&view) {
             AuthState::On(cfg) => out.push((view, cfg)),
-            // Whether auth is on at all is AUTH001's question; these rules need it on.
+            // A configuration a live read did not return may be on: these rules cannot
+            // pass the site.
+            AuthState::Unknown(reason) if auth_unread(&view) => cx.undetermined(view.idx, Default::default(), reason),
+            // Otherwise whether auth is on at all is AUTH001's question; these rules need it on.
             AuthState::Off(..) | AuthState::Unknown(_) => {}
         }
     }
     out
+}
+
+/// Whether the site, or its `authsettingsV2` or `authsettings`, is a placeholder of a
+/// live read that did not happen.
+fn auth_unread(view: &SiteView) -> bool {
+    let model = view.model;
+    [Some(view.idx), view.data.auth_v2, view.data.auth_v1].into_iter().flatten().any(|r| model.res(r).placeholder)
 }
 
 /// The enabled configurations that have an Entra ID provider, with the provider; a
@@ -274,7 +294,21 @@ pub fn client_certificate_not_required(cx: &mut RuleCx) {
         } else {
             ", and it sits behind API Management, where mutual TLS is how it knows the gateway".into()
         };
-        let why = format!("it is a back-end {}{behind}", because(&role.evidence));
+        let evidence = match role {
+            Ok(r) => r.evidence.as_str(),
+            Err(unknown) => {
+                // Reported only where a back-end would be: required certificates pass.
+                let enabled = view.setting("clientCertEnabled").found().and_then(|n| n.value.as_bool());
+                let mode = view.setting("clientCertMode");
+                let required =
+                    enabled == Some(true) && mode.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Required"));
+                if !required {
+                    cx.undetermined(view.idx, Default::default(), unknown.to_string());
+                }
+                continue;
+            }
+        };
+        let why = format!("it is a back-end {}{behind}", because(evidence));
         match view.setting("clientCertEnabled") {
             Lookup::Unknown(u) => {
                 cx.undetermined(view.idx, Default::default(), format!("`clientCertEnabled` cannot be determined: {}", u.detail))

@@ -27,5 +27,14 @@ pub fn check(cx: &mut RuleCx) {
                 Verdict::Clean => {}
             }
         }
+        // Settings that were not read (a live export's `notRead`, a failed read) or are
+        // unknown as a whole may hold a secret.
+        for (what, unknown) in
+            [("app settings", view.app_settings_unknown()), ("connection strings", view.connection_strings_unknown())]
+        {
+            if let Some(u) = unknown {
+                cx.undetermined(view.idx, u.span, format!("the {what} of {who} cannot be determined: {}", u.detail));
+            }
+        }
     }
 }

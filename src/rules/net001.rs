@@ -30,7 +30,10 @@ pub fn check(cx: &mut RuleCx) {
                 Reference::Missing(id, via) => cx.undetermined(
                     site,
                     via.span,
-                    format!("the integration subnet `{id}` is not in the scanned configuration"),
+                    match model.unread(&id) {
+                        Some(u) => format!("the integration subnet `{id}` cannot be determined: {}", u.detail),
+                        None => format!("the integration subnet `{id}` is not in the scanned configuration"),
+                    },
                 ),
                 Reference::Unknown(u) => cx.undetermined(
                     site,

@@ -4,6 +4,7 @@
 
 use super::support::public_access;
 use crate::engine::{Related, RuleCx};
+use crate::model::secrets::setting_text;
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Model, Reference, ResIdx, SiteView};
 use crate::value::{Node, Value};
@@ -46,15 +47,29 @@ fn routed(view: &SiteView, settings: &[&str], app_settings: &[&str], routing: &[
         if app_settings.iter().any(|a| a.eq_ignore_ascii_case(name)) {
             if let Some(u) = value.value.as_unknown() {
                 unknown.get_or_insert(format!("app setting `{name}` cannot be determined: {}", u.detail));
-            } else if truthy(&value.value) == Some(true) {
+            } else if truthy(&value.value) == Some(true)
+                || setting_text(value).is_some_and(|t| truthy(&Value::str(t)) == Some(true))
+            {
                 return Routed::Yes;
             }
         }
+    }
+    if let Some(u) = view.app_settings_unknown() {
+        unknown.get_or_insert(format!("the app settings cannot be determined: {}", u.detail));
     }
     match unknown {
         Some(r) => Routed::Unknown(r),
         None => Routed::No,
     }
+}
+
+/// A storage account or key vault that refuses public traffic, or may: what a site
+/// whose app settings are unknown may depend on (a content share, Key Vault references).
+fn closed_dependency_candidate(model: &Model) -> Option<ResIdx> {
+    ["Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults"]
+        .iter()
+        .flat_map(|t| model.of_type(t).iter().copied())
+        .find(|r| !matches!(closed(model, *r), Ok(false)))
 }
 
 /// Whether a back-end service refuses public traffic: public access disabled, or a
@@ -96,7 +111,7 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
     let rel = &model.relations;
     let mut out = Vec::new();
     for (name, value) in view.app_settings() {
-        let Some(text) = value.as_str() else { continue };
+        let Some(text) = setting_text(value) else { continue };
         if name.eq_ignore_ascii_case("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING") {
             let account = text
                 .split(';')
@@ -159,6 +174,20 @@ pub fn check(cx: &mut RuleCx) {
             continue; // Not integrated: PE006 reports what cannot be reached at all.
         }
         let site_name = &model.res(site).name;
+        if let Some(u) = view.app_settings_unknown()
+            && let Some(candidate) = closed_dependency_candidate(model)
+        {
+            cx.undetermined(
+                site,
+                u.span,
+                format!(
+                    "the app settings of `{site_name}` cannot be determined, so whether it mounts a content share \
+                     or resolves Key Vault references from `{}` (whose public access is off or unknown) is unknown: {}",
+                    model.res(candidate).name,
+                    u.detail
+                ),
+            );
+        }
         for dep in dependencies(model, &view) {
             match closed(model, dep.service) {
                 Err(reason) => {

@@ -327,7 +327,24 @@ pub fn integration_subnet_missing(cx: &mut RuleCx) {
         }
         let Some(view) = model.site(site) else { continue };
         for r in view.integration_subnets() {
-            let Reference::Missing(id, via) = r else { continue };
+            let (id, via) = match r {
+                Reference::Missing(id, via) => (id, via),
+                Reference::Unknown(u) if u.cause.is_unread() => {
+                    cx.undetermined(site, u.span, format!("the integration subnet cannot be determined: {}", u.detail));
+                    continue;
+                }
+                _ => continue,
+            };
+            // A subnet that a live read did not list (its VNet's `subnets`, the inventory)
+            // may exist.
+            if let Some(u) = model.unread(&id) {
+                cx.undetermined(
+                    site,
+                    via.span,
+                    format!("whether subnet `{id}` exists cannot be determined: {}", u.detail),
+                );
+                continue;
+            }
             let site_res = model.res(site);
             // A subnet of a VNet that was scanned, or in the site's own resource group,
             // was meant to be here: mistyped or removed. Anything else is plainly external.

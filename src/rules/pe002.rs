@@ -18,12 +18,23 @@ pub fn check(cx: &mut RuleCx) {
             // A zone group that names no zone is no zone group.
             let mut empty = None;
             let mut any = false;
+            let mut unknown = None;
             for g in groups {
                 match model.res(g).get("properties.privateDnsZoneConfigs", model) {
                     Lookup::Found(n) if n.value.as_array().is_some_and(|a| a.is_empty()) => empty = Some(g),
                     Lookup::Absent => empty = Some(g),
+                    // A zone group that was not read (or whose zones are unknown) may name none.
+                    Lookup::Unknown(u) => {
+                        unknown.get_or_insert_with(|| {
+                            format!("the private DNS zones of `{}` cannot be determined: {}", e.name, u.detail)
+                        });
+                    }
                     _ => any = true,
                 }
+            }
+            if !any && let Some(reason) = unknown {
+                cx.undetermined(pe, Default::default(), reason);
+                continue;
             }
             match (any, empty) {
                 (false, Some(g)) => {

@@ -10,11 +10,12 @@ use crate::model::network::{IdRef, ZONE_GROUP};
 use crate::model::{Lookup, Model, Reference, ResIdx, lookup};
 
 /// What one connection of the endpoint needs.
-struct Need {
+pub(super) struct Need {
     target: String,
     target_idx: Option<ResIdx>,
     group_id: String,
-    zones: Option<&'static [&'static str]>,
+    /// The zones that resolve it, when azlint's table knows them.
+    pub(super) zones: Option<&'static [&'static str]>,
     ty: String,
 }
 
@@ -92,7 +93,7 @@ pub fn check(cx: &mut RuleCx) {
 
 /// The target type and group ids of every connection of the endpoint, and the reason
 /// when one cannot be known.
-fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
+pub(super) fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
     let mut out = Vec::new();
     let mut unknown = None;
     for path in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {

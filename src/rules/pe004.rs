@@ -2,10 +2,12 @@
 //! virtual network link to a VNet whose clients must resolve it: the endpoint's own
 //! VNet, and the integration VNet of every site that calls the endpoint's target.
 
+use super::dns_zones::zone_accepted;
 use super::private_link::{custom_dns, display_name, endpoint_vnet, is_site_caller, site_vnets};
 use crate::engine::{Related, RuleCx};
 use crate::model::ids::key;
-use crate::model::network::{DNS_ZONE, Tri};
+use crate::model::network::{DNS_ZONE, IdRef, Tri};
+use crate::model::relations::PRIVATE_ENDPOINT;
 
 pub fn check(cx: &mut RuleCx) {
     let model = cx.model;
@@ -83,6 +85,50 @@ pub fn check(cx: &mut RuleCx) {
                 }
             }
         }
+        // Callers whose calls are not known (their app settings were not read) may call
+        // the targets too: their integration VNets may need a link.
+        let mut maybe: Vec<(String, String)> = Vec::new();
+        for u in model.relations.network.uses_of_zone(&zone.id) {
+            let pe_vnet = endpoint_vnet(model, u.endpoint).ok().flatten();
+            for h in model.relations.hidden_site_callers(model, u.endpoint) {
+                let Some(site) = h.caller else { continue };
+                for (v, _) in site_vnets(model, site).0 {
+                    let reachable = pe_vnet
+                        .as_ref()
+                        .is_none_or(|pv| model.relations.network.vnets_connected(model, &v, pv) != Tri::No);
+                    if reachable && !needed.iter().any(|(n, _, _)| key(n) == key(&v)) {
+                        maybe.push((
+                            v,
+                            format!(
+                                "site `{}` may call a target of private endpoint `{}`: {}",
+                                model.res(site).name,
+                                model.res(u.endpoint).name,
+                                h.reason
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        // Endpoints whose zone groups are unknown may put their records here.
+        for (pe, why) in unknown_users(model, &zone.name) {
+            if let Ok(Some(v)) = endpoint_vnet(model, pe)
+                && !needed.iter().any(|(n, _, _)| key(n) == key(&v))
+            {
+                maybe.push((
+                    v,
+                    format!(
+                        "private endpoint `{}` may use this zone, but its zone groups cannot be determined: {why}",
+                        model.res(pe).name
+                    ),
+                ));
+            }
+        }
+        for (vnet, why) in maybe {
+            if model.relations.network.zone_linked(model, &zone.id, &vnet) != Tri::Yes {
+                cx.undetermined(z, Default::default(), why);
+            }
+        }
         for (vnet, why, related) in needed {
             match model.relations.network.zone_linked(model, &zone.id, &vnet) {
                 Tri::Yes => {}
@@ -106,4 +152,29 @@ pub fn check(cx: &mut RuleCx) {
             }
         }
     }
+}
+
+/// The private endpoints whose zones cannot be known (a zone group that was not read, an
+/// unknown zone id) and whose targets this zone may resolve, with why.
+fn unknown_users(model: &crate::model::Model, zone_name: &str) -> Vec<(crate::model::ResIdx, String)> {
+    let mut out = Vec::new();
+    for &pe in model.of_type(PRIVATE_ENDPOINT) {
+        if model.res(pe).existing {
+            continue;
+        }
+        let Some(why) = model.relations.network.zones_of(pe).iter().find_map(|u| match &u.zone {
+            IdRef::Unknown(why) => Some(why.clone()),
+            IdRef::Key(_) => None,
+        }) else {
+            continue;
+        };
+        let (needs, unknown) = super::pe003::needs(model, pe);
+        let fits = unknown.is_some()
+            || needs.is_empty()
+            || needs.iter().any(|n| n.zones.is_none_or(|z| zone_accepted(z, zone_name)));
+        if fits {
+            out.push((pe, why));
+        }
+    }
+    out
 }

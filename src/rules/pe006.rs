@@ -64,6 +64,46 @@ pub fn check(cx: &mut RuleCx) {
             }
         }
     }
+    hidden_calls(cx);
+}
+
+/// A site or slot whose calls are not known (its app settings were not read) may call a
+/// back-end that accepts private traffic only: undetermined while there is one.
+fn hidden_calls(cx: &mut RuleCx) {
+    let model = cx.model;
+    let hidden: Vec<(ResIdx, String)> = model
+        .relations
+        .hidden_callers()
+        .iter()
+        .filter_map(|h| h.caller.filter(|c| is_site_caller(model, *c)).map(|c| (c, h.reason.clone())))
+        .collect();
+    if hidden.is_empty() {
+        return;
+    }
+    let private: Vec<(&str, ResIdx)> = SERVICES
+        .iter()
+        .flat_map(|svc| model.of_type(svc.ty).iter().map(move |b| (svc, *b)))
+        .filter(|(svc, b)| {
+            !model.res(*b).existing
+                && approved_endpoints(model, *b)
+                    .is_ok_and(|a| matches!(access(model, *b, svc, !a.is_empty()), Access::Disabled))
+        })
+        .map(|(svc, b)| (svc.label, b))
+        .collect();
+    for (site, reason) in hidden {
+        if let Some((label, b)) = private.iter().find(|(_, b)| *b != site) {
+            cx.undetermined(
+                site,
+                Default::default(),
+                format!(
+                    "whether `{}` calls a back-end that accepts private traffic only ({label} `{}`) \
+                     cannot be determined: {reason}",
+                    model.res(site).name,
+                    model.res(*b).name
+                ),
+            );
+        }
+    }
 }
 
 /// The best answer over all paths from the site to one endpoint: why it fails.

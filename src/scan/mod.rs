@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::arm::{DeploymentContext, UnknownStats};
 use crate::engine::{Registry, Results, RuleOptions};
-use crate::model::ingest::state_resources;
+use crate::model::ingest::{live_export, state_resources};
 use crate::model::{Model, Unit};
 use crate::source::detect::{DocKind, detect};
 use crate::source::walk::{collect, exclude_set};
@@ -53,6 +53,9 @@ pub struct ScanOptions {
     pub baseline: Option<PathBuf>,
     /// Write the current findings as a baseline instead of filtering by one.
     pub write_baseline: Option<PathBuf>,
+    /// Coverage gaps (reads of a live export that failed) do not make the scan
+    /// incomplete: the exit code follows the findings; the gaps are still reported.
+    pub allow_partial: bool,
 }
 
 /// A problem that makes the scan incomplete: unreadable or invalid input, bad options.
@@ -76,6 +79,24 @@ pub struct ScanWarning {
     pub span: Option<Span>,
 }
 
+/// A live read that failed after retries (403, 404 of a listed resource, timeout,
+/// malformed body), as a live export's `gaps` records it: the rules that depend on it
+/// report the resource as undetermined, and the scan is incomplete unless
+/// `--allow-partial`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoverageGap {
+    /// The resource whose rules depend on the read (a subscription id for `inventory`).
+    pub resource: String,
+    /// What was read, relative to `resource` (`config/web`, `subnets`, `inventory`).
+    pub read: String,
+    /// Why it failed, on one line: `HTTP 403 AuthorizationFailed: ...`, `timed out after 4 attempts`.
+    pub reason: String,
+    /// The export file that records the gap.
+    pub file: Option<String>,
+    /// The gap's entry in that file.
+    pub span: Option<Span>,
+}
+
 /// A file that was read but is not an Azure configuration.
 #[derive(Clone, Debug)]
 pub struct Skipped {
@@ -93,6 +114,10 @@ pub struct ScanOutput {
     pub results: Results,
     pub errors: Vec<ScanError>,
     pub warnings: Vec<ScanWarning>,
+    /// Reads of live exports that failed, sorted by resource (ignoring case), read and file.
+    pub gaps: Vec<CoverageGap>,
+    /// Whether gaps leave the exit code to the findings (`--allow-partial`).
+    pub allow_partial: bool,
     pub skipped: Vec<Skipped>,
     /// Property values of expanded templates that stayed unknown, by cause.
     pub unknown_stats: UnknownStats,
@@ -106,8 +131,9 @@ pub struct ScanOutput {
     pub files: usize,
 }
 
-/// What one document contributes: its file, resources, errors, warnings and unknowns.
-type LoadedUnit = (FileId, Unit, Vec<ScanError>, Vec<ScanWarning>, UnknownStats);
+/// What one document contributes: its file, resources, errors, warnings, unknowns and
+/// coverage gaps.
+type LoadedUnit = (FileId, Unit, Vec<ScanError>, Vec<ScanWarning>, UnknownStats, Vec<CoverageGap>);
 
 struct Loaded {
     file: FileId,
@@ -270,6 +296,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
             let mut errs = Vec::new();
             let mut warns = Vec::new();
             let mut stats = UnknownStats::default();
+            let mut gaps = Vec::new();
             let unit = match kind {
                 DocKind::Template | DocKind::ExportTemplateResponse => {
                     if kind == DocKind::ExportTemplateResponse {
@@ -292,9 +319,27 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                         }
                     }
                     stats = x.stats;
-                    Unit { raws: x.raws, scope: String::new() }
+                    Unit { raws: x.raws, scope: String::new(), ..Default::default() }
                 }
                 DocKind::Parameters => return None,
+                DocKind::LiveExport => {
+                    let mut issues = Vec::new();
+                    let live = live_export(doc, l.file, &mut issues);
+                    errs.extend(issues.into_iter().map(|i| ScanError {
+                        code: i.code,
+                        message: i.message,
+                        file: path.clone(),
+                        span: Some(i.span),
+                    }));
+                    gaps.extend(live.gaps.into_iter().map(|g| CoverageGap {
+                        resource: g.resource,
+                        read: g.read,
+                        reason: g.reason,
+                        file: path.clone(),
+                        span: Some(g.span),
+                    }));
+                    Unit { raws: live.raws, scope: String::new(), unread_scopes: live.unread_scopes }
+                }
                 state => {
                     let mut issues = Vec::new();
                     let raws = state_resources(state, doc, l.file, &mut issues);
@@ -304,10 +349,10 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                         file: path.clone(),
                         span: Some(i.span),
                     }));
-                    Unit { raws, scope: String::new() }
+                    Unit { raws, scope: String::new(), ..Default::default() }
                 }
             };
-            Some((l.file, unit, errs, warns, stats))
+            Some((l.file, unit, errs, warns, stats, gaps))
         })
         .collect();
     // A template that another one links to by `relativePath` is expanded as part of its
@@ -327,12 +372,14 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     }
     let mut model_units = Vec::with_capacity(units.len());
     let mut unknown_stats = UnknownStats::default();
-    for (file, u, errs, warns, stats) in units {
+    let mut gaps = Vec::new();
+    for (file, u, errs, warns, stats, unit_gaps) in units {
         if linked.contains(&file) {
             continue;
         }
         errors.extend(errs);
         warnings.extend(warns);
+        gaps.extend(unit_gaps);
         for (cause, n) in stats.by_cause {
             *unknown_stats.by_cause.entry(cause).or_default() += n;
         }
@@ -355,6 +402,10 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     warnings.sort_by(|a, b| {
         (a.file.as_deref(), a.span.map(|s| s.start)).cmp(&(b.file.as_deref(), b.span.map(|s| s.start)))
     });
+    let gap_key = |g: &CoverageGap| {
+        (g.resource.to_ascii_lowercase(), g.read.to_ascii_lowercase(), g.file.clone(), g.span.map(|s| s.start))
+    };
+    gaps.sort_by_key(gap_key);
     ScanOutput {
         files: sources.len(),
         sources,
@@ -364,6 +415,8 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         results,
         errors,
         warnings,
+        gaps,
+        allow_partial: opts.allow_partial,
         skipped,
         unknown_stats,
         suppressed: filtered.suppressed,

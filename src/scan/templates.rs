@@ -81,6 +81,7 @@ pub fn expand_template(
                 kind: OriginKind::Template,
                 inventory_only: false,
                 existing: r.existing,
+                placeholder: false,
                 node: r.node,
             }
         })

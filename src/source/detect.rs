@@ -1,6 +1,7 @@
-//! Classifies a parsed document by its own keys: template, parameters file, or one of
+//! Classifies a parsed document by its own keys: template, parameters file, one of
 //! the exported-state shapes (see `shared/fixtures/exports/README.md`, whose order of
-//! checks this follows: the first match wins).
+//! checks this follows: the first match wins), or azlint's own live export
+//! (`docs/live-export.md`), which is checked first.
 
 use std::fmt;
 use std::str::FromStr;
@@ -34,11 +35,14 @@ pub enum DocKind {
     WebappConfig,
     /// One resource (`az resource show`, an ARM GET body).
     Resource,
+    /// azlint's live export (`azlintLiveExport`, docs/live-export.md): what a live scan
+    /// read, with the reads that failed (coverage gaps) and the ones skipped.
+    LiveExport,
 }
 
 impl DocKind {
     /// Every kind, in the order the `--input-format` help lists them.
-    pub const ALL: [DocKind; 12] = [
+    pub const ALL: [DocKind; 13] = [
         DocKind::Template,
         DocKind::ExportTemplateResponse,
         DocKind::Parameters,
@@ -51,6 +55,7 @@ impl DocKind {
         DocKind::ResourceArray,
         DocKind::WebappConfig,
         DocKind::Resource,
+        DocKind::LiveExport,
     ];
 
     /// The name used by `--input-format` and in reports.
@@ -68,6 +73,7 @@ impl DocKind {
             DocKind::ResourceArray => "resource-array",
             DocKind::WebappConfig => "webapp-config",
             DocKind::Resource => "resource",
+            DocKind::LiveExport => "live-export",
         }
     }
 
@@ -108,7 +114,14 @@ fn schema_contains(doc: &Node, needle: &str) -> bool {
     doc.get("$schema").and_then(Node::as_str).is_some_and(|s| s.to_ascii_lowercase().contains(needle))
 }
 
+/// The key that marks azlint's live export; its value is the format version.
+pub const LIVE_EXPORT_KEY: &str = "azlintLiveExport";
+
 fn detect_object(doc: &Node) -> Option<DocKind> {
+    // azlint's own format first: it also has `resources`, which would read as a template.
+    if doc.get(LIVE_EXPORT_KEY).is_some() {
+        return Some(DocKind::LiveExport);
+    }
     if let Some(t) = doc.get("template")
         && t.value.as_object().is_some_and(|o| o.contains_key("$schema") || o.contains_key("resources"))
         && doc
@@ -217,6 +230,12 @@ mod tests {
             kind(r#"{"id": "/subscriptions/x", "type": "Microsoft.Web/sites", "properties": {}}"#),
             Some(DocKind::Resource)
         );
+        assert_eq!(
+            kind(r#"{"azlintLiveExport": 1, "contentVersion": "1.0.0.0", "resources": [], "gaps": []}"#),
+            Some(DocKind::LiveExport),
+            "checked before the template shape it resembles"
+        );
+        assert_eq!("live-export".parse::<DocKind>(), Ok(DocKind::LiveExport));
     }
 
     #[test]
