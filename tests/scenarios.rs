@@ -3,6 +3,12 @@
 //! it in one way. A variant is a list of edits (`set` a property of a resource, or `add`
 //! a resource written as in a template) applied to every form; every form of
 //! every variant must give exactly the expected (rule, resource) findings.
+//!
+//! Two more forms come from the ARM list export: `live`, the export served by the fake
+//! Resource Manager (`tests/support/fake_arm.rs`) and read with the live reader, and
+//! `live-saved`, the document that read produced, scanned from a file.
+
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -93,11 +99,38 @@ fn apply(form: &mut Value, edits: &[Value], scope: &str, form_name: &str) {
     }
 }
 
-fn findings(path: &Path) -> (BTreeSet<(String, String)>, Vec<String>) {
-    let out = scan(&ScanOptions { paths: vec![path.to_path_buf()], ..Default::default() });
-    let r = Report::new(&out, false);
+/// The (rule, resource name) findings of a scan, and its errors and coverage gaps.
+type Outcome = (BTreeSet<(String, String)>, Vec<String>);
+
+fn findings(path: &Path) -> Outcome {
+    summarize(&scan(&ScanOptions { paths: vec![path.to_path_buf()], ..Default::default() }))
+}
+
+fn summarize(out: &azlint::scan::ScanOutput) -> Outcome {
+    let r = Report::new(out, false);
     let errors = r.errors.iter().map(|e| e.message.clone()).collect();
+    let mut errors: Vec<String> = errors;
+    errors.extend(r.gaps.iter().map(|g| format!("coverage gap: {} {}: {}", g.resource, g.read, g.reason)));
     (r.findings.iter().map(|f| (f.code.clone(), f.resource.name.clone())).collect(), errors)
+}
+
+/// Serves `export` (an ARM list export, after the variant's edits) as a live subscription,
+/// reads it with the live reader, and returns the findings of the live document and of
+/// the same document saved to `saved`.
+fn live_findings(export: &Value, saved: &Path) -> [Outcome; 2] {
+    use azlint::live::{ClientOptions, LiveOptions};
+    let docs = export["value"].as_array().unwrap().clone();
+    let sub = docs[0]["id"].as_str().unwrap().split('/').nth(2).unwrap().to_string();
+    let server = support::fake_arm::FakeArm::start(support::fake_arm::FakeState::new(docs));
+    let client = ClientOptions { endpoint: server.endpoint(), ..ClientOptions::default() };
+    let token: azlint::live::TokenSource = std::sync::Arc::new(|| Box::pin(async { Ok("t".to_string()) }));
+    let opts = LiveOptions { subscriptions: vec![sub], read_app_settings: true, ..LiveOptions::default() };
+    let (read, _) = azlint::live::read_blocking(client, token, &opts, false).expect("the live read runs");
+    let text = serde_json::to_string_pretty(&read.document).unwrap();
+    let document = azlint::scan::Document { name: saved.display().to_string(), text: text.clone() };
+    let live = summarize(&scan(&ScanOptions { documents: vec![document], ..Default::default() }));
+    std::fs::write(saved, text).unwrap();
+    [live, findings(saved)]
 }
 
 fn scenario_dirs() -> Vec<PathBuf> {
@@ -146,13 +179,21 @@ fn every_form_of_every_variant_gives_the_expected_findings() {
                 apply(&mut doc, edits, &scope, form);
                 let path = tmp.join(format!("{}-{name}-{form}", dir.file_name().unwrap().to_string_lossy()));
                 std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
-                let (got, errors) = findings(&path);
-                checked += 1;
-                if &got != expect || !errors.is_empty() {
-                    failures.push(format!(
-                        "{}/{name} as {form}: expected {expect:?}, got {got:?} {errors:?}",
-                        dir.display()
-                    ));
+                let mut results = vec![(form.to_string(), findings(&path))];
+                if *form == "export-arm-list.json" {
+                    let saved = path.with_extension("live.json");
+                    let [live, from_file] = live_findings(&doc, &saved);
+                    results.push(("live".into(), live));
+                    results.push(("live-saved".into(), from_file));
+                }
+                for (form, (got, errors)) in results {
+                    checked += 1;
+                    if &got != expect || !errors.is_empty() {
+                        failures.push(format!(
+                            "{}/{name} as {form}: expected {expect:?}, got {got:?} {errors:?}",
+                            dir.display()
+                        ));
+                    }
                 }
             }
         }

@@ -4,12 +4,12 @@
 //!
 //! | type | reads | api-version |
 //! |---|---|---|
-//! | `Microsoft.Web/sites`, `sites/slots` | `config/web`, `config/authsettingsV2`, `basicPublishingCredentialsPolicies/ftp` and `/scm`, `networkConfig/virtualNetwork` (404: not integrated), `slots` (sites only); with `--read-app-settings` `config/appsettings/list` and `config/connectionstrings/list` | 2024-04-01 |
+//! | `Microsoft.Web/sites`, `sites/slots` | `config/web`, `config/authsettingsV2`, `basicPublishingCredentialsPolicies` (the list holds `ftp` and `scm`), `networkConfig/virtualNetwork` only when the site has no `virtualNetworkSubnetId` (404: not integrated), `slots` (sites only); with `--read-app-settings` `config/appsettings/list` and `config/connectionstrings/list` | 2024-04-01 |
 //! | `Microsoft.Network/virtualNetworks` | `subnets` | 2024-05-01 |
 //! | `Microsoft.Network/privateEndpoints` | `privateDnsZoneGroups` | 2024-05-01 |
 //! | `Microsoft.Network/privateDnsZones` | `virtualNetworkLinks` | 2024-06-01 |
 //! | `Microsoft.ApiManagement/service` | `backends`, `apis` | 2024-05-01 |
-//! | `Microsoft.Sql/servers` | `firewallRules`, `virtualNetworkRules` | 2021-11-01 |
+//! | `Microsoft.Sql/servers` | `firewallRules` | 2021-11-01 |
 //! | `Microsoft.DBforPostgreSQL/flexibleServers` | `firewallRules` | 2022-12-01 |
 //! | `Microsoft.DBforMySQL/flexibleServers` | `firewallRules` | 2021-05-01 |
 //! | `Microsoft.ServiceBus/namespaces`, `Microsoft.EventHub/namespaces` | `networkRuleSets/default` | 2021-11-01 |
@@ -19,6 +19,8 @@
 //! and Event Hubs versions are stable versions of those providers' REST specs chosen
 //! without a recorded response here; a version a provider rejects shows up as a
 //! coverage gap (HTTP 400), never as a silent pass.
+
+use serde_json::Value;
 
 /// Resource Graph's query endpoint and version.
 pub const GRAPH_PATH: &str = "/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01";
@@ -74,12 +76,12 @@ impl Read {
     }
 }
 
-/// The follow-up reads of one inventory row of (any-case) type `ty`.
-pub fn reads_for(id: &str, ty: &str, read_app_settings: bool) -> Vec<Read> {
+/// The follow-up reads of one inventory row `doc` of (any-case) type `ty`.
+pub fn reads_for(id: &str, ty: &str, doc: &Value, read_app_settings: bool) -> Vec<Read> {
     use ReadKind::*;
     match ty.to_ascii_lowercase().as_str() {
         "microsoft.web/sites" => {
-            let mut r = site_reads(id, read_app_settings);
+            let mut r = site_reads(id, doc, read_app_settings);
             r.push(Read::new(id, "slots", WEB, Collection));
             r
         }
@@ -89,9 +91,7 @@ pub fn reads_for(id: &str, ty: &str, read_app_settings: bool) -> Vec<Read> {
         "microsoft.apimanagement/service" => {
             vec![Read::new(id, "backends", APIM, Collection), Read::new(id, "apis", APIM, Collection)]
         }
-        "microsoft.sql/servers" => {
-            vec![Read::new(id, "firewallRules", SQL, Collection), Read::new(id, "virtualNetworkRules", SQL, Collection)]
-        }
+        "microsoft.sql/servers" => vec![Read::new(id, "firewallRules", SQL, Collection)],
         "microsoft.dbforpostgresql/flexibleservers" => vec![Read::new(id, "firewallRules", POSTGRES, Collection)],
         "microsoft.dbformysql/flexibleservers" => vec![Read::new(id, "firewallRules", MYSQL, Collection)],
         "microsoft.servicebus/namespaces" | "microsoft.eventhub/namespaces" => {
@@ -101,22 +101,35 @@ pub fn reads_for(id: &str, ty: &str, read_app_settings: bool) -> Vec<Read> {
     }
 }
 
-/// The reads of a site or slot (a slot is read from the site's `slots` list).
-pub fn site_reads(id: &str, read_app_settings: bool) -> Vec<Read> {
+/// The reads of a site or slot `doc` (a slot is read from the site's `slots` list).
+/// A site's own `virtualNetworkSubnetId` is the current form of regional VNet
+/// integration (facts sheet §1.6); only a site without one may still be integrated
+/// through the older `networkConfig/virtualNetwork` child, so only then is it read.
+pub fn site_reads(id: &str, doc: &Value, read_app_settings: bool) -> Vec<Read> {
     use ReadKind::*;
     let mut r = vec![
         Read::new(id, "config/web", WEB, Document),
         Read::new(id, "config/authsettingsV2", WEB, Document),
-        Read::new(id, "basicPublishingCredentialsPolicies/ftp", WEB, Document),
-        Read::new(id, "basicPublishingCredentialsPolicies/scm", WEB, Document),
-        Read::new(id, "networkConfig/virtualNetwork", WEB, Optional),
+        Read::new(id, POLICIES, WEB, Collection),
     ];
+    let integrated =
+        doc.pointer("/properties/virtualNetworkSubnetId").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty());
+    if !integrated {
+        r.push(Read::new(id, "networkConfig/virtualNetwork", WEB, Optional));
+    }
     if read_app_settings {
         r.push(Read::new(id, "config/appsettings/list", WEB, Secrets));
         r.push(Read::new(id, "config/connectionstrings/list", WEB, Secrets));
     }
     r
 }
+
+/// A site's basic publishing credential policies: one list holding `ftp` and `scm`.
+pub const POLICIES: &str = "basicPublishingCredentialsPolicies";
+/// The documents of [`POLICIES`]: when the list fails, each is a gap of its own, so the
+/// FTP and SCM parts of TLS003 are undetermined like any unread document.
+pub const POLICY_DOCUMENTS: &[&str] =
+    &["basicPublishingCredentialsPolicies/ftp", "basicPublishingCredentialsPolicies/scm"];
 
 /// The reads skipped without `--read-app-settings`, recorded as `notRead`.
 pub const SKIPPED_WITHOUT_APP_SETTINGS: &[&str] = &["config/appsettings/list", "config/connectionstrings/list"];
@@ -145,12 +158,16 @@ mod tests {
     #[test]
     fn sites_read_their_config_and_slots_and_app_settings_only_when_asked() {
         let paths = |v: Vec<Read>| v.into_iter().map(|r| r.path).collect::<Vec<_>>();
-        let plain = paths(reads_for(SITE, "microsoft.web/sites", false));
-        assert!(plain.contains(&"config/web") && plain.contains(&"slots"));
+        let site = serde_json::json!({"properties": {}});
+        let plain = paths(reads_for(SITE, "microsoft.web/sites", &site, false));
+        assert!(plain.contains(&"config/web") && plain.contains(&"slots") && plain.contains(&POLICIES));
+        assert!(plain.contains(&"networkConfig/virtualNetwork"));
         assert!(!plain.iter().any(|p| p.contains("appsettings")));
-        assert!(paths(reads_for(SITE, "Microsoft.Web/sites", true)).contains(&"config/appsettings/list"));
-        assert!(!paths(site_reads(SITE, false)).contains(&"slots"));
-        assert!(reads_for(SITE, "microsoft.compute/disks", false).is_empty());
+        assert!(paths(reads_for(SITE, "Microsoft.Web/sites", &site, true)).contains(&"config/appsettings/list"));
+        assert!(!paths(site_reads(SITE, &site, false)).contains(&"slots"));
+        assert!(reads_for(SITE, "microsoft.compute/disks", &site, false).is_empty());
+        let integrated = serde_json::json!({"properties": {"virtualNetworkSubnetId": "/subscriptions/s/x/subnets/a"}});
+        assert!(!paths(site_reads(SITE, &integrated, false)).contains(&"networkConfig/virtualNetwork"));
     }
 
     #[test]

@@ -65,17 +65,19 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
             }
         }
     }
-    let rows: Vec<(String, String)> = docs
+    let rows: Vec<(String, String, &Value)> = docs
         .values()
-        .filter_map(|d| Some((d.get("id")?.as_str()?.to_string(), d.get("type")?.as_str()?.to_string())))
+        .filter_map(|d| Some((d.get("id")?.as_str()?.to_string(), d.get("type")?.as_str()?.to_string(), d)))
         .collect();
-    for (id, ty) in &rows {
-        for r in plan::reads_for(id, ty, opts.read_app_settings) {
-            spawn(&mut pending, r, progress);
-        }
+    let mut planned = Vec::new();
+    for (id, ty, doc) in &rows {
+        planned.extend(plan::reads_for(id, ty, doc, opts.read_app_settings));
         if !opts.read_app_settings && ty.eq_ignore_ascii_case("Microsoft.Web/sites") {
             not_read.extend(skipped_app_settings(id));
         }
+    }
+    for r in planned {
+        spawn(&mut pending, r, progress);
     }
     while let Some(joined) = pending.join_next().await {
         progress.done(&client.stats);
@@ -88,14 +90,18 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
             Outcome::Missing => {}
             Outcome::Gap(r, err) => {
                 let method = if r.kind == ReadKind::Secrets { "POST" } else { "GET" };
-                gaps.push(gap(&r.owner, r.path, &format!("{method} {}", r.url()), &err));
+                let request = format!("{method} {}", r.url());
+                let reads = if r.path == plan::POLICIES { plan::POLICY_DOCUMENTS } else { &[r.path][..] };
+                for read in reads {
+                    gaps.push(gap(&r.owner, read, &request, &err));
+                }
             }
             Outcome::Documents(r, items) => {
                 for item in items {
                     if r.path == "slots"
                         && let Some(slot) = item.get("id").and_then(Value::as_str)
                     {
-                        for sr in plan::site_reads(slot, opts.read_app_settings) {
+                        for sr in plan::site_reads(slot, &item, opts.read_app_settings) {
                             spawn(&mut pending, sr, progress);
                         }
                         if !opts.read_app_settings {
@@ -242,11 +248,7 @@ fn with_id(mut doc: Value, id: &str) -> Value {
 /// Replaces every app setting or connection string value with what the secret
 /// classifier made of it, so no secret leaves memory.
 fn redact_settings(mut doc: Value, path: &str) -> Value {
-    use crate::model::secrets::SettingKind;
-    // TEMPORARY until the live-export branch lands `secrets::redact_setting`.
-    fn redact_setting(_: SettingKind, _: &str, _: &str) -> Value {
-        json!({"$redacted": "unclassified"})
-    }
+    use crate::model::secrets::{SettingKind, redact_setting};
     let kind = if path.starts_with("config/connectionstrings") {
         SettingKind::ConnectionString
     } else {

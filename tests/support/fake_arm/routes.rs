@@ -90,6 +90,21 @@ pub fn route(store: &Store, paging: &Paging, method: &str, target: &str, body: &
                 return Answer::read(&doc);
             }
             match store.collection(&key) {
+                Some(mut items) if key.ends_with("/basicpublishingcredentialspolicies") => {
+                    for which in ["ftp", "scm"] {
+                        let present = items.iter().any(|i| {
+                            i.get("id")
+                                .and_then(Value::as_str)
+                                .is_some_and(|id| id.to_ascii_lowercase().ends_with(which))
+                        });
+                        if !present
+                            && let Some(d) = site_default(store, &format!("{key}/{which}"), &format!("{path}/{which}"))
+                        {
+                            items.push(d);
+                        }
+                    }
+                    collection_page(items, skip, paging.list, target)
+                }
                 Some(items) => collection_page(items, skip, paging.list, target),
                 None => not_found(&path),
             }
