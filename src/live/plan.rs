@@ -4,7 +4,7 @@
 //!
 //! | type | reads | api-version |
 //! |---|---|---|
-//! | `Microsoft.Web/sites`, `sites/slots` | `config/web`, `config/authsettingsV2`, `basicPublishingCredentialsPolicies` (the list holds `ftp` and `scm`), `networkConfig/virtualNetwork` only when the site has no `virtualNetworkSubnetId` (404: not integrated), `slots` (sites only); with `--read-app-settings` `config/appsettings/list` and `config/connectionstrings/list` | 2024-04-01 |
+//! | `Microsoft.Web/sites`, `sites/slots` | `config/web`, `config/authsettingsV2`, `basicPublishingCredentialsPolicies` (the list holds `ftp` and `scm`), `networkConfig/virtualNetwork` only when the site has no `virtualNetworkSubnetId` (404: not integrated); with `--read-app-settings` `config/appsettings/list` and `config/connectionstrings/list` | 2024-04-01 |
 //! | `Microsoft.Network/virtualNetworks` | `subnets` | 2024-05-01 |
 //! | `Microsoft.Network/privateEndpoints` | `privateDnsZoneGroups` | 2024-05-01 |
 //! | `Microsoft.Network/privateDnsZones` | `virtualNetworkLinks` | 2024-06-01 |
@@ -13,6 +13,10 @@
 //! | `Microsoft.DBforPostgreSQL/flexibleServers` | `firewallRules` | 2022-12-01 |
 //! | `Microsoft.DBforMySQL/flexibleServers` | `firewallRules` | 2021-05-01 |
 //! | `Microsoft.ServiceBus/namespaces`, `Microsoft.EventHub/namespaces` | `networkRuleSets/default` | 2021-11-01 |
+//!
+//! Deployment slots come with the inventory: Resource Graph's `Resources` table lists
+//! `microsoft.web/sites/slots` (public queries, the App Service portal extension's among
+//! them, select slots there by that type), so no per-site `slots` list is read.
 //!
 //! The Web, Network, private DNS, API Management and SQL versions are those of the
 //! recorded responses in `shared/fixtures/arm-rest/`. The PostgreSQL, MySQL, Service Bus
@@ -80,11 +84,7 @@ impl Read {
 pub fn reads_for(id: &str, ty: &str, doc: &Value, read_app_settings: bool) -> Vec<Read> {
     use ReadKind::*;
     match ty.to_ascii_lowercase().as_str() {
-        "microsoft.web/sites" => {
-            let mut r = site_reads(id, doc, read_app_settings);
-            r.push(Read::new(id, "slots", WEB, Collection));
-            r
-        }
+        "microsoft.web/sites" | "microsoft.web/sites/slots" => site_reads(id, doc, read_app_settings),
         "microsoft.network/virtualnetworks" => vec![Read::new(id, "subnets", NETWORK, Collection)],
         "microsoft.network/privateendpoints" => vec![Read::new(id, "privateDnsZoneGroups", NETWORK, Collection)],
         "microsoft.network/privatednszones" => vec![Read::new(id, "virtualNetworkLinks", PRIVATE_DNS, Collection)],
@@ -101,7 +101,7 @@ pub fn reads_for(id: &str, ty: &str, doc: &Value, read_app_settings: bool) -> Ve
     }
 }
 
-/// The reads of a site or slot `doc` (a slot is read from the site's `slots` list).
+/// The reads of a site or slot `doc`.
 /// A site's own `virtualNetworkSubnetId` is the current form of regional VNet
 /// integration (facts sheet §1.6); only a site without one may still be integrated
 /// through the older `networkConfig/virtualNetwork` child, so only then is it read.
@@ -160,11 +160,11 @@ mod tests {
         let paths = |v: Vec<Read>| v.into_iter().map(|r| r.path).collect::<Vec<_>>();
         let site = serde_json::json!({"properties": {}});
         let plain = paths(reads_for(SITE, "microsoft.web/sites", &site, false));
-        assert!(plain.contains(&"config/web") && plain.contains(&"slots") && plain.contains(&POLICIES));
+        assert!(plain.contains(&"config/web") && plain.contains(&POLICIES));
+        assert_eq!(paths(reads_for(SITE, "microsoft.web/sites/slots", &site, false)), plain);
         assert!(plain.contains(&"networkConfig/virtualNetwork"));
         assert!(!plain.iter().any(|p| p.contains("appsettings")));
         assert!(paths(reads_for(SITE, "Microsoft.Web/sites", &site, true)).contains(&"config/appsettings/list"));
-        assert!(!paths(site_reads(SITE, &site, false)).contains(&"slots"));
         assert!(reads_for(SITE, "microsoft.compute/disks", &site, false).is_empty());
         let integrated = serde_json::json!({"properties": {"virtualNetworkSubnetId": "/subscriptions/s/x/subnets/a"}});
         assert!(!paths(site_reads(SITE, &integrated, false)).contains(&"networkConfig/virtualNetwork"));

@@ -32,7 +32,7 @@ pub struct LiveRead {
 
 /// The outcome of one read, applied to the collection on the reading task.
 enum Outcome {
-    Documents(Read, Vec<Value>),
+    Documents(Vec<Value>),
     Missing,
     Gap(Read, ReadError),
 }
@@ -72,7 +72,9 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
     let mut planned = Vec::new();
     for (id, ty, doc) in &rows {
         planned.extend(plan::reads_for(id, ty, doc, opts.read_app_settings));
-        if !opts.read_app_settings && ty.eq_ignore_ascii_case("Microsoft.Web/sites") {
+        let site =
+            ty.eq_ignore_ascii_case("Microsoft.Web/sites") || ty.eq_ignore_ascii_case("Microsoft.Web/sites/slots");
+        if !opts.read_app_settings && site {
             not_read.extend(skipped_app_settings(id));
         }
     }
@@ -96,18 +98,8 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
                     gaps.push(gap(&r.owner, read, &request, &err));
                 }
             }
-            Outcome::Documents(r, items) => {
+            Outcome::Documents(items) => {
                 for item in items {
-                    if r.path == "slots"
-                        && let Some(slot) = item.get("id").and_then(Value::as_str)
-                    {
-                        for sr in plan::site_reads(slot, &item, opts.read_app_settings) {
-                            spawn(&mut pending, sr, progress);
-                        }
-                        if !opts.read_app_settings {
-                            not_read.extend(skipped_app_settings(slot));
-                        }
-                    }
                     insert(&mut docs, item);
                 }
             }
@@ -213,13 +205,13 @@ async fn run(client: &Client, r: Read) -> Outcome {
     let sub = subscription_of(&r.owner);
     match r.kind {
         ReadKind::Collection => match client.list(&r.url(), &sub).await {
-            Ok(items) => Outcome::Documents(r, items),
+            Ok(items) => Outcome::Documents(items),
             Err(e) => Outcome::Gap(r, e),
         },
         ReadKind::Document | ReadKind::Optional => match client.send(Method::Get, &r.url(), &sub).await {
             Ok(doc) => {
                 let doc = with_id(doc, &r.document_id());
-                Outcome::Documents(r, vec![doc])
+                Outcome::Documents(vec![doc])
             }
             Err(e) if r.kind == ReadKind::Optional && e.status() == Some(404) => Outcome::Missing,
             Err(e) => Outcome::Gap(r, e),
@@ -227,7 +219,7 @@ async fn run(client: &Client, r: Read) -> Outcome {
         ReadKind::Secrets => match client.send(Method::Post(&Value::Object(Map::new())), &r.url(), &sub).await {
             Ok(doc) => {
                 let doc = with_id(redact_settings(doc, r.path), &r.document_id());
-                Outcome::Documents(r, vec![doc])
+                Outcome::Documents(vec![doc])
             }
             Err(e) => Outcome::Gap(r, e),
         },

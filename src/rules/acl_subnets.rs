@@ -3,13 +3,13 @@
 //! from, or a caller integrated elsewhere), ACL006 (another app's shared outbound
 //! addresses allowlisted), ACL007 (allowed subnet shared by apps that are not callers).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::acl_lists::{endpoint_label, lists, rule_label, sites};
 use super::support::array;
 use crate::engine::{Related, RuleCx};
 use crate::model::access::{AccessRule, Endpoint, Unmatched, access_list};
-use crate::model::{Reference, ResIdx};
+use crate::model::{Model, Reference, ResIdx};
 use crate::value::Node;
 
 /// The subnets a site's allow rules admit, resolved: (rule, subnet, id node).
@@ -99,7 +99,34 @@ pub fn vnet_rule_without_service_endpoint(cx: &mut RuleCx) {
     }
 }
 
+/// The sites and slots whose calls are not known (a read that would name their callees
+/// did not happen), each with the subnets it is integrated into and why: computed once
+/// per rule, so that each site's question is a lookup, not a walk over every caller.
+fn hidden_site_callers(model: &Model) -> Vec<(ResIdx, Vec<ResIdx>, &str)> {
+    let mut seen = HashSet::new();
+    model
+        .relations
+        .hidden_callers()
+        .iter()
+        .filter_map(|h| {
+            let site = model.site(h.caller?)?;
+            seen.insert(site.idx).then(|| {
+                let subnets = site
+                    .integration_subnets()
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        Reference::Found(s, _) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
+                (site.idx, subnets, h.reason.as_str())
+            })
+        })
+        .collect()
+}
+
 pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
+    let hidden = hidden_site_callers(cx.model);
     for view in sites(cx) {
         let model = cx.model;
         let site_name = model.res(view.idx).name.clone();
@@ -162,29 +189,20 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
                 vec![Related { resource: Some(call.caller), span: call.span, message: format!("`{caller_name}` calls `{site_name}` here") }],
             );
         }
-        // A site whose calls are not known, integrated into a subnet the list does not allow.
-        for h in model.relations.hidden_site_callers(model, view.idx) {
-            let Some(caller) = h.caller.and_then(|c| model.site(c)) else { continue };
-            let subnets: Vec<ResIdx> = caller
-                .integration_subnets()
-                .into_iter()
-                .filter_map(|r| match r {
-                    Reference::Found(s, _) => Some(s),
-                    _ => None,
-                })
-                .collect();
-            if subnets.is_empty() || subnets.iter().any(|s| allowed.contains(s)) {
-                continue;
-            }
+        // A site whose calls are not known, integrated into a subnet the list does not
+        // allow (one is enough: the result is undetermined either way).
+        let outside = hidden.iter().find(|(caller, subnets, _)| {
+            *caller != view.idx && !subnets.is_empty() && !subnets.iter().any(|s| allowed.contains(s))
+        });
+        if let Some((caller, subnets, reason)) = outside {
             cx.undetermined(
                 view.idx,
                 main.list.map_or(main.unmatched_span, |l| l.span),
                 format!(
                     "site `{}` is integrated into subnet `{}`, which the access restrictions of `{site_name}` \
-                     do not allow, and may call it: {}",
-                    model.res(caller.idx).name,
+                     do not allow, and may call it: {reason}",
+                    model.res(*caller).name,
                     model.res(subnets[0]).name,
-                    h.reason
                 ),
             );
         }
@@ -246,13 +264,14 @@ pub fn shared_outbound_ip_allowlist(cx: &mut RuleCx) {
 }
 
 pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
+    // Sites whose calls are not known (their app settings were not read) may be callers.
+    let hidden: HashMap<ResIdx, &str> =
+        hidden_site_callers(cx.model).into_iter().map(|(site, _, reason)| (site, reason)).collect();
+    let any_hidden_reason = |except: ResIdx| hidden.iter().find(|(s, _)| **s != except).map(|(_, r)| *r);
     for view in sites(cx) {
         let model = cx.model;
         let callers: BTreeSet<ResIdx> = model.relations.callers(view.idx).iter().map(|c| c.caller).collect();
-        // Sites whose calls are not known (their app settings were not read) may be callers.
-        let hidden: BTreeSet<ResIdx> =
-            model.relations.hidden_site_callers(model, view.idx).filter_map(|h| h.caller).collect();
-        if callers.is_empty() && hidden.is_empty() {
+        if callers.is_empty() && any_hidden_reason(view.idx).is_none() {
             continue;
         }
         let site_name = model.res(view.idx).name.clone();
@@ -271,12 +290,11 @@ pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
                 .iter()
                 .map(|i| i.site)
                 .filter(|s| *s != view.idx && !callers.contains(s))
-                .partition(|s| hidden.contains(s));
+                .partition(|s| hidden.contains_key(s));
             if callers.is_empty() || others.is_empty() {
                 let first = maybe.first().or(others.first()).copied();
-                let hidden_calls = || model.relations.hidden_site_callers(model, view.idx);
-                let h = hidden_calls().find(|h| h.caller == first).or_else(|| hidden_calls().next());
-                if let (Some(h), Some(first)) = (h, first) {
+                let reason = first.and_then(|f| hidden.get(&f).copied()).or_else(|| any_hidden_reason(view.idx));
+                if let (Some(reason), Some(first)) = (reason, first) {
                     let who = &model.res(first).name;
                     cx.undetermined(
                         view.idx,
@@ -285,7 +303,7 @@ pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
                             "whether `{who}`, integrated into subnet `{}` that `{site_name}` allows, calls it \
                              cannot be determined: {}",
                             model.res(subnet).name,
-                            h.reason
+                            reason
                         ),
                     );
                 }

@@ -11,6 +11,7 @@ use crate::model::relations::PRIVATE_ENDPOINT;
 
 pub fn check(cx: &mut RuleCx) {
     let model = cx.model;
+    let hidden = hidden_caller_vnets(model);
     for &z in model.of_type(DNS_ZONE) {
         let zone = model.res(z);
         if zone.existing {
@@ -86,27 +87,33 @@ pub fn check(cx: &mut RuleCx) {
             }
         }
         // Callers whose calls are not known (their app settings were not read) may call
-        // the targets too: their integration VNets may need a link.
+        // the targets too: their integration VNets may need a link. One such VNet is
+        // enough for the zone to be undetermined.
         let mut maybe: Vec<(String, String)> = Vec::new();
+        let mut pe_vnets: Vec<(Option<String>, crate::model::ResIdx)> = Vec::new();
         for u in model.relations.network.uses_of_zone(&zone.id) {
-            let pe_vnet = endpoint_vnet(model, u.endpoint).ok().flatten();
-            for h in model.relations.hidden_site_callers(model, u.endpoint) {
-                let Some(site) = h.caller else { continue };
-                for (v, _) in site_vnets(model, site).0 {
-                    let reachable = pe_vnet
-                        .as_ref()
-                        .is_none_or(|pv| model.relations.network.vnets_connected(model, &v, pv) != Tri::No);
-                    if reachable && !needed.iter().any(|(n, _, _)| key(n) == key(&v)) {
-                        maybe.push((
-                            v,
-                            format!(
-                                "site `{}` may call a target of private endpoint `{}`: {}",
-                                model.res(site).name,
-                                model.res(u.endpoint).name,
-                                h.reason
-                            ),
-                        ));
-                    }
+            let v = endpoint_vnet(model, u.endpoint).ok().flatten();
+            if !pe_vnets.iter().any(|(p, _)| p.as_deref().map(key) == v.as_deref().map(key)) {
+                pe_vnets.push((v, u.endpoint));
+            }
+        }
+        'hidden: for (v, site, reason) in &hidden {
+            if needed.iter().any(|(n, _, _)| key(n) == key(v))
+                || model.relations.network.zone_linked(model, &zone.id, v) == Tri::Yes
+            {
+                continue;
+            }
+            for (pe_vnet, pe) in &pe_vnets {
+                let reachable =
+                    pe_vnet.as_ref().is_none_or(|pv| model.relations.network.vnets_connected(model, v, pv) != Tri::No);
+                if reachable {
+                    let why = format!(
+                        "site `{}` may call a target of private endpoint `{}`: {reason}",
+                        model.res(*site).name,
+                        model.res(*pe).name
+                    );
+                    maybe.push((v.clone(), why));
+                    break 'hidden;
                 }
             }
         }
@@ -152,6 +159,22 @@ pub fn check(cx: &mut RuleCx) {
             }
         }
     }
+}
+
+/// The integration VNets of the sites whose calls are not known (their app settings were
+/// not read), each once, with the first such site and why: computed once per run.
+fn hidden_caller_vnets(model: &crate::model::Model) -> Vec<(String, crate::model::ResIdx, &str)> {
+    let mut out: Vec<(String, crate::model::ResIdx, &str)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for h in model.relations.hidden_callers() {
+        let Some(site) = h.caller.filter(|&c| is_site_caller(model, c)) else { continue };
+        for (v, _) in site_vnets(model, site).0 {
+            if seen.insert(key(&v)) {
+                out.push((v, site, h.reason.as_str()));
+            }
+        }
+    }
+    out
 }
 
 /// The private endpoints whose zones cannot be known (a zone group that was not read, an

@@ -125,7 +125,7 @@ impl Store {
             if let Some((collection, _)) = key.rsplit_once('/') {
                 children.entry(collection.to_string()).or_default().push(i);
             }
-            if is_top_level(&key) {
+            if in_graph(&key) {
                 let segs: Vec<&str> = key.split('/').collect();
                 let group =
                     if segs.get(3) == Some(&"resourcegroups") { segs.get(4).copied().unwrap_or("") } else { "" };
@@ -237,6 +237,18 @@ pub fn is_top_level(key: &str) -> bool {
         Some(p) => segs.len() == p + 4 && segs[p + 1..].iter().all(|s| !s.is_empty()),
         None => false,
     }
+}
+
+/// Whether Resource Graph's `Resources` table lists the resource: top-level resources
+/// and a site's deployment slots (`microsoft.web/sites/slots`).
+pub fn in_graph(key: &str) -> bool {
+    if is_top_level(key) {
+        return true;
+    }
+    let segs: Vec<&str> = key.split('/').collect();
+    segs.iter().rposition(|s| *s == "providers").is_some_and(|p| {
+        segs.len() == p + 6 && segs[p + 1] == "microsoft.web" && segs[p + 2] == "sites" && segs[p + 4] == "slots"
+    })
 }
 
 /// `config/appsettings` and `config/connectionstrings`: read only with a POST `list`.
