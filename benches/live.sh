@@ -31,7 +31,7 @@ scan() { echo "$bin scan --subscription $sub --arm-endpoint $endpoint --auth tok
 for mode in plain throttled; do
   if [ $mode = plain ]; then serve plain; else serve throttled --throttle-fraction 0.1; fi
   echo "## $n resources, ${latency} ms latency, $mode"
-  hyperfine --warmup 1 --runs 5 "$(scan)" --export-markdown "$tmp/$mode.md" >/dev/null
+  hyperfine --warmup 1 --runs ${RUNS:-5} "$(scan)" --export-markdown "$tmp/$mode.md" >/dev/null
   cat "$tmp/$mode.md"
   $(scan) 2>&1 | grep 'azlint: read' || true
   /usr/bin/time -v $(scan) 2>"$tmp/time" >/dev/null || true

@@ -57,7 +57,7 @@ pub const PUBLIC_CLOUD: &str = "https://management.azure.com";
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Longest backoff between retries.
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-/// Below this many remaining subscription reads, requests are paced at the refill rate.
+/// Below this many remaining subscription reads, requests pause until that many refilled.
 /// Resource Manager's token bucket for subscription reads holds 250 and refills 25 per
 /// second (learn.microsoft.com, "Request limits and throttling", 2024 token-bucket table).
 const LOW_REMAINING_READS: u64 = 25;
@@ -248,7 +248,10 @@ impl Client {
                     self.backoff(failures)
                 }
                 Ok((status, headers, body)) => {
-                    self.note_remaining(subscription, &headers);
+                    if (200..300).contains(&status) {
+                        // A 429's own `remaining: 0` is answered by its Retry-After.
+                        self.note_remaining(subscription, &headers);
+                    }
                     match status {
                         200..=299 => match serde_json::from_slice::<Value>(&body) {
                             Ok(v) => return Ok(v),
@@ -349,19 +352,11 @@ impl Client {
         Ok(())
     }
 
-    /// Waits while the subscription is paced (few remaining reads).
+    /// Waits while the subscription is paused for its read bucket to refill.
     async fn wait_for_pacing(&self, subscription: &str) {
         let until = {
-            let mut q = self.quotas.lock().expect("quota lock");
-            let quota = q.entry(subscription.to_ascii_lowercase()).or_default();
-            match quota.not_before {
-                Some(t) if t > Instant::now() => {
-                    // Each paced request takes the next slot of the refill rate.
-                    quota.not_before = Some(t + REFILL_INTERVAL);
-                    Some(t)
-                }
-                _ => None,
-            }
+            let q = self.quotas.lock().expect("quota lock");
+            q.get(&subscription.to_ascii_lowercase()).and_then(|quota| quota.not_before).filter(|t| *t > Instant::now())
         };
         if let Some(t) = until {
             let wait = t.saturating_duration_since(Instant::now());
@@ -370,7 +365,10 @@ impl Client {
         }
     }
 
-    /// Starts pacing when `x-ms-ratelimit-remaining-subscription-reads` runs low.
+    /// When a successful read says `x-ms-ratelimit-remaining-subscription-reads` is low,
+    /// pauses the subscription's new requests until the bucket has refilled to
+    /// [`LOW_REMAINING_READS`] (one pause, not a queue: a later read that reports plenty
+    /// left does not extend it).
     fn note_remaining(&self, subscription: &str, headers: &reqwest::header::HeaderMap) {
         let remaining = headers
             .get("x-ms-ratelimit-remaining-subscription-reads")
@@ -379,11 +377,12 @@ impl Client {
         if let Some(r) = remaining
             && r < LOW_REMAINING_READS
         {
+            let pause = REFILL_INTERVAL * (LOW_REMAINING_READS - r) as u32;
+            let until = Instant::now() + pause;
             let mut q = self.quotas.lock().expect("quota lock");
             let quota = q.entry(subscription.to_ascii_lowercase()).or_default();
-            let now = Instant::now();
-            if quota.not_before.is_none_or(|t| t < now) {
-                quota.not_before = Some(now + REFILL_INTERVAL);
+            if quota.not_before.is_none_or(|t| t < until) {
+                quota.not_before = Some(until);
             }
         }
     }
@@ -504,6 +503,27 @@ mod tests {
         assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
         h.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn few_remaining_reads_pause_the_subscription_until_the_bucket_refills() {
+        let c = Client::new(ClientOptions::default(), Arc::new(|| Box::pin(async { Ok(String::new()) }))).unwrap();
+        let header = |n: &str| {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert("x-ms-ratelimit-remaining-subscription-reads", n.parse().unwrap());
+            h
+        };
+        let until = |c: &Client| c.quotas.lock().unwrap().get("s").and_then(|q| q.not_before);
+        c.note_remaining("S", &header("11999"));
+        assert_eq!(until(&c), None);
+        let before = Instant::now();
+        c.note_remaining("S", &header("5"));
+        let t = until(&c).expect("paused");
+        // 20 reads short of the threshold at 25 a second: 0.8 s.
+        assert!(t >= before + Duration::from_millis(800) && t <= Instant::now() + Duration::from_millis(800));
+        c.note_remaining("S", &header("11999"));
+        assert_eq!(until(&c), Some(t), "plenty left does not extend or cancel the pause");
+        assert!(c.quotas.lock().unwrap().get("other").is_none());
     }
 
     #[test]
