@@ -88,9 +88,9 @@ fn report(out: &Output) -> Value {
     })
 }
 
-/// (rule, resource name) of the findings.
-fn findings(r: &Value) -> Vec<(String, String)> {
-    let mut v: Vec<_> = r["findings"]
+/// (rule, resource name) of the report's `list` (`findings` or `undetermined`), sorted.
+fn results(r: &Value, list: &str) -> Vec<(String, String)> {
+    let mut v: Vec<_> = r[list]
         .as_array()
         .unwrap()
         .iter()
@@ -100,16 +100,12 @@ fn findings(r: &Value) -> Vec<(String, String)> {
     v
 }
 
-/// (rule, resource name) of the undetermined results.
+fn findings(r: &Value) -> Vec<(String, String)> {
+    results(r, "findings")
+}
+
 fn undetermined(r: &Value) -> Vec<(String, String)> {
-    let mut v: Vec<_> = r["undetermined"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["resource"]["name"].as_str().unwrap().to_string()))
-        .collect();
-    v.sort();
-    v
+    results(r, "undetermined")
 }
 
 fn gaps(r: &Value) -> Vec<(String, String)> {

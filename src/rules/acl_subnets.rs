@@ -9,7 +9,7 @@ use super::acl_lists::{endpoint_label, lists, rule_label, sites};
 use super::support::array;
 use crate::engine::{Related, RuleCx};
 use crate::model::access::{AccessRule, Endpoint, Unmatched, access_list};
-use crate::model::{Model, Reference, ResIdx};
+use crate::model::{Model, Reference, ResIdx, SiteView};
 use crate::value::Node;
 
 /// The subnets a site's allow rules admit, resolved: (rule, subnet, id node).
@@ -99,6 +99,17 @@ pub fn vnet_rule_without_service_endpoint(cx: &mut RuleCx) {
     }
 }
 
+/// The integration subnets of a site that resolve to a subnet of the scan.
+fn found_integration_subnets(site: &SiteView) -> Vec<ResIdx> {
+    site.integration_subnets()
+        .into_iter()
+        .filter_map(|r| match r {
+            Reference::Found(s, _) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The sites and slots whose calls are not known (a read that would name their callees
 /// did not happen), each with the subnets it is integrated into and why: computed once
 /// per rule, so that each site's question is a lookup, not a walk over every caller.
@@ -110,17 +121,7 @@ fn hidden_site_callers(model: &Model) -> Vec<(ResIdx, Vec<ResIdx>, &str)> {
         .iter()
         .filter_map(|h| {
             let site = model.site(h.caller?)?;
-            seen.insert(site.idx).then(|| {
-                let subnets = site
-                    .integration_subnets()
-                    .into_iter()
-                    .filter_map(|r| match r {
-                        Reference::Found(s, _) => Some(s),
-                        _ => None,
-                    })
-                    .collect();
-                (site.idx, subnets, h.reason.as_str())
-            })
+            seen.insert(site.idx).then(|| (site.idx, found_integration_subnets(&site), h.reason.as_str()))
         })
         .collect()
 }
@@ -169,14 +170,7 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
         }
         for call in model.relations.callers(view.idx) {
             let Some(caller) = model.site(call.caller) else { continue };
-            let subnets: Vec<ResIdx> = caller
-                .integration_subnets()
-                .into_iter()
-                .filter_map(|r| match r {
-                    Reference::Found(s, _) => Some(s),
-                    _ => None,
-                })
-                .collect();
+            let subnets = found_integration_subnets(&caller);
             if subnets.is_empty() || subnets.iter().any(|s| allowed.contains(s)) {
                 continue;
             }
