@@ -1,23 +1,11 @@
 //! The command line end to end: every option of `scan`, `rules` and `explain`, both
 //! output formats, every exit code, and determinism across thread counts.
 
-use std::path::Path;
-use std::process::Command;
+mod support;
 
-fn azlint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_azlint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("azlint runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use support::azlint;
+
+use std::path::Path;
 
 fn json(args: &[&str]) -> (i32, serde_json::Value) {
     let mut a = args.to_vec();

@@ -1,25 +1,13 @@
 //! The CI formats end to end: SARIF validated against the vendored 2.1.0 schema and its
 //! fingerprints, exact JUnit, GitHub and Markdown output, and several formats in one run.
 
+mod support;
+
+use support::azlint;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
-
-fn azlint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_azlint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("azlint runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn sarif(args: &[&str]) -> Value {
     let mut a = vec!["scan", "--format", "sarif"];

@@ -4,27 +4,15 @@
 //! passing, a complete export gives the findings of the same state as an ARM list, and
 //! saved (redacted) app settings give the same findings as the values they replace.
 
+mod support;
+
+use support::azlint;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use azlint::model::secrets::{SettingKind, redact_setting};
 use serde_json::{Value, json};
-
-fn azlint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_azlint"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("azlint runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// The JSON report of `scan FILE ARGS...` and the exit code.
 fn json_scan(file: &str, args: &[&str]) -> (i32, Value) {

@@ -259,9 +259,10 @@ pub fn shared_outbound_ip_allowlist(cx: &mut RuleCx) {
 
 pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
     // Sites whose calls are not known (their app settings were not read) may be callers.
-    let hidden: HashMap<ResIdx, &str> =
-        hidden_site_callers(cx.model).into_iter().map(|(site, _, reason)| (site, reason)).collect();
-    let any_hidden_reason = |except: ResIdx| hidden.iter().find(|(s, _)| **s != except).map(|(_, r)| *r);
+    let hidden_list = hidden_site_callers(cx.model);
+    let hidden: HashMap<ResIdx, &str> = hidden_list.iter().map(|(site, _, reason)| (*site, *reason)).collect();
+    // The first in model order, so that the reason does not depend on hashing.
+    let any_hidden_reason = |except: ResIdx| hidden_list.iter().find(|(s, _, _)| *s != except).map(|(_, _, r)| *r);
     for view in sites(cx) {
         let model = cx.model;
         let callers: BTreeSet<ResIdx> = model.relations.callers(view.idx).iter().map(|c| c.caller).collect();
