@@ -49,37 +49,58 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
         pending.spawn(async move { run(&client, r).await });
     };
 
+    // Each inventory page's follow-up reads start as soon as the page arrives, while the
+    // next page is read.
     for sub in &opts.subscriptions {
-        match inventory(&client, sub, &opts.resource_groups, progress).await {
-            Ok(rows) => {
-                for row in rows {
-                    insert(&mut docs, row);
+        let query = plan::inventory_query(&opts.resource_groups);
+        let mut skip: Option<String> = None;
+        let mut rows_read = 0;
+        loop {
+            let (rows, next) = match graph_page(&client, sub, &query, skip.as_deref()).await {
+                Ok(page) => page,
+                Err(err) => {
+                    let request = format!("POST {}", plan::GRAPH_PATH);
+                    gaps.push(gap(&format!("/subscriptions/{sub}"), "inventory", &request, &err));
+                    break;
                 }
+            };
+            rows_read += rows.len();
+            progress.inventory(rows_read);
+            for row in rows {
+                let (Some(id), Some(ty)) =
+                    (row.get("id").and_then(Value::as_str), row.get("type").and_then(Value::as_str))
+                else {
+                    continue;
+                };
+                let (id, ty) = (id.to_string(), ty.to_string());
+                // A document a follow-up read returned wins over its inventory row.
+                let std::collections::btree_map::Entry::Vacant(slot) = docs.entry(key(&id)) else { continue };
+                for r in plan::reads_for(&id, &ty, &row, opts.read_app_settings) {
+                    spawn(&mut pending, r, progress);
+                }
+                let site = ty.eq_ignore_ascii_case("Microsoft.Web/sites")
+                    || ty.eq_ignore_ascii_case("Microsoft.Web/sites/slots");
+                if !opts.read_app_settings && site {
+                    not_read.extend(skipped_app_settings(&id));
+                }
+                slot.insert(row);
             }
-            Err((rows, err)) => {
-                for row in rows {
-                    insert(&mut docs, row);
+            match next {
+                None => break,
+                Some(t) if skip.as_deref() == Some(t.as_str()) => {
+                    let err =
+                        ReadError::Malformed { attempts: 1, why: "Resource Graph repeated a `$skipToken`".into() };
+                    gaps.push(gap(
+                        &format!("/subscriptions/{sub}"),
+                        "inventory",
+                        &format!("POST {}", plan::GRAPH_PATH),
+                        &err,
+                    ));
+                    break;
                 }
-                let request = format!("POST {}", plan::GRAPH_PATH);
-                gaps.push(gap(&format!("/subscriptions/{sub}"), "inventory", &request, &err));
+                Some(t) => skip = Some(t),
             }
         }
-    }
-    let rows: Vec<(String, String, &Value)> = docs
-        .values()
-        .filter_map(|d| Some((d.get("id")?.as_str()?.to_string(), d.get("type")?.as_str()?.to_string(), d)))
-        .collect();
-    let mut planned = Vec::new();
-    for (id, ty, doc) in &rows {
-        planned.extend(plan::reads_for(id, ty, doc, opts.read_app_settings));
-        let site =
-            ty.eq_ignore_ascii_case("Microsoft.Web/sites") || ty.eq_ignore_ascii_case("Microsoft.Web/sites/slots");
-        if !opts.read_app_settings && site {
-            not_read.extend(skipped_app_settings(id));
-        }
-    }
-    for r in planned {
-        spawn(&mut pending, r, progress);
     }
     while let Some(joined) = pending.join_next().await {
         progress.done(&client.stats);
@@ -140,47 +161,38 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
     LiveRead { document, resources, gaps: gap_count }
 }
 
-/// A subscription's Resource Graph inventory, page by page. On failure, the rows read
-/// so far come back with the error.
-async fn inventory(
+/// One page of a subscription's Resource Graph inventory: its rows as GET bodies, and
+/// the `$skipToken` of the next page, if any.
+async fn graph_page(
     client: &Client,
     sub: &str,
-    groups: &[String],
-    progress: &Progress,
-) -> Result<Vec<Value>, (Vec<Value>, ReadError)> {
-    let query = plan::inventory_query(groups);
-    let mut rows = Vec::new();
-    let mut skip: Option<String> = None;
-    loop {
-        let mut options = json!({"$top": plan::GRAPH_PAGE, "resultFormat": "objectArray"});
-        if let Some(t) = &skip {
-            options["$skipToken"] = Value::String(t.clone());
-        }
-        let body = json!({"subscriptions": [sub], "query": query, "options": options});
-        let page = match client.send(Method::Post(&body), plan::GRAPH_PATH, sub).await {
-            Ok(p) => p,
-            Err(e) => return Err((rows, e)),
-        };
-        let Some(data) = page.get("data").and_then(Value::as_array) else {
-            let why = "a Resource Graph response without a `data` array of objects".to_string();
-            return Err((rows, ReadError::Malformed { attempts: 1, why }));
-        };
-        rows.extend(data.iter().filter(|r| r.is_object()).cloned().map(normalize_row));
-        progress.inventory(rows.len());
-        match page.get("$skipToken").and_then(Value::as_str) {
-            Some(t) if !t.is_empty() && skip.as_deref() != Some(t) => skip = Some(t.to_string()),
-            _ => {
-                let truncated = match page.get("resultTruncated") {
-                    Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
-                    Some(Value::Bool(b)) => *b,
-                    _ => false,
-                };
-                if truncated {
-                    let why = "Resource Graph truncated the inventory without a `$skipToken`".to_string();
-                    return Err((rows, ReadError::Malformed { attempts: 1, why }));
-                }
-                return Ok(rows);
+    query: &str,
+    skip: Option<&str>,
+) -> Result<(Vec<Value>, Option<String>), ReadError> {
+    let mut options = json!({"$top": plan::GRAPH_PAGE, "resultFormat": "objectArray"});
+    if let Some(t) = skip {
+        options["$skipToken"] = Value::String(t.to_string());
+    }
+    let body = json!({"subscriptions": [sub], "query": query, "options": options});
+    let page = client.send(Method::Post(&body), plan::GRAPH_PATH, sub).await?;
+    let Some(data) = page.get("data").and_then(Value::as_array) else {
+        let why = "a Resource Graph response without a `data` array of objects".to_string();
+        return Err(ReadError::Malformed { attempts: 1, why });
+    };
+    let rows = data.iter().filter(|r| r.is_object()).cloned().map(normalize_row).collect();
+    match page.get("$skipToken").and_then(Value::as_str) {
+        Some(t) if !t.is_empty() => Ok((rows, Some(t.to_string()))),
+        _ => {
+            let truncated = match page.get("resultTruncated") {
+                Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+                Some(Value::Bool(b)) => *b,
+                _ => false,
+            };
+            if truncated {
+                let why = "Resource Graph truncated the inventory without a `$skipToken`".to_string();
+                return Err(ReadError::Malformed { attempts: 1, why });
             }
+            Ok((rows, None))
         }
     }
 }
@@ -261,7 +273,12 @@ fn redact_settings(mut doc: Value, path: &str) -> Value {
 
 fn insert(docs: &mut BTreeMap<String, Value>, doc: Value) {
     let Some(id) = doc.get("id").and_then(Value::as_str) else { return };
-    docs.insert(id.trim_end_matches('/').to_ascii_lowercase(), doc);
+    docs.insert(key(id), doc);
+}
+
+/// The key documents are kept under: the lower-cased id.
+fn key(id: &str) -> String {
+    id.trim_end_matches('/').to_ascii_lowercase()
 }
 
 fn skipped_app_settings(owner: &str) -> impl Iterator<Item = Value> + '_ {
