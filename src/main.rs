@@ -558,6 +558,7 @@ fn run_scan(args: ScanArgs) -> u8 {
 /// positions in the report are positions in the saved file) or after the subscriptions.
 fn read_live(args: &LiveArgs, groups: &[String], quiet: bool) -> Result<azlint::scan::Document, String> {
     use azlint::live::{ClientOptions, LiveOptions, auth};
+    azlint::live::client::check_endpoint(&args.arm_endpoint)?;
     let env = |k: &str| std::env::var(k).ok();
     let cred = auth::credential(args.auth, &env).map_err(|e| e.to_string())?;
     let cache = std::sync::Arc::new(auth::TokenCache::new(cred.source.clone(), auth::scope_for(&args.arm_endpoint)));

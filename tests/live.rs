@@ -279,3 +279,16 @@ fn the_request_budget_bounds_the_read() {
     assert!(!gaps(&r).is_empty());
     assert!(r["gaps"].as_array().unwrap().iter().any(|g| g["reason"].as_str().unwrap().contains("budget")));
 }
+
+#[test]
+fn the_token_is_never_sent_over_plain_http_to_another_host() {
+    let out = Command::new(env!("CARGO_BIN_EXE_azlint"))
+        .args(["scan", "--subscription", SUB, "--arm-endpoint", "http://management.azure.com", "--auth", "token-env"])
+        .env("AZLINT_ARM_TOKEN", TOKEN)
+        .output()
+        .expect("azlint runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("not an https:// URL"), "{err}");
+    assert!(!err.contains(TOKEN));
+}

@@ -394,6 +394,30 @@ impl Client {
     }
 }
 
+/// Refuses an endpoint the bearer token must not be sent to: anything but `https://`,
+/// except plain `http://` to this machine (a test server).
+pub fn check_endpoint(endpoint: &str) -> Result<(), String> {
+    if let Some(rest) = endpoint.strip_prefix("https://") {
+        if rest.trim_matches('/').is_empty() {
+            return Err(format!("--arm-endpoint `{endpoint}` names no host"));
+        }
+        return Ok(());
+    }
+    let host = endpoint.strip_prefix("http://").map(|r| r.split(['/', '?']).next().unwrap_or(""));
+    let loopback = host.is_some_and(|h| {
+        let name = if h.starts_with('[') { h.split(']').next().map(|n| &n[1..]) } else { h.split(':').next() };
+        matches!(name, Some("127.0.0.1" | "localhost" | "::1"))
+    });
+    if loopback {
+        Ok(())
+    } else {
+        Err(format!(
+            "--arm-endpoint `{endpoint}` is not an https:// URL: the access token is only sent over TLS \
+             (plain http:// only to 127.0.0.1, localhost or [::1])"
+        ))
+    }
+}
+
 /// The path and query of an absolute URL (`https://host/path?q` → `/path?q`).
 fn path_of(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
@@ -478,6 +502,29 @@ mod tests {
         assert_eq!(path_of("..."), None);
         assert_eq!(path_of("/relative"), None);
         assert_eq!(path_of("https://host-only"), None);
+    }
+
+    #[test]
+    fn the_token_goes_only_over_tls_or_to_this_machine() {
+        for ok in [
+            "https://management.azure.com",
+            "https://management.usgovcloudapi.net/",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
+            assert_eq!(check_endpoint(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://management.azure.com",
+            "http://127.0.0.1.evil.example",
+            "ftp://x",
+            "management.azure.com",
+            "https://",
+            "http://localhost.example:80",
+        ] {
+            assert!(check_endpoint(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
