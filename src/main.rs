@@ -559,6 +559,9 @@ fn run_scan(args: ScanArgs) -> u8 {
 fn read_live(args: &LiveArgs, groups: &[String], quiet: bool) -> Result<azlint::scan::Document, String> {
     use azlint::live::{ClientOptions, LiveOptions, auth};
     azlint::live::client::check_endpoint(&args.arm_endpoint)?;
+    if !(args.request_timeout.is_finite() && args.request_timeout > 0.0) {
+        return Err("--request-timeout must be a positive number of seconds".into());
+    }
     let env = |k: &str| std::env::var(k).ok();
     let cred = auth::credential(args.auth, &env).map_err(|e| e.to_string())?;
     let cache = std::sync::Arc::new(auth::TokenCache::new(cred.source.clone(), auth::scope_for(&args.arm_endpoint)));
@@ -566,9 +569,6 @@ fn read_live(args: &LiveArgs, groups: &[String], quiet: bool) -> Result<azlint::
         let cache = cache.clone();
         Box::pin(async move { cache.bearer().await.map_err(|e| e.to_string()) })
     });
-    if !(args.request_timeout.is_finite() && args.request_timeout > 0.0) {
-        return Err("--request-timeout must be a positive number of seconds".into());
-    }
     let client = ClientOptions {
         endpoint: args.arm_endpoint.clone(),
         concurrency: args.concurrency.max(1),

@@ -132,7 +132,6 @@ pub struct Stats {
     pub throttled: AtomicU64,
     /// Milliseconds spent waiting out `Retry-After` and low-budget pacing.
     pub waited_ms: AtomicU64,
-    pub failed: AtomicU64,
 }
 
 /// A plain copy of [`Stats`].
@@ -142,7 +141,6 @@ pub struct StatsSnapshot {
     pub retries: u64,
     pub throttled: u64,
     pub waited_ms: u64,
-    pub failed: u64,
 }
 
 impl Stats {
@@ -152,7 +150,6 @@ impl Stats {
             retries: self.retries.load(Ordering::Relaxed),
             throttled: self.throttled.load(Ordering::Relaxed),
             waited_ms: self.waited_ms.load(Ordering::Relaxed),
-            failed: self.failed.load(Ordering::Relaxed),
         }
     }
 }
@@ -268,7 +265,6 @@ impl Client {
                             throttles += 1;
                             self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                             if throttles > self.opts.throttle_retries {
-                                self.stats.failed.fetch_add(1, Ordering::Relaxed);
                                 return Err(ReadError::Throttled { attempts: throttles });
                             }
                             let wait = retry_after(&headers).unwrap_or_else(|| self.backoff(throttles));
@@ -279,13 +275,11 @@ impl Client {
                             last_transport = http_error(status, &body).to_string();
                             failures += 1;
                             if failures > self.opts.retries {
-                                self.stats.failed.fetch_add(1, Ordering::Relaxed);
                                 return Err(http_error(status, &body));
                             }
                             self.backoff(failures)
                         }
                         _ => {
-                            self.stats.failed.fetch_add(1, Ordering::Relaxed);
                             return Err(http_error(status, &body));
                         }
                     }
@@ -294,7 +288,6 @@ impl Client {
             self.stats.retries.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(retry_in).await;
         }
-        self.stats.failed.fetch_add(1, Ordering::Relaxed);
         Err(match malformed {
             Some(why) => ReadError::Malformed { attempts: failures, why },
             None => ReadError::Transport { attempts: failures, last: last_transport },
@@ -345,7 +338,6 @@ impl Client {
         let mut q = self.quotas.lock().expect("quota lock");
         let quota = q.entry(subscription.to_ascii_lowercase()).or_default();
         if quota.used >= self.opts.budget {
-            self.stats.failed.fetch_add(1, Ordering::Relaxed);
             return Err(ReadError::Budget { budget: self.opts.budget });
         }
         quota.used += 1;

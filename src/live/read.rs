@@ -11,7 +11,9 @@ use tokio::task::JoinSet;
 use super::client::{Client, Method, ReadError};
 use super::plan::{self, Read, ReadKind};
 use super::progress::Progress;
-use crate::model::ids::display_type;
+use crate::model::ids::{display_type, key};
+use crate::model::network::VNET;
+use crate::model::site::{SITE, SLOT};
 
 /// What to read.
 #[derive(Clone, Debug, Default)]
@@ -78,8 +80,7 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
                 for r in plan::reads_for(&id, &ty, &row, opts.read_app_settings) {
                     spawn(&mut pending, r, progress);
                 }
-                let site = ty.eq_ignore_ascii_case("Microsoft.Web/sites")
-                    || ty.eq_ignore_ascii_case("Microsoft.Web/sites/slots");
+                let site = ty.eq_ignore_ascii_case(SITE) || ty.eq_ignore_ascii_case(SLOT);
                 if !opts.read_app_settings && site {
                     not_read.extend(skipped_app_settings(&id));
                 }
@@ -130,9 +131,7 @@ pub async fn read(client: Arc<Client>, opts: &LiveOptions, progress: &Progress) 
 
     // Each subnet once: from the VNet's subnets list (or its gap), not the inline copy.
     for d in docs.values_mut() {
-        if d.get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Network/virtualNetworks"))
+        if d.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case(VNET))
             && let Some(p) = d.get_mut("properties").and_then(Value::as_object_mut)
         {
             p.remove("subnets");
@@ -274,11 +273,6 @@ fn redact_settings(mut doc: Value, path: &str) -> Value {
 fn insert(docs: &mut BTreeMap<String, Value>, doc: Value) {
     let Some(id) = doc.get("id").and_then(Value::as_str) else { return };
     docs.insert(key(id), doc);
-}
-
-/// The key documents are kept under: the lower-cased id.
-fn key(id: &str) -> String {
-    id.trim_end_matches('/').to_ascii_lowercase()
 }
 
 fn skipped_app_settings(owner: &str) -> impl Iterator<Item = Value> + '_ {
