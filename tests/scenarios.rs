@@ -146,7 +146,7 @@ fn every_form_of_every_variant_gives_the_expected_findings() {
     let tmp = std::env::temp_dir().join(format!("azlint-scenarios-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let mut failures = Vec::new();
-    let mut checked = 0;
+    let (mut checked, mut expected) = (0, 0);
     for dir in scenario_dirs() {
         let mut variants: Vec<Variant> = vec![("base".into(), Vec::new(), BTreeSet::new())];
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("variants"))
@@ -167,6 +167,8 @@ fn every_form_of_every_variant_gives_the_expected_findings() {
                 expect,
             ));
         }
+        // Every variant in each form, plus the live and saved-live forms of the ARM list.
+        expected += variants.len() * (FORMS.len() + 2);
         for (name, edits, expect) in &variants {
             for form in FORMS {
                 let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(form)).unwrap()).unwrap();
@@ -200,5 +202,6 @@ fn every_form_of_every_variant_gives_the_expected_findings() {
     }
     std::fs::remove_dir_all(&tmp).ok();
     assert!(checked > 0);
+    assert_eq!(checked, expected, "a form was skipped");
     assert!(failures.is_empty(), "{} of {checked} scenario forms differ:\n{}", failures.len(), failures.join("\n"));
 }
