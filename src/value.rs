@@ -191,6 +191,11 @@ impl Object {
         Some(self.members.remove(i).value)
     }
 
+    /// Keeps the members whose key `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.members.retain(|m| keep(&m.key));
+    }
+
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Member> + DoubleEndedIterator {
         self.members.iter()
     }

@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod budget;
 pub mod context;
 pub mod error;
 pub mod eval;

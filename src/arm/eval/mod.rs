@@ -7,6 +7,7 @@ mod special;
 
 use std::sync::Arc;
 
+use super::budget::{self, Budget, Exceeded, MAX_VALUE_BYTES};
 use super::context::DeploymentContext;
 use super::error::ArmError;
 use super::functions;
@@ -56,6 +57,11 @@ pub trait Host {
     fn parse(&self, text: &str) -> Result<Arc<Template>, ArmError> {
         parse_template_string(text).map(Arc::new)
     }
+    /// The budget of the whole expansion this evaluation belongs to; `None` gives each
+    /// evaluator a budget of its own.
+    fn budget(&self) -> Option<&Budget> {
+        None
+    }
 }
 
 /// Arguments bound inside a user-defined function body.
@@ -67,8 +73,10 @@ pub struct Evaluator<'h> {
     lambdas: Vec<(Arc<str>, Node)>,
     fn_params: Option<FnParams>,
     calls: u32,
-    /// Work done so far (steps plus the sizes of built values), against [`MAX_WORK`].
+    /// Work done so far (calls plus the nodes of built values), against [`MAX_WORK`].
     work: u64,
+    /// The budget when the host has none.
+    own_budget: Budget,
 }
 
 /// Most work one evaluation may do: lambdas over `range()` and doubling strings
@@ -97,6 +105,25 @@ fn extend_unknown(v: &Value, suffix: &str) -> Node {
     }
 }
 
+/// Whether a call's result is a value it built, rather than one it fetched
+/// (parameters, variables, lambda variables, references) or picked from its arguments:
+/// only built values are measured, so reading a large variable many times costs nothing.
+fn builds(name: &str) -> bool {
+    !matches!(
+        name,
+        "parameters"
+            | "variables"
+            | "lambdavariables"
+            | "if"
+            | "coalesce"
+            | "reference"
+            | "references"
+            | "tryget"
+            | "first"
+            | "last"
+    ) && !name.contains('.')
+}
+
 fn type_word(v: &Value) -> &'static str {
     functions::arm_type(v)
 }
@@ -104,7 +131,7 @@ fn type_word(v: &Value) -> &'static str {
 impl<'h> Evaluator<'h> {
     /// A fresh evaluator for `host`.
     pub fn new(host: &'h dyn Host) -> Self {
-        Evaluator { host, lambdas: Vec::new(), fn_params: None, calls: 0, work: 0 }
+        Evaluator { host, lambdas: Vec::new(), fn_params: None, calls: 0, work: 0, own_budget: Budget::new() }
     }
 
     /// The host.
@@ -169,19 +196,20 @@ impl<'h> Evaluator<'h> {
             Expr::Call { name, args } => {
                 self.charge(1, e)?;
                 let r = self.call(name, args, e)?;
-                let size = match &r.value {
-                    Value::String(s) => s.len(),
-                    Value::Array(a) => a.len(),
-                    Value::Object(o) => o.len(),
-                    _ => 0,
-                };
-                self.charge(size as u64, e)?;
+                if builds(name) {
+                    let (size, nodes) = budget::measure(&r.value, MAX_VALUE_BYTES);
+                    self.charge(nodes, e)?;
+                    if let Err(x) = size {
+                        return Err(ArmError::limit(x.message("The result of this expression"), e.start, e.end));
+                    }
+                }
                 Ok(r)
             }
         }
     }
 
-    /// Counts work and stops runaway evaluations.
+    /// Counts work against this evaluation's limit and the expansion's budget, and
+    /// stops runaway evaluations.
     pub(crate) fn charge(&mut self, units: u64, e: &ExprNode) -> Result<(), ArmError> {
         self.work = self.work.saturating_add(units);
         if self.work > MAX_WORK {
@@ -191,7 +219,10 @@ impl<'h> Evaluator<'h> {
                 e.end,
             ));
         }
-        Ok(())
+        let budget = self.host.budget().unwrap_or(&self.own_budget);
+        budget
+            .charge(units)
+            .map_err(|x: Exceeded| ArmError::limit(x.message("The template language expression"), e.start, e.end))
     }
 
     fn member(&self, t: Node, name: &str, e: &ExprNode) -> Result<Node, ArmError> {

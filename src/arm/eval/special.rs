@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::{Evaluator, MAX_CALL_DEPTH, type_word, unknown_node};
+use crate::arm::budget::Budget;
 use crate::arm::error::ArmError;
 use crate::arm::parser::ExprNode;
 use crate::value::{Node, Span, UnknownCause, Value};
@@ -209,6 +210,7 @@ impl Evaluator<'_> {
             fn_params: Some(Arc::new(bound)),
             calls: self.calls + 1,
             work: self.work,
+            own_budget: Budget::new(),
         };
         // Errors inside the body point at the call site: the body lives elsewhere.
         let result = inner.eval_tree(&f.body);

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::{MAX_COPY_COUNT, Shared};
+use crate::arm::budget::MAX_VALUE_BYTES;
 use crate::arm::error::ArmError;
 use crate::arm::eval::{Evaluator, Host};
 use crate::arm::parser::{Template, parse_template_string};
@@ -213,5 +214,11 @@ pub(crate) fn eval_copy_entry(h: &dyn ExpandHost, entry: &Node) -> Option<(Arc<s
         items.push(eval_node(h, input, true));
         h.loops().borrow_mut().pop();
     }
-    Some((name, Node::new(Value::array(items), entry.span)))
+    let array = Value::array(items);
+    if let Err(x) = h.shared().budget.measure(&array, MAX_VALUE_BYTES) {
+        let message = x.message(&format!("The copy loop '{name}'"));
+        h.shared().diag(entry.span, "arm-limit", message.clone(), true);
+        return Some((name, Node::new(Value::unknown(UnknownCause::Error, message, entry.span), entry.span)));
+    }
+    Some((name, Node::new(array, entry.span)))
 }

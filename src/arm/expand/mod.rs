@@ -25,6 +25,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use super::budget::Budget;
 use super::context::{DeploymentContext, DeploymentScope};
 use super::parser::Template;
 use crate::value::{FileId, Node, Span, UnknownCause, Value};
@@ -142,6 +143,8 @@ pub(crate) struct Shared<'o> {
     diagnostics: RefCell<Vec<ArmDiagnostic>>,
     /// Lazy evaluations in progress (variables, defaults, referenced resources).
     active: std::cell::Cell<u32>,
+    /// Work and output size of the whole expansion.
+    pub(crate) budget: Budget,
 }
 
 /// Deepest chain of lazy evaluations (a variable using a variable using …).
@@ -179,6 +182,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
         cache: RefCell::new(HashMap::new()),
         diagnostics: RefCell::new(Vec::new()),
         active: std::cell::Cell::new(0),
+        budget: Budget::new(),
     };
     let mut ctx = opts.context.clone();
     ctx.scope = scope_of(template, &ctx);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::Shared;
 use super::frame::{ExpandHost, LoopFrame, cached_parse, copy_index_in};
 use super::resources::{Frame, State};
+use crate::arm::budget::Budget;
 use crate::arm::context::DeploymentContext;
 use crate::arm::error::ArmError;
 use crate::arm::eval::{Host, UserFunction};
@@ -150,6 +151,10 @@ impl Host for Frame<'_> {
 
     fn parse(&self, text: &str) -> Result<Arc<Template>, ArmError> {
         cached_parse(self.shared, text)
+    }
+
+    fn budget(&self) -> Option<&Budget> {
+        Some(&self.shared.budget)
     }
 }
 

@@ -30,6 +30,12 @@ pub(super) struct Done {
     pub nested: Vec<ExpandedResource>,
 }
 
+impl Done {
+    fn not_deployed() -> Done {
+        Done { node: Node::null(), deployed: false, outputs: None, opaque: false, nested: Vec::new() }
+    }
+}
+
 pub(super) enum State {
     Pending,
     InProgress,
@@ -195,6 +201,11 @@ impl<'a> Frame<'a> {
         let (decl, loops, ty, name, id) = {
             let mut list = self.instances.borrow_mut();
             let Some(inst) = list.get_mut(i) else { return };
+            if self.shared.budget.exhausted() && matches!(inst.state, State::Pending) {
+                // The one `arm-limit` error already says the rest is not expanded.
+                inst.state = State::Done(Box::new(Done::not_deployed()));
+                return;
+            }
             if !matches!(inst.state, State::Pending) || !self.shared.enter() {
                 return;
             }
@@ -220,8 +231,7 @@ impl<'a> Frame<'a> {
     }
 
     fn build_inner(&self, decl: &'a Node, pointer: &str, ty: Node, name: Node, id: Node) -> Done {
-        let not_deployed =
-            || Done { node: Node::null(), deployed: false, outputs: None, opaque: false, nested: Vec::new() };
+        let not_deployed = Done::not_deployed;
         let mut unknown_condition = None;
         if let Some(c) = decl.get("condition") {
             let v = self.eval_str_node(Some(c));
@@ -264,7 +274,17 @@ impl<'a> Frame<'a> {
             let v = if props { id.as_str().map(|rid| add_child_ids(&v, rid)).unwrap_or(v) } else { v };
             out.push(m.key.clone(), m.key_span, v);
         }
-        let node = Node::new(Value::object(out), decl.span);
+        let mut node = Node::new(Value::object(out), decl.span);
+        if let Err(x) = self.shared.budget.add_resource(&node.value) {
+            // The resource keeps its identity; what it would hold is unknown.
+            let message = x.message("This resource");
+            self.shared.diag(decl.span, "arm-limit", message.clone(), true);
+            if let Value::Object(o) = &mut node.value {
+                let o = Arc::make_mut(o);
+                o.retain(|k| ["id", "type", "name", "condition"].iter().any(|x| k.eq_ignore_ascii_case(x)));
+                o.insert("properties", Node::new(Value::unknown(UnknownCause::Error, message, decl.span), decl.span));
+            }
+        }
         let (outputs, opaque, nested) =
             if deployment { nested::deploy(self, decl, &node, pointer) } else { (None, false, Vec::new()) };
         Done { node, deployed: true, outputs, opaque, nested }
