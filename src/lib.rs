@@ -9,6 +9,7 @@ pub mod engine;
 pub mod filter;
 pub mod live;
 pub mod model;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod scan;

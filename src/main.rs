@@ -533,7 +533,26 @@ fn run_scan(args: ScanArgs) -> u8 {
             }
         };
         let text = TextOptions { color, width: terminal_width(), quiet: args.quiet };
-        let rendered = azlint::report::render(&report, *format, text, fail_on);
+        if let Some(path) = file
+            && let Some(input) = scanned_file_at(&out, path)
+        {
+            eprintln!(
+                "azlint: refusing to write the {} report to {}: it is the scanned file `{input}`",
+                format.as_str(),
+                path.display()
+            );
+            failed = true;
+            continue;
+        }
+        // A renderer that fails must not keep the other reports from being written.
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            azlint::report::render(&report, *format, text, fail_on)
+        }));
+        let Ok(rendered) = rendered else {
+            eprintln!("azlint: internal error: the {} report could not be rendered", format.as_str());
+            failed = true;
+            continue;
+        };
         let written = match file {
             Some(path) => std::fs::write(path, &rendered).map_err(|e| format!("cannot write {}: {e}", path.display())),
             None => write_stdout(&rendered),
@@ -551,6 +570,12 @@ fn run_scan(args: ScanArgs) -> u8 {
     std::mem::forget(report);
     std::mem::forget(out);
     code
+}
+
+/// The scanned file that `path` would overwrite, if it is one.
+fn scanned_file_at(out: &azlint::scan::ScanOutput, path: &std::path::Path) -> Option<String> {
+    let target = std::fs::canonicalize(path).ok()?;
+    out.sources.iter().find(|(_, f)| f.abs_path == target).map(|(_, f)| f.path.clone())
 }
 
 /// Reads the live subscriptions into a live export document; writes it to

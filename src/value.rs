@@ -106,8 +106,68 @@ impl UnknownCause {
 pub struct Unknown {
     pub cause: UnknownCause,
     /// Human-readable detail: "reference('vnet').subnets", "parameter `vnetName` has no value".
+    /// Never holds a secret: known text inside it is masked (`Password=***`).
     pub detail: String,
     pub span: Span,
+    /// For a string that is partly known (`concat('Server=x;Password=', parameters('p'))`,
+    /// `format`, interpolation): its known text and unknown values in order.
+    pub parts: Option<Arc<[Part]>>,
+}
+
+/// One piece of a string that is partly known.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    /// Known text (never empty, never next to another `Text`).
+    Text(Arc<str>),
+    /// A value that cannot be known offline (never itself a partly known string).
+    Hole(Arc<Unknown>),
+}
+
+impl Unknown {
+    /// A plain unknown value.
+    pub fn new(cause: UnknownCause, detail: impl Into<String>, span: Span) -> Unknown {
+        Unknown { cause, detail: detail.into(), span, parts: None }
+    }
+
+    /// A string made of `parts` (flattened: a partly known part contributes its own
+    /// parts); `None` when every part is known text. The cause is the first unknown
+    /// part's; the detail renders known text (with its secrets masked) and each unknown
+    /// part as `{detail}`.
+    pub fn text(parts: impl IntoIterator<Item = Part>) -> Option<Unknown> {
+        let mut out: Vec<Part> = Vec::new();
+        let push = |p: Part, out: &mut Vec<Part>| match (p, out.last_mut()) {
+            (Part::Text(t), _) if t.is_empty() => {}
+            (Part::Text(t), Some(Part::Text(last))) => *last = Arc::from(format!("{last}{t}")),
+            (p, _) => out.push(p),
+        };
+        for p in parts {
+            match p {
+                Part::Hole(u) if u.parts.is_some() => {
+                    for q in u.parts.iter().flat_map(|ps| ps.iter()) {
+                        push(q.clone(), &mut out);
+                    }
+                }
+                p => push(p, &mut out),
+            }
+        }
+        let first = out.iter().find_map(|p| match p {
+            Part::Hole(u) => Some(u.clone()),
+            Part::Text(_) => None,
+        })?;
+        let detail: String = out
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => crate::redact::mask_ranges(t),
+                Part::Hole(u) => format!("{{{}}}", u.detail),
+            })
+            .collect();
+        Some(Unknown { cause: first.cause, detail, span: Span::NONE, parts: Some(out.into()) })
+    }
+
+    /// The same unknown value located at `span`.
+    pub fn at(&self, span: Span) -> Unknown {
+        Unknown { span, ..self.clone() }
+    }
 }
 
 /// A JSON value, or an unknown one.
@@ -283,7 +343,7 @@ impl Value {
     }
 
     pub fn unknown(cause: UnknownCause, detail: impl Into<String>, span: Span) -> Value {
-        Value::Unknown(Arc::new(Unknown { cause, detail: detail.into(), span }))
+        Value::Unknown(Arc::new(Unknown::new(cause, detail, span)))
     }
 
     pub fn as_str(&self) -> Option<&str> {

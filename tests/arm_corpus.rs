@@ -30,6 +30,11 @@ impl TemplateLoader for DiskLoader {
         drop(files);
         parse(&text, id).map(|n| (id, n)).map_err(|e| e.message)
     }
+
+    fn name(&self, file: FileId) -> String {
+        let files = self.files.lock().map(|f| f.clone()).unwrap_or_default();
+        files.get(file.0 as usize).map_or_else(|| format!("file {}", file.0), |p| p.display().to_string())
+    }
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -183,6 +183,43 @@ fn extra_rules_load_from_a_folder() {
     assert_eq!(code, 2, "{err}");
 }
 
+/// A field a resource does not set follows Azure Policy: positive comparisons
+/// (`equals`) are false, negative ones (`notEquals`) are true (README, "Your own rules").
+#[test]
+fn custom_rules_on_absent_fields_follow_azure_policy() {
+    let (_, v) = json(&[
+        "scan",
+        "fixtures/cli/legacy-stack-site.json",
+        "--rules",
+        "fixtures/cli/custom-rules-absent",
+        "--select",
+        "ORG",
+        "--fail-on",
+        "none",
+    ]);
+    let got: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["resource"]["name"].as_str().unwrap().to_string()))
+        .collect();
+    let want = [("ORG002", "legacy"), ("ORG003", "legacy"), ("ORG003", "unset")];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    assert_eq!(v["undetermined"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_custom_rule_with_an_invalid_field_path_does_not_load() {
+    let (code, out, err) = azlint(&["scan", CLEAN, "--rules", "fixtures/cli/custom-rules-invalid", "--format", "json"]);
+    assert_eq!(code, 2, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let e = &v["errors"][0];
+    assert_eq!(e["code"], "rule-invalid");
+    let m = e["message"].as_str().unwrap();
+    assert!(m.contains("invalid field path `properties.httpsOnly[[[`"), "{m}");
+    assert!(e["file"].as_str().unwrap().ends_with("ORG004-broken-path.toml"), "{e}");
+}
+
 #[test]
 fn output_is_identical_with_one_thread_or_many() {
     let dirs = ["fixtures", "../shared/fixtures/exports"];

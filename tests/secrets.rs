@@ -3,7 +3,9 @@
 //! secrets next to settings other rules flag) in every format `azlint scan --help`
 //! lists, plain and `--strict`, to stdout and with `-o FILE`, and asserts that none of
 //! the secret strings appears anywhere. New formats are covered as soon as the help
-//! lists them.
+//! lists them. The fixtures include the hostile cases of issue 15 (secrets inside failing
+//! expressions, on lines that do not parse, in comments), and a symlink to the process
+//! environment is scanned with a secret in that environment.
 
 use std::path::Path;
 use std::process::Command;
@@ -19,6 +21,19 @@ const SECRETS: &[&str] = &[
     "RXhwb3J0S2V5Rml4dHVyZQ",
     "Export-SB-S3cret-Value",
     "Export-Pwd-Fixture",
+    // Hostile input (issue 15): secrets in expressions that fail, on lines that do not
+    // parse, in comments and command lines, in partly known connection strings.
+    "Hostile-Expr-Pa55",
+    "Hostile-Int-Pa55",
+    "hunter2hostile",
+    "Hostile-Cmd-Token",
+    "Hostile-Syntax-Pa55",
+    "Hostile-Unterminated-Pa55",
+    "Hostile-Escape",
+    "Hostile-Comment-Pa55",
+    "Hostile-Block-Key",
+    "Hostile-Cmd-Pa55",
+    "Hostile-Partial-Pa55",
 ];
 
 fn run(args: &[&str]) -> String {
@@ -80,4 +95,42 @@ fn no_output_format_contains_a_secret() {
     }
     std::fs::remove_dir_all(&tmp).ok();
     assert!(leaks.is_empty(), "secrets leaked:\n{}", leaks.join("\n"));
+}
+
+/// A symlink to `/proc/self/environ` inside the scanned folder is never read (its
+/// target is outside the folder and a kernel interface), so the environment of a CI
+/// job, which holds its credentials, reaches no report.
+#[test]
+fn a_symlink_to_the_process_environment_is_not_read() {
+    const ENV_SECRET: &str = "Env-Secret-From-CI-0123456789";
+    let tmp = std::env::temp_dir().join(format!("azlint-environ-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    std::os::unix::fs::symlink("/proc/self/environ", tmp.join("env.json")).expect("symlink");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/formats/template.json"), tmp.join("t.json"))
+        .expect("copy");
+    let mut leaks = Vec::new();
+    for format in formats() {
+        let out = Command::new(env!("CARGO_BIN_EXE_azlint"))
+            .args(["scan", "--no-config", "--fail-on", "none", "--format", format.as_str()])
+            .arg(&tmp)
+            .env("AZURE_CLIENT_SECRET", ENV_SECRET)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("azlint runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        if text.contains(ENV_SECRET) {
+            leaks.push(format);
+        } else if format == "json" {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            let skipped = v["skipped"].as_array().cloned().unwrap_or_default();
+            assert!(
+                skipped.iter().any(|s| s["file"].as_str().is_some_and(|f| f.ends_with("env.json"))
+                    && s["reason"].as_str().is_some_and(|r| r.contains("outside the scanned folders"))),
+                "the symlink is named as skipped: {skipped:?}"
+            );
+            assert_eq!(v["summary"]["resources"], 1, "the template beside it is scanned");
+        }
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+    assert!(leaks.is_empty(), "the environment leaked in: {leaks:?}");
 }

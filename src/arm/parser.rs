@@ -95,7 +95,7 @@ pub fn parse_template_string(s: &str) -> Result<Template, ArmError> {
     if p.pos != p.end {
         return Err(p.err(format!(
             "The template language expression '{}' is not valid: unexpected {} at position {}",
-            s,
+            crate::redact::expression_for_message(s),
             p.describe(),
             p.pos
         )));
@@ -141,7 +141,7 @@ impl Parser<'_> {
     fn invalid(&self, what: &str) -> ArmError {
         self.err(format!(
             "The template language expression '{}' is not valid: {what}, found {} at position {}",
-            self.text,
+            crate::redact::expression_for_message(self.text),
             self.describe(),
             self.pos
         ))
@@ -228,7 +228,7 @@ impl Parser<'_> {
                         None => {
                             return Err(self.err(format!(
                                 "The template language expression '{}' is not valid: the string literal is not terminated",
-                                self.text
+                                crate::redact::expression_for_message(self.text)
                             )));
                         }
                         Some(b'\'') => {
@@ -260,7 +260,7 @@ impl Parser<'_> {
                 let v: i64 = text.parse().map_err(|_| {
                     self.err(format!(
                         "The template language expression '{}' is not valid: '{text}' is not a valid integer",
-                        self.text
+                        crate::redact::expression_for_message(self.text)
                     ))
                 })?;
                 Ok(ExprNode { expr: Expr::Int(v), start: start as u32, end: self.pos as u32 })

@@ -83,6 +83,7 @@ impl Condition {
         let op = parse_op(obj)?;
         if let Some(count) = obj.get("count") {
             let field = count.get("field").and_then(Node::as_str).ok_or("`count` needs a `field`")?;
+            check_field(field)?;
             if !field.contains("[*]") {
                 return Err(format!("`count` field `{field}` must name an array with `[*]`"));
             }
@@ -93,6 +94,7 @@ impl Condition {
             .get("field")
             .and_then(Node::as_str)
             .ok_or("a condition needs `field`, `count`, `allOf`, `anyOf` or `not`")?;
+        check_field(field)?;
         Ok(Condition::Field { field: field.to_string(), op })
     }
 
@@ -114,6 +116,30 @@ impl Condition {
             }
         }
     }
+}
+
+/// Checks a field path when the rule loads: keys separated by `.` (a key is any text
+/// without `.`, `[`, `]` or control characters; numeric keys index arrays), each
+/// optionally followed by `[*]` (every element of an array). A path that cannot be
+/// read is an error, never a condition that silently matches nothing.
+pub fn check_field(field: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("invalid field path `{field}`: {why}"));
+    if field.trim().is_empty() {
+        return bad("it is empty");
+    }
+    for seg in field.split('.') {
+        let key = seg.strip_suffix("[*]").unwrap_or(seg);
+        if key.is_empty() {
+            return bad("a key is empty (two dots, a leading or trailing dot, or `[*]` alone)");
+        }
+        if key.contains(['[', ']']) {
+            return bad("brackets may only appear as `[*]` at the end of a key");
+        }
+        if key.chars().any(char::is_control) {
+            return bad("a key contains a control character");
+        }
+    }
+    Ok(())
 }
 
 fn parse_op(obj: &crate::value::Object) -> Result<Op, String> {
@@ -253,6 +279,24 @@ mod tests {
         assert_eq!(f, ["a", "b", "c[*]", "c[*]"]);
         assert!(Condition::parse(r#"{"field": "a"}"#).unwrap_err().contains("exactly one operator"));
         assert!(Condition::parse(r#"{"count": {"field": "a"}, "equals": 1}"#).unwrap_err().contains("[*]"));
+    }
+
+    #[test]
+    fn field_paths_are_checked_when_the_rule_loads() {
+        for ok in
+            ["properties.httpsOnly", "properties.ipRules[*].value", "tags.cost center", "site.minTlsVersion", "a.0.b"]
+        {
+            assert_eq!(check_field(ok), Ok(()), "{ok}");
+        }
+        for bad in ["properties.httpsOnly[[[", "a..b", ".a", "a.", "a[0]", "[*]", "", "a]b"] {
+            assert!(check_field(bad).is_err(), "{bad}");
+        }
+        let e = Condition::parse(r#"{"field": "properties.httpsOnly[[[", "equals": true}"#).unwrap_err();
+        assert!(e.contains("invalid field path `properties.httpsOnly[[[`"), "{e}");
+        let e = Condition::parse(
+            r#"{"count": {"field": "a[*]", "where": {"field": "a[*].b..c", "equals": 1}}, "greater": 0}"#,
+        );
+        assert!(e.is_err());
     }
 
     #[test]

@@ -23,10 +23,10 @@ pub struct Config {
     #[serde(default)]
     pub exclude: Vec<String>,
     /// Lowest severity that fails the run, or `none`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "fail_on")]
     pub fail_on: Option<String>,
     /// Per-rule severity overrides: `ACL007 = "medium"`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "severities")]
     pub severity: BTreeMap<String, String>,
     /// Rule options.
     #[serde(default)]
@@ -90,8 +90,35 @@ pub struct OverrideConfig {
     pub paths: Vec<String>,
     #[serde(default)]
     pub ignore: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "severities")]
     pub severity: BTreeMap<String, String>,
+}
+
+const SEVERITIES: &[&str] = &["critical", "high", "medium", "low", "info"];
+
+/// `fail-on`: a severity or `none`, checked where it is written so the error has its
+/// line and column.
+fn fail_on<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let v = String::deserialize(d)?;
+    if v.eq_ignore_ascii_case("none") || SEVERITIES.iter().any(|s| s.eq_ignore_ascii_case(&v)) {
+        Ok(Some(v))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "unknown `fail-on` value `{v}`; expected critical, high, medium, low, info or none"
+        )))
+    }
+}
+
+/// `[severity]` tables: every value a severity (a typo must not leave a rule at its
+/// default severity unnoticed).
+fn severities<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    let m = BTreeMap::<String, String>::deserialize(d)?;
+    if let Some((k, v)) = m.iter().find(|(_, v)| !SEVERITIES.iter().any(|s| s.eq_ignore_ascii_case(v))) {
+        return Err(serde::de::Error::custom(format!(
+            "unknown severity `{v}` for `{k}`; expected critical, high, medium, low or info"
+        )));
+    }
+    Ok(m)
 }
 
 /// A configuration that could not be read, with the position of the problem.
@@ -178,6 +205,17 @@ mod tests {
         let e = Config::parse("select = [\"NET\"]\n[rules]\nheadrom = 3\n", "azlint.toml").unwrap_err();
         assert_eq!((e.line, e.column), (Some(3), Some(1)));
         assert!(e.message.contains("unknown field `headrom`"), "{}", e.message);
+    }
+
+    #[test]
+    fn bad_levels_are_errors_with_their_position() {
+        let e = Config::parse("select = []\nfail-on = \"extreme\"\n", "azlint.toml").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(11)), "{}", e.message);
+        assert!(e.message.contains("critical, high, medium, low, info or none"), "{}", e.message);
+        assert_eq!(Config::parse("fail-on = \"NONE\"", "a").map(|c| c.fail_on).ok(), Some(Some("NONE".into())));
+        let e = Config::parse("[severity]\nACL007 = \"informational\"\n", "azlint.toml").unwrap_err();
+        assert!(e.line.is_some(), "{}", e.message);
+        assert!(e.message.contains("unknown severity `informational` for `ACL007`"), "{}", e.message);
     }
 
     #[test]

@@ -387,26 +387,27 @@ impl Client {
 }
 
 /// Refuses an endpoint the bearer token must not be sent to: anything but `https://`,
-/// except plain `http://` to this machine (a test server).
+/// except plain `http://` to exactly 127.0.0.1, `localhost` or `[::1]` (a test
+/// server), and any URL with user information (`http://127.0.0.1:80@example.invalid`
+/// goes to `example.invalid`). The URL is parsed as reqwest parses it.
 pub fn check_endpoint(endpoint: &str) -> Result<(), String> {
-    if let Some(rest) = endpoint.strip_prefix("https://") {
-        if rest.trim_matches('/').is_empty() {
-            return Err(format!("--arm-endpoint `{endpoint}` names no host"));
-        }
-        return Ok(());
+    let url = url::Url::parse(endpoint).map_err(|e| format!("--arm-endpoint `{endpoint}` is not a URL: {e}"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("--arm-endpoint must not carry user information (`user@` or `user:password@` before the host): \
+             the token would go to the host after `@`"
+            .to_string());
     }
-    let host = endpoint.strip_prefix("http://").map(|r| r.split(['/', '?']).next().unwrap_or(""));
-    let loopback = host.is_some_and(|h| {
-        let name = if h.starts_with('[') { h.split(']').next().map(|n| &n[1..]) } else { h.split(':').next() };
-        matches!(name, Some("127.0.0.1" | "localhost" | "::1"))
-    });
-    if loopback {
-        Ok(())
-    } else {
-        Err(format!(
-            "--arm-endpoint `{endpoint}` is not an https:// URL: the access token is only sent over TLS \
+    let shown = url.as_str();
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => Ok(()),
+        ("https", None) => Err(format!("--arm-endpoint `{shown}` names no host")),
+        ("http", Some(url::Host::Ipv4(ip))) if ip == std::net::Ipv4Addr::LOCALHOST => Ok(()),
+        ("http", Some(url::Host::Ipv6(ip))) if ip == std::net::Ipv6Addr::LOCALHOST => Ok(()),
+        ("http", Some(url::Host::Domain(d))) if d.eq_ignore_ascii_case("localhost") => Ok(()),
+        _ => Err(format!(
+            "--arm-endpoint `{shown}` is not an https:// URL: the access token is only sent over TLS \
              (plain http:// only to 127.0.0.1, localhost or [::1])"
-        ))
+        )),
     }
 }
 
@@ -504,6 +505,7 @@ mod tests {
             "http://127.0.0.1:8080",
             "http://localhost:1",
             "http://[::1]:9",
+            "HTTP://LOCALHOST:8080/",
         ] {
             assert_eq!(check_endpoint(ok), Ok(()), "{ok}");
         }
@@ -514,6 +516,12 @@ mod tests {
             "management.azure.com",
             "https://",
             "http://localhost.example:80",
+            "http://127.0.0.1:80@example.invalid",
+            "http://user:pw@127.0.0.1:8080",
+            "https://token@management.azure.com",
+            "http://127.0.0.2",
+            "http://0.0.0.0:80",
+            "http://[::ffff:127.0.0.1]",
         ] {
             assert!(check_endpoint(bad).is_err(), "{bad}");
         }

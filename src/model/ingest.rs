@@ -237,7 +237,7 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> L
             if unread.read.eq_ignore_ascii_case("inventory") {
                 let detail = format!("the inventory of `{}` was not read: {}", unread.resource, unread.reason);
                 let cause = if failed { UnknownCause::ReadFailed } else { UnknownCause::NotRead };
-                out.unread_scopes.push((key(&unread.resource), Unknown { cause, detail, span: unread.span }));
+                out.unread_scopes.push((key(&unread.resource), Unknown::new(cause, detail, unread.span)));
             } else if let Some(raw) = placeholder(&unread, entry, file, pointer)
                 && known.insert(key(raw.id.as_deref().unwrap_or_default()))
             {

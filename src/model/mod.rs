@@ -50,6 +50,9 @@ pub struct Resource {
     pub existing: bool,
     /// Stands for a document a live read did not return (see [`ingest::live_export`]).
     pub placeholder: bool,
+    /// Not declared or exported itself, only implied by a child (a site by its
+    /// `config/web`): known by its id alone.
+    pub implied: bool,
     /// The document (deployment or export) the resource belongs to.
     pub unit: u32,
     /// For an inline child (a VNet's `subnets` entry), the resource that declares it:
@@ -63,6 +66,9 @@ impl Resource {
     pub fn get<'a>(&'a self, path: &str, model: &'a Model) -> Lookup<'a> {
         if self.inventory_only && !is_inventory_field(path) {
             return Lookup::Unknown(&model.inventory_unknown);
+        }
+        if self.implied && !is_identity_field(path) {
+            return Lookup::Unknown(&model.implied_unknown);
         }
         if let Some(u) = self.unread()
             && !is_identity_field(path)
@@ -144,6 +150,8 @@ pub struct Model {
     pub inventory_unknown: Unknown,
     /// Shared reason for site configuration a live read leaves empty.
     pub site_config_unknown: Unknown,
+    /// Shared reason for the properties of a resource only its child names.
+    pub implied_unknown: Unknown,
     /// Sites and slots whose role cannot be known, with why (see [`roles`]).
     role_unknown: HashMap<ResIdx, String>,
     /// Lower-cased scopes whose inventory was not read, with why.
@@ -178,16 +186,21 @@ impl Model {
             relations: Default::default(),
             roles: HashMap::new(),
             auth_in_code: Default::default(),
-            inventory_unknown: Unknown {
-                cause: UnknownCause::NotExported,
-                detail: "the export lists this resource without its properties (`az resource list`); export with `az resource show` or Resource Graph".into(),
-                span: Span::NONE,
-            },
-            site_config_unknown: Unknown {
-                cause: UnknownCause::NotExported,
-                detail: "the export has no `config/web` for this site, and live reads of a site leave `siteConfig` empty".into(),
-                span: Span::NONE,
-            },
+            inventory_unknown: Unknown::new(
+                UnknownCause::NotExported,
+                "the export lists this resource without its properties (`az resource list`); export with `az resource show` or Resource Graph",
+                Span::NONE,
+            ),
+            site_config_unknown: Unknown::new(
+                UnknownCause::NotExported,
+                "the export has no `config/web` for this site, and live reads of a site leave `siteConfig` empty",
+                Span::NONE,
+            ),
+            implied_unknown: Unknown::new(
+                UnknownCause::NotExported,
+                "the site itself is not in the scanned configuration, only its `config` child; scan the template or export that declares the site",
+                Span::NONE,
+            ),
             role_unknown: HashMap::new(),
             unread_scopes,
         };
@@ -436,9 +449,10 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
             file: r.file,
             pointer: r.pointer.clone(),
             kind: OriginKind::State,
-            inventory_only: true,
+            inventory_only: false,
             existing: false,
             placeholder: false,
+            implied: true,
             unit: r.unit,
             declared_in: None,
         });
@@ -478,6 +492,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         inventory_only: raw.inventory_only,
         existing: raw.existing,
         placeholder: raw.placeholder,
+        implied: false,
         unit,
         declared_in: None,
     });
@@ -497,6 +512,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
             inventory_only: false,
             existing: raw.existing,
             placeholder: false,
+            implied: false,
             unit,
             declared_in: Some(parent_index),
         });

@@ -5,7 +5,7 @@
 
 use super::site::{SITE, SLOT};
 use super::{Lookup, Model, ResIdx, SiteView};
-use crate::value::{Node, Span, UnknownCause, Value};
+use crate::value::{Node, Part, Span, UnknownCause, Value};
 
 /// Where a setting lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +32,10 @@ pub enum Verdict {
     /// the cause, never the expression (it may embed part of the secret).
     Unknown(String),
     Clean,
+}
+
+fn key_vault_reference(text: &str) -> bool {
+    text.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(")
 }
 
 /// Keys of `;`-separated connection strings that carry a secret (SQL, Storage, Service
@@ -88,9 +92,10 @@ pub fn classify(kind: SettingKind, name: &str, value: &Node) -> Verdict {
     }
     let text = match &value.value {
         Value::String(s) => s.trim(),
-        Value::Unknown(u) if u.cause == UnknownCause::List => {
+        Value::Unknown(u) if u.cause == UnknownCause::List && u.parts.is_none() => {
             return Verdict::Secret("a key or secret fetched with a `list*()` function at deployment");
         }
+        Value::Unknown(u) if u.parts.is_some() => return classify_parts(kind, name, u),
         Value::Unknown(u) if secretish => {
             return Verdict::Unknown(format!(
                 "the value of {} `{name}` cannot be known offline ({})",
@@ -121,6 +126,73 @@ pub fn classify(kind: SettingKind, name: &str, value: &Node) -> Verdict {
         );
     }
     Verdict::Clean
+}
+
+/// Stands for an unknown part when a partly known value is read as text.
+const HOLE: char = '\u{1}';
+
+/// A partly known value (`concat('Server=x;Password=p4ss;User=', parameters('u'))`):
+/// a secret when a secret key's value has literal text, or comes from `list*()`;
+/// undetermined when it comes from an unknown value; otherwise as for unknown values.
+fn classify_parts(kind: SettingKind, name: &str, u: &crate::value::Unknown) -> Verdict {
+    let parts = u.parts.as_deref().unwrap_or_default();
+    let holes: Vec<&crate::value::Unknown> = parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Hole(h) => Some(&**h),
+            Part::Text(_) => None,
+        })
+        .collect();
+    let sketch: String = parts
+        .iter()
+        .map(|p| match p {
+            Part::Text(t) => t.replace(HOLE, ""),
+            Part::Hole(_) => HOLE.to_string(),
+        })
+        .collect();
+    let mut from_unknown = false;
+    for r in crate::redact::secret_ranges(&sketch) {
+        let value = &sketch[r];
+        if value.chars().any(|c| c != HOLE) {
+            return Verdict::Secret(secret_kind(&sketch, value));
+        }
+        // The whole value is unknown parts: which ones?
+        let start = sketch[..sketch.find(value).unwrap_or(0)].matches(HOLE).count();
+        let n = value.matches(HOLE).count();
+        if holes.iter().skip(start).take(n).any(|h| h.cause == UnknownCause::List) {
+            return Verdict::Secret("a key or secret fetched with a `list*()` function at deployment");
+        }
+        from_unknown = true;
+    }
+    if from_unknown {
+        return Verdict::Unknown(format!(
+            "the secret in {} `{name}` comes from a value that cannot be known offline ({})",
+            kind.label(),
+            u.cause.as_str()
+        ));
+    }
+    if holes.iter().any(|h| h.cause == UnknownCause::List) {
+        return Verdict::Secret("a key or secret fetched with a `list*()` function at deployment");
+    }
+    if secret_name(name) || kind == SettingKind::ConnectionString {
+        return Verdict::Unknown(format!(
+            "the value of {} `{name}` cannot be known offline ({})",
+            kind.label(),
+            u.cause.as_str()
+        ));
+    }
+    Verdict::Clean
+}
+
+/// What the secret of a `key=value` in `text` is, by its key.
+fn secret_kind(text: &str, value: &str) -> &'static str {
+    let at = text.find(value).unwrap_or(0);
+    let key = text[..at].trim_end_matches(['=', ':', ' ']).rsplit([';', '&', '?', ' ', '-']).next().unwrap_or("");
+    let key = key.to_ascii_lowercase().replace(' ', "");
+    if key == "sig" {
+        return "a SAS signature";
+    }
+    SECRET_KEYS.iter().find(|(k, _)| *k == key).map_or("a secret", |(_, what)| *what)
 }
 
 /// The secret a `key=value;` connection string carries, unless it authenticates with
@@ -363,7 +435,10 @@ pub fn secret_spans(model: &Model) -> Vec<Span> {
     for &s in model.of_type(SITE).iter().chain(model.of_type(SLOT)) {
         if let Some(view) = model.site(s) {
             for (kind, name, v) in settings(&view) {
-                if matches!(classify(kind, name, v), Verdict::Secret(_)) && !v.span.is_none() {
+                // A setting whose name says secret is masked whatever azlint made of its
+                // value: an expression that failed may still hold the literal.
+                let named = secret_name(name) && setting_text(v).is_none_or(|t| !key_vault_reference(t));
+                if (named || matches!(classify(kind, name, v), Verdict::Secret(_))) && !v.span.is_none() {
                     out.push(v.span);
                 }
             }
@@ -443,6 +518,22 @@ mod tests {
         let param = Node::bare(Value::unknown(UnknownCause::Parameter, "parameters('p')", Span::NONE));
         assert!(matches!(classify(AppSetting, "DB_PASSWORD", &param), Verdict::Unknown(_)));
         assert!(matches!(classify(AppSetting, "API_URL", &param), Verdict::Clean));
+        // Partly known strings: the literal part decides, else the unknown part.
+        let partly = |text: &str, hole: &Node| {
+            let Value::Unknown(u) = &hole.value else { unreachable!() };
+            let u = crate::value::Unknown::text([Part::Text(text.into()), Part::Hole(u.clone())]).unwrap();
+            Node::bare(Value::Unknown(std::sync::Arc::new(u)))
+        };
+        assert_eq!(
+            classify(AppSetting, "PARTIAL_CONN", &partly("Server=tcp:x;Password=p4ss;User=", &param)),
+            Verdict::Secret("a password")
+        );
+        assert!(matches!(classify(AppSetting, "CONN", &partly("Server=tcp:x;Password=", &param)), Verdict::Unknown(_)));
+        assert_eq!(classify(AppSetting, "CONN", &partly("https://x/", &param)), Verdict::Clean);
+        assert_eq!(
+            classify(AppSetting, "STORAGE", &partly("AccountName=a;AccountKey=", &listed)),
+            Verdict::Secret("a key or secret fetched with a `list*()` function at deployment")
+        );
     }
 
     #[test]

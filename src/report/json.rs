@@ -47,6 +47,7 @@ pub fn to_value(report: &Report) -> Value {
         })).collect::<Vec<_>>(),
         "errors": report.errors.iter().map(error).collect::<Vec<_>>(),
         "warnings": report.warnings.iter().map(error).collect::<Vec<_>>(),
+        "skipped": report.skipped.iter().map(|(file, reason)| json!({"file": file, "reason": reason})).collect::<Vec<_>>(),
         "gaps": report.gaps.iter().map(|g| json!({
             "resource": g.resource, "read": g.read, "reason": g.reason,
             "location": gap_location(g),

@@ -82,13 +82,13 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         for f in findings {
             let _ = writeln!(
                 out,
-                "| {} | `{}` {} | `{}` | {} | {} |",
+                "| {} | {} {} | {} | {} | {} |",
                 f.severity,
-                f.code,
-                cell(&f.name),
-                cell(&f.resource.name),
+                cell(&code(&f.code)),
+                cell(&prose(&f.name)),
+                cell(&code(&f.resource.name)),
                 place(f.location.as_ref()),
-                cell(&f.message)
+                cell(&prose(&f.message))
             );
         }
         out.push('\n');
@@ -104,12 +104,12 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         for u in &report.undetermined {
             let _ = writeln!(
                 out,
-                "- `{}` {}, `{}` ({}): {}",
-                u.code,
-                u.name,
-                line(&u.resource.name),
+                "- {} {}, {} ({}): {}",
+                code(&u.code),
+                prose(&u.name),
+                code(&u.resource.name),
                 place(u.location.as_ref()),
-                line(&u.reason)
+                prose(&u.reason)
             );
         }
         out.push_str("\n</details>\n\n");
@@ -119,10 +119,10 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         out.push_str("### Errors\n\n");
         for e in &report.errors {
             let at = e.location.as_ref().map_or_else(
-                || e.file.as_ref().map(|f| format!(" `{}`", line(f))).unwrap_or_default(),
-                |l| format!(" `{}:{}:{}`", line(&l.file), l.line, l.column),
+                || e.file.as_ref().map(|f| format!(" {}", code(f))).unwrap_or_default(),
+                |l| format!(" {}", code(&format!("{}:{}:{}", l.file, l.line, l.column))),
             );
-            let _ = writeln!(out, "- `{}`{at}: {}", e.code, line(&e.message));
+            let _ = writeln!(out, "- {}{at}: {}", code(&e.code), prose(&e.message));
         }
         out.push('\n');
     }
@@ -132,10 +132,10 @@ pub fn render(report: &Report, fail_on: FailOn) -> String {
         out.push_str("Reads that failed; the rules that depend on them report these resources as undetermined.\n\n");
         for g in &report.gaps {
             let at = g.location.as_ref().map_or_else(
-                || g.file.as_ref().map(|f| format!(" (`{}`)", line(f))).unwrap_or_default(),
-                |l| format!(" (`{}:{}:{}`)", line(&l.file), l.line, l.column),
+                || g.file.as_ref().map(|f| format!(" ({})", code(f))).unwrap_or_default(),
+                |l| format!(" ({})", code(&format!("{}:{}:{}", l.file, l.line, l.column))),
             );
-            let _ = writeln!(out, "- `{}` `{}`{at}: {}", line(&g.resource), line(&g.read), line(&g.reason));
+            let _ = writeln!(out, "- {} {}{at}: {}", code(&g.resource), code(&g.read), prose(&g.reason));
         }
         out.push('\n');
     }
@@ -147,17 +147,51 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 }
 
 fn place(l: Option<&Location>) -> String {
-    l.map_or_else(|| "-".to_string(), |l| format!("`{}:{}`", cell(&l.file), l.line))
+    l.map_or_else(|| "-".to_string(), |l| cell(&code(&format!("{}:{}", l.file, l.line))))
 }
 
-/// A table cell: `|` would end the cell and a line break the row.
+/// A table cell: `|` would end the cell (inside code spans too) and a line break the row.
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace("\r\n", "<br>").replace(['\n', '\r'], "<br>")
 }
 
-/// A list item: a line break would end the item.
-fn line(s: &str) -> String {
-    s.replace("\r\n", " ").replace(['\n', '\r'], " ")
+/// A value as a code span, whatever it holds: the fence is longer than any run of
+/// backticks inside, so the value cannot close it, and nothing inside is read as
+/// Markdown or HTML.
+fn code(s: &str) -> String {
+    let s = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.starts_with('`') || s.ends_with('`') || s.is_empty() { " " } else { "" };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+/// azlint's prose (a message: sentences with values in backticks) as Markdown: the
+/// code spans stay code spans, and everything outside them is escaped, so that a value
+/// with backticks of its own can break a span's pairing but never make raw HTML, a
+/// link or an image out of the text (emphasis is left alone: it can only restyle).
+fn prose(s: &str) -> String {
+    let s = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in s.split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&code(part));
+            continue;
+        }
+        for c in part.chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                '\\' | '[' | ']' | '|' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -167,6 +201,21 @@ mod tests {
     #[test]
     fn cells_escape_pipes_and_line_breaks() {
         assert_eq!(cell("a|b\nc\r\nd"), "a\\|b<br>c<br>d");
-        assert_eq!(line("a\nb"), "a b");
+    }
+
+    #[test]
+    fn values_stay_inside_their_code_spans() {
+        assert_eq!(code("api"), "`api`");
+        assert_eq!(code("x`<img src=y>`z"), "``x`<img src=y>`z``");
+        assert_eq!(code("`a"), "`` `a ``");
+        assert_eq!(code("a\nb"), "`a b`");
+    }
+
+    #[test]
+    fn prose_outside_code_spans_is_inert() {
+        assert_eq!(prose("Site `api` is open"), "Site `api` is open");
+        let hostile = prose("Site `x`<img src=https://evil.example/x>`y` accepts ![a](b) *c*");
+        assert!(!hostile.contains("<img"), "{hostile}");
+        assert!(hostile.contains("&lt;img") && hostile.contains("!\\[a\\](b)"), "{hostile}");
     }
 }

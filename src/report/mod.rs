@@ -1,6 +1,7 @@
 //! Reports: one view of a scan's outcome ([`Report`]) rendered by one module per format,
 //! and the exit code.
 
+pub mod excerpt;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -232,6 +233,8 @@ pub struct Report<'a> {
     pub baseline_gone: Vec<(String, String, String)>,
     /// Spans of literal secrets: formats that show source text mask them.
     pub redact: Vec<Span>,
+    /// Files read or met but not scanned: (file, reason), sorted by file.
+    pub skipped: Vec<(String, String)>,
 }
 
 impl<'a> Report<'a> {
@@ -250,7 +253,7 @@ impl<'a> Report<'a> {
                     name: rule.name.clone(),
                     title: format!("undetermined: {}", rule.title),
                     severity: rule.severity,
-                    message: format!("Undetermined for `{}` (strict mode): {}", resource.name, u.reason),
+                    message: format!("Undetermined for `{}` (strict mode): {}", resource.name, plain(&u.reason)),
                     help: rule.help.clone(),
                     resource,
                     location: loc(u.span, Some(u.resource)),
@@ -263,18 +266,28 @@ impl<'a> Report<'a> {
                     severity: rule.severity,
                     resource,
                     location: loc(u.span, Some(u.resource)),
-                    reason: u.reason.clone(),
+                    reason: plain(&u.reason),
                 });
             }
         }
         if strict {
             findings.sort_by(|a, b| sort_key(&a.location, &a.code).cmp(&sort_key(&b.location, &b.code)));
         }
+        let redact = crate::model::secrets::secret_spans(model);
+        // A message about a value that is secret (an expression in `DB_PASSWORD` that
+        // failed) quotes nothing of it.
+        let in_secret = |span: Option<Span>| {
+            span.is_some_and(|s| redact.iter().any(|r| r.file == s.file && r.start <= s.start && s.start <= r.end))
+        };
         let diagnostic = |code: &str, message: &str, span: Option<Span>, file: &Option<String>| ReportError {
             code: code.to_string(),
-            message: message.to_string(),
+            message: plain(&if in_secret(span) {
+                crate::redact::mask_all_quoted(message)
+            } else {
+                message.to_string()
+            }),
             location: span.and_then(|s| loc(s, None)),
-            file: file.clone(),
+            file: file.as_deref().map(plain),
         };
         let errors: Vec<ReportError> =
             out.errors.iter().map(|e| diagnostic(e.code, &e.message, e.span, &e.file)).collect();
@@ -284,11 +297,11 @@ impl<'a> Report<'a> {
             .gaps
             .iter()
             .map(|g| ReportGap {
-                resource: g.resource.clone(),
-                read: g.read.clone(),
-                reason: g.reason.clone(),
+                resource: plain(&g.resource),
+                read: plain(&g.read),
+                reason: plain(&g.reason),
                 location: g.span.and_then(|s| loc(s, None)),
-                file: g.file.clone(),
+                file: g.file.as_deref().map(plain),
             })
             .collect();
         let mut by_severity = [0usize; 5];
@@ -309,9 +322,11 @@ impl<'a> Report<'a> {
             by_severity,
         };
         let baseline_gone =
-            out.baseline_gone.iter().map(|e| (e.rule.clone(), e.resource.clone(), e.file.clone())).collect();
+            out.baseline_gone.iter().map(|e| (plain(&e.rule), plain(&e.resource), plain(&e.file))).collect();
         let rules = out.enabled.iter().map(|&i| report_rule(out, i)).collect();
-        let redact = crate::model::secrets::secret_spans(model);
+        let mut skipped: Vec<(String, String)> =
+            out.skipped.iter().map(|s| (plain(&s.file), plain(&s.reason))).collect();
+        skipped.sort();
         Report {
             sources: &out.sources,
             rules,
@@ -326,6 +341,7 @@ impl<'a> Report<'a> {
             suppressed_all: Vec::new(),
             baseline_gone,
             redact,
+            skipped,
         }
     }
 
@@ -372,7 +388,7 @@ fn finding(out: &ScanOutput, f: &Finding, loc: &dyn Fn(Span, Option<ResIdx>) -> 
         name: rule.name.clone(),
         title: rule.title.clone(),
         severity: f.severity,
-        message: f.message.clone(),
+        message: plain(&f.message),
         help: rule.help.clone(),
         resource: resource_ref(&out.model, f.resource),
         location: loc(f.span, Some(f.resource)),
@@ -382,7 +398,7 @@ fn finding(out: &ScanOutput, f: &Finding, loc: &dyn Fn(Span, Option<ResIdx>) -> 
             .map(|r| ReportRelated {
                 resource: r.resource.map(|x| resource_ref(&out.model, x)),
                 location: loc(r.span, r.resource),
-                message: r.message.clone(),
+                message: plain(&r.message),
             })
             .collect(),
     }
@@ -414,14 +430,25 @@ fn report_rule(out: &ScanOutput, i: usize) -> ReportRule {
 
 fn resource_ref(model: &Model, r: ResIdx) -> ResourceRef {
     let res = model.res(r);
-    ResourceRef { id: res.id.clone(), type_: res.type_.clone(), name: res.name.clone() }
+    ResourceRef { id: plain(&res.id), type_: plain(&res.type_), name: plain(&res.name) }
+}
+
+/// Text from the input as every format may embed it: control characters (line breaks,
+/// terminal escapes) are written as escapes, so that a resource named
+/// `"a\n::error::x"` cannot start a line of a CI log, where GitHub Actions would read
+/// it as a workflow command, nor move a terminal's cursor.
+pub fn plain(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn locate(sources: &SourceMap, model: &Model, span: Span, r: Option<ResIdx>) -> Option<Location> {
     let (file, start, end) = sources.locate(span)?;
     let pointer = r.and_then(|r| pointer_of(model, r, span));
     Some(Location {
-        file: file.to_string(),
+        file: plain(file),
         line: start.line,
         column: start.column,
         end_line: end.line,

@@ -6,8 +6,12 @@
 
 use std::fmt::Write as _;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
+};
 
+use super::excerpt::{self, Excerpt, Masks};
 use super::{Location, Report, ReportFinding};
 use crate::engine::Severity;
 
@@ -27,8 +31,45 @@ struct Rendered {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Source>,
     labels: Vec<LabeledSpan>,
+}
+
+/// The excerpt of one file that a diagnostic shows ([`excerpt`]), as miette reads it.
+#[derive(Debug)]
+struct Source {
+    name: String,
+    excerpt: Excerpt,
+}
+
+impl SourceCode for Source {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let w = self.excerpt.window(span.offset()..span.offset() + span.len()).ok_or(MietteError::OutOfBounds)?;
+        if before == 0 && after == 0 {
+            // The header's `file:line:column`, where the file has it.
+            let (line, column) = w.position(span.offset());
+            let at = span.offset() - w.base;
+            let data = &w.text.as_bytes()[at..at + span.len()];
+            return Ok(Box::new(MietteSpanContents::new_named(self.name.clone(), data, *span, line, column, 1)));
+        }
+        // Each window is shown whole: it already holds the context lines.
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                w.text.as_bytes(),
+                SourceSpan::new(w.base.into(), w.text.len()),
+                w.first_line,
+                0,
+                w.lines,
+            )
+            .with_language("json"),
+        ))
+    }
 }
 
 impl std::fmt::Display for Rendered {
@@ -68,7 +109,10 @@ fn miette_severity(s: Severity) -> miette::Severity {
 /// Renders the whole report.
 pub fn render(report: &Report, opts: TextOptions) -> String {
     let theme = if opts.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(opts.width).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width)
+        .with_links(false)
+        .with_context_lines(excerpt::CONTEXT_LINES);
     let mut out = String::new();
     let mut emit = |d: &Rendered| {
         let _ = handler.render_report(&mut out, d);
@@ -80,8 +124,11 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         }
     }
     for e in &report.errors {
+        // A file that does not parse was never read into the model, so none of its
+        // secrets is known: every string value shown is masked.
+        let broken = e.code == "invalid-json";
         let (source, labels) = match &e.location {
-            Some(l) => snippet(report, l, "here"),
+            Some(l) => snippet(report, l, &[(l.span, "here".to_string())], broken),
             None => (None, Vec::new()),
         };
         let message = match (&e.file, &e.location) {
@@ -106,7 +153,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         );
         for g in &report.gaps {
             let (source, labels) = match &g.location {
-                Some(l) => snippet(report, l, &format!("reading `{}` failed", g.read)),
+                Some(l) => snippet(report, l, &[(l.span, format!("reading `{}` failed", g.read))], false),
                 None => (None, Vec::new()),
             };
             let message = match (&g.file, &g.location) {
@@ -134,6 +181,15 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
                 |l| format!("{}:{}:{}: ", l.file, l.line, l.column),
             );
             let _ = writeln!(out, "  {at}{} [{}]", w.message, w.code);
+        }
+        out.push('\n');
+    }
+    let unusual: Vec<&(String, String)> =
+        report.skipped.iter().filter(|(_, why)| why != crate::scan::NOT_AZURE).collect();
+    if !opts.quiet && !unusual.is_empty() {
+        let _ = writeln!(out, "Skipped (not scanned):");
+        for (file, why) in unusual {
+            let _ = writeln!(out, "  {file}: {why}");
         }
         out.push('\n');
     }
@@ -166,24 +222,22 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
 }
 
 fn finding(report: &Report, f: &ReportFinding) -> Rendered {
-    let (source, mut labels) = match &f.location {
-        Some(l) => snippet(report, l, &f.title),
-        None => (None, Vec::new()),
-    };
+    let mut shown = Vec::new();
     let mut notes = Vec::new();
+    if let Some(l) = &f.location {
+        shown.push((l.span, f.title.clone()));
+    }
     for r in &f.related {
         match (&r.location, &f.location) {
-            (Some(rl), Some(fl)) if rl.file == fl.file => {
-                labels.push(LabeledSpan::new(
-                    Some(r.message.clone()),
-                    rl.span.start as usize,
-                    (rl.span.end - rl.span.start) as usize,
-                ));
-            }
+            (Some(rl), Some(fl)) if rl.file == fl.file => shown.push((rl.span, r.message.clone())),
             (Some(rl), _) => notes.push(format!("{} ({}:{}:{})", r.message, rl.file, rl.line, rl.column)),
             (None, _) => notes.push(r.message.clone()),
         }
     }
+    let (source, labels) = match &f.location {
+        Some(l) => snippet(report, l, &shown, false),
+        None => (None, Vec::new()),
+    };
     let mut help = f.help.clone();
     for n in notes {
         help.push_str("\nrelated: ");
@@ -203,29 +257,36 @@ fn finding(report: &Report, f: &ReportFinding) -> Rendered {
     }
 }
 
-fn snippet(report: &Report, l: &Location, label: &str) -> (Option<NamedSource<String>>, Vec<LabeledSpan>) {
+/// The excerpt of `l`'s file that shows `labels` (spans in that file with their
+/// texts; the first is the primary one), with secrets masked and long lines cut.
+fn snippet(
+    report: &Report,
+    l: &Location,
+    labels: &[(crate::value::Span, String)],
+    broken: bool,
+) -> (Option<Source>, Vec<LabeledSpan>) {
     let Some(file) = report.sources.get(l.span.file) else {
         return (None, Vec::new());
     };
-    let source = NamedSource::new(&file.path, masked(report, l.span.file, &file.text)).with_language("json");
-    let span = SourceSpan::new((l.span.start as usize).into(), (l.span.end - l.span.start) as usize);
-    (Some(source), vec![LabeledSpan::new_primary_with_span(Some(label.to_string()), span)])
-}
-
-/// The file's text with every literal secret replaced by `*`, byte for byte, so that
-/// spans stay valid and no snippet (of this finding or a neighbouring line) shows one.
-fn masked(report: &Report, file: crate::value::FileId, text: &str) -> String {
-    let mut bytes = text.as_bytes().to_vec();
-    for s in report.redact.iter().filter(|s| s.file == file) {
-        let (a, b) = (s.start as usize, (s.end as usize).min(bytes.len()));
-        for x in bytes.iter_mut().take(b).skip(a) {
-            // Keep the quotes so the snippet still reads as JSON.
-            if *x != b'"' {
-                *x = b'*';
+    let known: Vec<std::ops::Range<usize>> =
+        report.redact.iter().filter(|s| s.file == l.span.file).map(|s| s.start as usize..s.end as usize).collect();
+    let ranges: Vec<std::ops::Range<usize>> = labels.iter().map(|(s, _)| s.start as usize..s.end as usize).collect();
+    let excerpt = excerpt::build(file, &ranges, Masks { known: &known, every_value: broken });
+    let spans = excerpt
+        .labels
+        .iter()
+        .zip(labels)
+        .enumerate()
+        .map(|(i, (r, (_, text)))| {
+            let span = SourceSpan::new(r.start.into(), r.end - r.start);
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(Some(text.clone()), span)
+            } else {
+                LabeledSpan::new_with_span(Some(text.clone()), span)
             }
-        }
-    }
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        })
+        .collect();
+    (Some(Source { name: file.path.clone(), excerpt }), spans)
 }
 
 /// "12 files (3 skipped, 0 errors), 45 resources: 3 findings (1 critical, 2 high), 4 undetermined".

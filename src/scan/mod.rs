@@ -15,7 +15,7 @@ use crate::engine::{Registry, Results, RuleOptions};
 use crate::model::ingest::{live_export, state_resources};
 use crate::model::{Model, Unit};
 use crate::source::detect::{DocKind, detect};
-use crate::source::walk::{collect, exclude_set};
+use crate::source::walk::{IssueKind, collect, exclude_set};
 use crate::source::{SourceFile, SourceMap, json, read_text};
 use crate::value::{FileId, Node, Span};
 
@@ -97,7 +97,10 @@ pub struct CoverageGap {
     pub span: Option<Span>,
 }
 
-/// A file that was read but is not an Azure configuration.
+/// Why a JSON file that parsed is skipped: none of the shapes azlint reads.
+pub const NOT_AZURE: &str = "not an Azure configuration";
+
+/// A file that was met but not scanned, with the reason.
 #[derive(Clone, Debug)]
 pub struct Skipped {
     pub file: String,
@@ -133,7 +136,7 @@ pub struct ScanOutput {
 
 /// What one document contributes: its file, resources, errors, warnings, unknowns and
 /// coverage gaps.
-type LoadedUnit = (FileId, Unit, Vec<ScanError>, Vec<ScanWarning>, UnknownStats, Vec<CoverageGap>);
+type LoadedUnit = (FileId, Unit, Vec<ScanError>, Vec<ScanWarning>, UnknownStats, Vec<CoverageGap>, Vec<FileId>);
 
 struct Loaded {
     file: FileId,
@@ -169,11 +172,16 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     });
     let (mut inputs, issues) = collect(&opts.paths, &exclude);
     let mut warnings = Vec::new();
+    let mut skipped = Vec::new();
     for i in issues {
-        if i.is_error {
-            errors.push(ScanError { code: "io-error", message: i.message, file: Some(i.path), span: None });
-        } else {
-            warnings.push(ScanWarning { code: "symlink-loop", message: i.message, file: Some(i.path), span: None });
+        match i.kind {
+            IssueKind::Error => {
+                errors.push(ScanError { code: "io-error", message: i.message, file: Some(i.path), span: None })
+            }
+            IssueKind::Warning => {
+                warnings.push(ScanWarning { code: "symlink-loop", message: i.message, file: Some(i.path), span: None })
+            }
+            IssueKind::Skipped => skipped.push(Skipped { file: i.path, reason: i.message }),
         }
     }
     // A template named on the command line brings its `X.parameters.json` along, and a
@@ -269,7 +277,6 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         loaded.push(l);
     }
 
-    let mut skipped = Vec::new();
     let params = pair_parameters(&loaded, &sources, opts);
     let explicit_params = opts
         .parameters
@@ -284,7 +291,6 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
             .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
             .collect(),
         roots: templates::roots(&opts.paths),
-        used: std::sync::Mutex::new(Vec::new()),
     };
     let doc_of = |f: FileId| loaded.iter().find(|l| l.file == f).and_then(|l| l.doc.as_ref());
     let units: Vec<LoadedUnit> = loaded
@@ -297,6 +303,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
             let mut warns = Vec::new();
             let mut stats = UnknownStats::default();
             let mut gaps = Vec::new();
+            let mut linked = Vec::new();
             let unit = match kind {
                 DocKind::Template | DocKind::ExportTemplateResponse => {
                     if kind == DocKind::ExportTemplateResponse {
@@ -319,6 +326,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                         }
                     }
                     stats = x.stats;
+                    linked = x.linked;
                     Unit { raws: x.raws, scope: String::new(), ..Default::default() }
                 }
                 DocKind::Parameters => return None,
@@ -352,18 +360,14 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                     Unit { raws, scope: String::new(), ..Default::default() }
                 }
             };
-            Some((l.file, unit, errs, warns, stats, gaps))
+            Some((l.file, unit, errs, warns, stats, gaps, linked))
         })
         .collect();
-    // A template that another one links to by `relativePath` is expanded as part of its
-    // parent, with the parameters the parent passes; on its own it would be evaluated
-    // without them.
-    let linked: std::collections::HashSet<FileId> =
-        loader.used.lock().map(|u| u.iter().copied().collect()).unwrap_or_default();
+    let linked = linked_templates(&units);
     for l in &loaded {
         let path = sources.get(l.file).map(|f| f.path.clone()).unwrap_or_default();
         match (l.doc.as_ref(), l.kind) {
-            (Some(_), None) => skipped.push(Skipped { file: path, reason: "not an Azure configuration".into() }),
+            (Some(_), None) => skipped.push(Skipped { file: path, reason: NOT_AZURE.into() }),
             (Some(_), Some(DocKind::Parameters)) if !used_params.contains(&l.file) => {
                 skipped.push(Skipped { file: path, reason: "parameters file without a template beside it".into() })
             }
@@ -373,7 +377,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
     let mut model_units = Vec::with_capacity(units.len());
     let mut unknown_stats = UnknownStats::default();
     let mut gaps = Vec::new();
-    for (file, u, errs, warns, stats, unit_gaps) in units {
+    for (file, u, errs, warns, stats, unit_gaps, _) in units {
         if linked.contains(&file) {
             continue;
         }
@@ -423,6 +427,33 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         baselined,
         baseline_gone,
     }
+}
+
+/// The templates that are expanded as linked templates of another one and so are not
+/// entries of their own: a template that another one links to by `relativePath` is
+/// expanded as part of its parent, with the parameters the parent passes (alone it
+/// would be evaluated without them). Templates that link each other in a cycle with no
+/// entry outside it keep one entry, the first in path order, so that their resources
+/// are neither lost nor counted twice.
+fn linked_templates(units: &[LoadedUnit]) -> std::collections::HashSet<FileId> {
+    use std::collections::HashSet;
+    let mut included: HashSet<FileId> = HashSet::new();
+    for (file, .., linked) in units {
+        included.extend(linked.iter().filter(|f| *f != file));
+    }
+    let mut covered: HashSet<FileId> = HashSet::new();
+    for (file, .., linked) in units {
+        if !included.contains(file) {
+            covered.extend(linked.iter().copied());
+        }
+    }
+    // Units follow the sorted input order, so the first of a cycle is the entry.
+    for (file, .., linked) in units {
+        if included.contains(file) && !covered.contains(file) && !linked.is_empty() {
+            covered.extend(linked.iter().copied().filter(|f| f != file));
+        }
+    }
+    covered
 }
 
 /// Applies `--select` and `--ignore` (codes, names or prefixes such as `NET`).
@@ -573,6 +604,16 @@ fn apply_baseline(
         file: sources.get(f.span.file).map(|x| x.path.clone()).unwrap_or_default(),
     };
     if let Some(path) = &opts.write_baseline {
+        let target = std::fs::canonicalize(path).ok();
+        if let Some(input) = sources.iter().find(|(_, f)| Some(&f.abs_path) == target.as_ref()) {
+            errors.push(ScanError {
+                code: "bad-option",
+                message: format!("refusing to write the baseline over the scanned file `{}`", input.1.path),
+                file: Some(path.display().to_string()),
+                span: None,
+            });
+            return (0, Vec::new());
+        }
         let b = Baseline::new(results.findings.iter().map(key).collect());
         if let Err(e) = std::fs::write(path, b.to_json()) {
             errors.push(ScanError {

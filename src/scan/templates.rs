@@ -18,8 +18,6 @@ pub struct Loader<'a> {
     pub sources: &'a SourceMap,
     pub docs: HashMap<PathBuf, (FileId, &'a Node)>,
     pub roots: Vec<PathBuf>,
-    /// Files loaded as linked templates: they are expanded as part of their parent.
-    pub used: Mutex<Vec<FileId>>,
 }
 
 impl TemplateLoader for Loader<'_> {
@@ -32,10 +30,11 @@ impl TemplateLoader for Loader<'_> {
         }
         let (id, node) =
             self.docs.get(&target).ok_or_else(|| format!("`{relative_path}` is not among the scanned files"))?;
-        if let Ok(mut used) = self.used.lock() {
-            used.push(*id);
-        }
         Ok((*id, (*node).clone()))
+    }
+
+    fn name(&self, file: FileId) -> String {
+        self.sources.get(file).map_or_else(|| format!("file {}", file.0), |f| f.path.clone())
     }
 }
 
@@ -53,6 +52,8 @@ pub struct Expanded {
     pub raws: Vec<RawResource>,
     pub diagnostics: Vec<ArmDiagnostic>,
     pub stats: UnknownStats,
+    /// Files expanded as linked templates of this one.
+    pub linked: Vec<FileId>,
 }
 
 /// Expands one template into raw resources for the model.
@@ -86,7 +87,7 @@ pub fn expand_template(
             }
         })
         .collect();
-    Expanded { raws, diagnostics: exp.diagnostics, stats: exp.unknown_stats }
+    Expanded { raws, diagnostics: exp.diagnostics, stats: exp.unknown_stats, linked: exp.linked }
 }
 
 /// Where a diagnostic is reported.
@@ -110,7 +111,11 @@ impl TemplateLoader for DiskLoader {
         let base = if from == self.template.0 {
             self.template.1.clone()
         } else {
-            files.get((from.0 - self.first_id) as usize).map(|f| f.0.clone()).ok_or("unknown linking file")?
+            from.0
+                .checked_sub(self.first_id)
+                .and_then(|i| files.get(i as usize))
+                .map(|f| f.0.clone())
+                .ok_or("unknown linking file")?
         };
         drop(files);
         let target = base.parent().ok_or("the linking file has no folder")?.join(relative_path);
@@ -118,11 +123,34 @@ impl TemplateLoader for DiskLoader {
         if !target.starts_with(&self.root) {
             return Err(format!("`{relative_path}` is outside the template's folder; it is not read"));
         }
-        let text: std::sync::Arc<str> = crate::source::read_text(&target).map_err(|e| e.to_string())?.into();
         let mut files = self.files.lock().map_err(|_| "loader poisoned")?;
+        // A file read before keeps its id, so a link back to it is seen as a cycle.
+        let known = if target == self.template.1 {
+            Some(self.template.0)
+        } else {
+            files.iter().position(|f| f.0 == target).map(|i| FileId(self.first_id + i as u32))
+        };
+        if let Some(id) = known {
+            let text: std::sync::Arc<str> = crate::source::read_text(&target).map_err(|e| e.to_string())?.into();
+            let node =
+                crate::source::json::parse(&text, id).map_err(|e| format!("`{relative_path}`: {}", e.message))?;
+            return Ok((id, node));
+        }
+        let text: std::sync::Arc<str> = crate::source::read_text(&target).map_err(|e| e.to_string())?.into();
         let id = FileId(self.first_id + files.len() as u32);
         let node = crate::source::json::parse(&text, id).map_err(|e| format!("`{relative_path}`: {}", e.message))?;
         files.push((target, text));
         Ok((id, node))
+    }
+
+    fn name(&self, file: FileId) -> String {
+        if file == self.template.0 {
+            return self.template.1.display().to_string();
+        }
+        let files = self.files.lock().map(|f| f.clone()).unwrap_or_default();
+        file.0
+            .checked_sub(self.first_id)
+            .and_then(|i| files.get(i as usize))
+            .map_or_else(|| format!("file {}", file.0), |f| f.0.display().to_string())
     }
 }

@@ -160,13 +160,27 @@ fn detect_object(doc: &Node) -> Option<DocKind> {
     {
         return Some(DocKind::Resource);
     }
-    // A template without `$schema` (hand-written, or a nested template saved alone).
-    if doc.get("resources").is_some_and(|r| matches!(r.value, Value::Array(_) | Value::Object(_)))
-        && (doc.get("contentVersion").is_some() || doc.get("parameters").is_some())
+    // A template without `$schema` (hand-written, or a nested template saved alone):
+    // with the other template keys, or with resources that read as ARM declarations.
+    if let Some(r) = doc.get("resources").filter(|r| matches!(r.value, Value::Array(_) | Value::Object(_)))
+        && (doc.get("contentVersion").is_some() || doc.get("parameters").is_some() || declares_resources(r))
     {
         return Some(DocKind::Template);
     }
     None
+}
+
+/// Whether a `resources` member holds ARM resource declarations: objects with an
+/// `apiVersion` and a `Namespace/type` type.
+fn declares_resources(r: &Node) -> bool {
+    let decl = |n: &Node| {
+        n.get("apiVersion").is_some() && n.get("type").and_then(Node::as_str).is_some_and(|t| t.contains('/'))
+    };
+    match &r.value {
+        Value::Array(a) => a.first().is_some_and(decl),
+        Value::Object(o) => o.iter().next().is_some_and(|m| decl(&m.value)),
+        _ => false,
+    }
 }
 
 fn detect_array(items: &[Node]) -> Option<DocKind> {
@@ -236,6 +250,12 @@ mod tests {
             "checked before the template shape it resembles"
         );
         assert_eq!("live-export".parse::<DocKind>(), Ok(DocKind::LiveExport));
+        assert_eq!(
+            kind(r#"{"resources": [{"type": "Microsoft.Web/sites", "apiVersion": "2023-12-01", "name": "a"}]}"#),
+            Some(DocKind::Template),
+            "a template without `$schema` or `contentVersion`"
+        );
+        assert_eq!(kind(r#"{"resources": [{"type": "file", "path": "a"}]}"#), None);
     }
 
     #[test]

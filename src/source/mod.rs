@@ -67,6 +67,29 @@ impl SourceFile {
             + self.text.as_bytes()[start..offset].iter().filter(|b| (**b & 0xC0) != 0x80).count()
     }
 
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len()) as u32;
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte range of 0-based line `line`, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let start = self.line_starts.get(line).map_or(self.text.len(), |&s| s as usize);
+        let next = self.line_starts.get(line + 1).map_or(self.text.len(), |&s| s as usize);
+        let bytes = self.text.as_bytes();
+        let mut end = next;
+        while end > start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        start..end
+    }
+
     /// Line and column of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = offset.min(self.text.len() as u32);
@@ -144,16 +167,38 @@ pub enum ReadError {
     NotUtf8(usize),
     #[error("the file is UTF-16 text with an odd number of bytes")]
     BadUtf16,
+    #[error("not read: it is {0}")]
+    NotAFile(&'static str),
 }
 
 /// Reads a file as text: UTF-8 (with or without a byte-order mark) or UTF-16 with a BOM,
 /// which Windows tooling (PowerShell's `Out-File`) writes.
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    use std::io::Read;
+    if path == Path::new(walk::STDIN) {
+        return read_limited(std::io::stdin().lock());
+    }
     let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotAFile(walk::file_kind(&meta.file_type())));
+    }
     if meta.len() > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge(meta.len()));
     }
-    decode(std::fs::read(path)?)
+    let file = std::fs::File::open(path)?;
+    read_limited(file.take(MAX_FILE_BYTES + 1))
+}
+
+/// Reads at most [`MAX_FILE_BYTES`] (a file may be larger than its size said, and
+/// standard input has none).
+fn read_limited(r: impl std::io::Read) -> Result<String, ReadError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    r.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge(bytes.len() as u64));
+    }
+    decode(bytes)
 }
 
 /// Decodes bytes as [`read_text`] does.

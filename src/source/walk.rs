@@ -1,6 +1,7 @@
 //! Expands the paths a user gives into the files to read: folders are walked for JSON
-//! files (symlinks followed, loops not), `--exclude` globs apply, order is sorted and
-//! every file appears once.
+//! files (symlinks followed only inside the scanned folders, loops not), `--exclude`
+//! globs apply, order is sorted and every file appears once; what is left out is named
+//! with the reason.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -11,18 +12,35 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Input {
     pub display: String,
+    /// The file, or [`STDIN`] for standard input.
     pub path: PathBuf,
     /// Named on the command line (read whatever its extension).
     pub explicit: bool,
 }
 
-/// A path that could not be walked.
+/// The path of an [`Input`] that is standard input (`-` or `/dev/stdin` on the command line).
+pub const STDIN: &str = "-";
+/// How reports name standard input.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// What became of a path that is not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IssueKind {
+    /// The scan is incomplete: a path given could not be read, or is not a file.
+    Error,
+    /// A symlink loop: its target is read through another path.
+    Warning,
+    /// Left out on purpose, with the reason (a FIFO met in a folder, a symlink that
+    /// leaves the scanned folders).
+    Skipped,
+}
+
+/// A path that could not be walked, or was left out.
 #[derive(Clone, Debug)]
 pub struct WalkIssue {
     pub path: String,
     pub message: String,
-    /// A symlink loop is noted, not an error: its target is read through another path.
-    pub is_error: bool,
+    pub kind: IssueKind,
 }
 
 /// Builds the `--exclude` matcher.
@@ -52,30 +70,94 @@ fn excluded(set: &GlobSet, display: &str) -> bool {
     set.is_match(normalized) || set.is_match(display)
 }
 
-/// Collects the files below `paths`.
+/// Kernel and device interfaces: never configuration, and reading them can hang or
+/// leak the process's environment (`/proc/self/environ`).
+const PSEUDO: &[&str] = &["/proc", "/sys", "/dev"];
+
+fn pseudo(canonical: &Path) -> bool {
+    PSEUDO.iter().any(|p| canonical.starts_with(p))
+}
+
+/// What a file that is not a regular file is, for messages.
+pub fn file_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Collects the files below `paths`. Folders are walked with symlinks followed only
+/// where they lead to a file or folder inside one of `paths` (a symlink to `/` or to
+/// `/proc/self/environ` is left out and named); FIFOs, sockets and devices are never
+/// read; `-` and `/dev/stdin` stand for standard input.
 pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<WalkIssue>) {
     let mut inputs = Vec::new();
     let mut issues = Vec::new();
     let mut seen = HashSet::new();
+    let roots: Vec<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r)) && !pseudo(p);
     for root in paths {
         let display_root = root.to_string_lossy().to_string();
+        if display_root == STDIN || root == Path::new("/dev/stdin") {
+            if seen.insert(PathBuf::from(STDIN)) {
+                inputs.push(Input { display: STDIN_NAME.into(), path: PathBuf::from(STDIN), explicit: true });
+            }
+            continue;
+        }
+        let error = |message: String| WalkIssue { path: display_root.clone(), message, kind: IssueKind::Error };
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
-                issues.push(WalkIssue { path: display_root, message: format!("cannot read: {e}"), is_error: true });
+                issues.push(error(format!("cannot read: {e}")));
                 continue;
             }
         };
+        if !meta.is_file() && !meta.is_dir() {
+            issues.push(error(format!(
+                "not read: it is {} (to scan standard input, pass `-`)",
+                file_kind(&meta.file_type())
+            )));
+            continue;
+        }
+        let canon = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        if pseudo(&canon) {
+            issues.push(error(format!(
+                "not read: `{}` is a kernel or device interface, not a configuration file",
+                canon.display()
+            )));
+            continue;
+        }
         if meta.is_file() {
-            let canon = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
             if seen.insert(canon) {
                 inputs.push(Input { display: display_root, path: root.clone(), explicit: true });
             }
             continue;
         }
+        let mut left_out = Vec::new();
         let walker = walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !(e.file_type().is_dir() && (name == ".git" || name == "node_modules"))
+            if e.file_type().is_dir() && (name == ".git" || name == "node_modules") {
+                return false;
+            }
+            if e.path_is_symlink() {
+                let target = std::fs::canonicalize(e.path()).unwrap_or_default();
+                if !inside(&target) {
+                    left_out.push((e.path().to_path_buf(), target));
+                    return false;
+                }
+            }
+            true
         });
         for entry in walker {
             match entry {
@@ -89,18 +171,41 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<WalkIss
                         inputs.push(Input { display, path: e.into_path(), explicit: false });
                     }
                 }
+                Ok(e) if !e.file_type().is_file() && !e.file_type().is_dir() && is_json(e.path()) => {
+                    let display = e.path().to_string_lossy().to_string();
+                    if !excluded(exclude, &display) {
+                        let message = format!("not read: it is {}", file_kind(&e.file_type()));
+                        issues.push(WalkIssue { path: display, message, kind: IssueKind::Skipped });
+                    }
+                }
                 Ok(_) => {}
                 Err(e) => {
                     let path = e.path().map_or_else(|| display_root.clone(), |p| p.to_string_lossy().to_string());
                     let is_loop = e.loop_ancestor().is_some();
-                    let message =
-                        if is_loop { "symlink loop not followed".to_string() } else { format!("cannot read: {e}") };
-                    issues.push(WalkIssue { path, message, is_error: !is_loop });
+                    let (message, kind) = if is_loop {
+                        ("symlink loop not followed".to_string(), IssueKind::Warning)
+                    } else {
+                        (format!("cannot read: {e}"), IssueKind::Error)
+                    };
+                    issues.push(WalkIssue { path, message, kind });
                 }
             }
         }
+        for (link, target) in left_out {
+            let display = link.to_string_lossy().to_string();
+            if excluded(exclude, &display) {
+                continue;
+            }
+            let message = if target.as_os_str().is_empty() {
+                "symlink not followed: its target cannot be read".to_string()
+            } else {
+                format!("symlink not followed: `{}` is outside the scanned folders", target.display())
+            };
+            issues.push(WalkIssue { path: display, message, kind: IssueKind::Skipped });
+        }
     }
     inputs.sort();
+    issues.sort_by(|a, b| a.path.cmp(&b.path));
     (inputs, issues)
 }
 

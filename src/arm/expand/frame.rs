@@ -10,7 +10,7 @@ use crate::arm::budget::MAX_VALUE_BYTES;
 use crate::arm::error::ArmError;
 use crate::arm::eval::{Evaluator, Host};
 use crate::arm::parser::{Template, parse_template_string};
-use crate::value::{Node, Object, Span, Unknown, UnknownCause, Value};
+use crate::value::{Node, Object, Span, UnknownCause, Value};
 
 /// One active copy loop.
 #[derive(Clone, Debug)]
@@ -78,7 +78,7 @@ fn locate(mut n: Node, span: Span) -> Node {
     if let Value::Unknown(u) = &n.value
         && u.span.is_none()
     {
-        n.value = Value::Unknown(Arc::new(Unknown { cause: u.cause, detail: u.detail.clone(), span }));
+        n.value = Value::Unknown(Arc::new(u.at(span)));
     }
     n.span = span;
     n

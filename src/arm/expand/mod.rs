@@ -34,6 +34,8 @@ use crate::value::{FileId, Node, Span, UnknownCause, Value};
 pub trait TemplateLoader: Sync {
     /// Loads `relative_path` relative to the file `from`.
     fn load_relative(&self, from: FileId, relative_path: &str) -> Result<(FileId, Node), String>;
+    /// How messages name a file (its path as the user gave it).
+    fn name(&self, file: FileId) -> String;
 }
 
 /// Inputs of one expansion.
@@ -129,6 +131,8 @@ pub struct Expansion {
     pub diagnostics: Vec<ArmDiagnostic>,
     /// Unknown values inside `resources`, by cause (for the corpus report).
     pub unknown_stats: UnknownStats,
+    /// Files loaded as linked templates (`relativePath`), in the order first loaded.
+    pub linked: Vec<FileId>,
 }
 
 /// Deepest chain of nested deployments followed.
@@ -145,6 +149,8 @@ pub(crate) struct Shared<'o> {
     active: std::cell::Cell<u32>,
     /// Work and output size of the whole expansion.
     pub(crate) budget: Budget,
+    /// Files loaded as linked templates.
+    linked: RefCell<Vec<FileId>>,
 }
 
 /// Deepest chain of lazy evaluations (a variable using a variable using …).
@@ -165,6 +171,14 @@ impl Shared<'_> {
         self.active.set(self.active.get().saturating_sub(1));
     }
 
+    /// Records a linked template's file once.
+    fn note_linked(&self, file: FileId) {
+        let mut l = self.linked.borrow_mut();
+        if !l.contains(&file) {
+            l.push(file);
+        }
+    }
+
     fn diag(&self, span: Span, code: &'static str, message: impl Into<String>, is_error: bool) {
         self.diagnostics.borrow_mut().push(ArmDiagnostic { span, code, message: message.into(), is_error });
     }
@@ -183,6 +197,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
         diagnostics: RefCell::new(Vec::new()),
         active: std::cell::Cell::new(0),
         budget: Budget::new(),
+        linked: RefCell::new(Vec::new()),
     };
     let mut ctx = opts.context.clone();
     ctx.scope = scope_of(template, &ctx);
@@ -197,7 +212,13 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
             &sc,
             template,
             ctx,
-            resources::Placement { file: opts.file, prefix: String::new(), depth: 0, parent: None },
+            resources::Placement {
+                file: opts.file,
+                prefix: String::new(),
+                depth: 0,
+                parent: None,
+                links: vec![opts.file],
+            },
         );
         out.resources = result.resources;
         out.outputs = result.outputs;
@@ -205,6 +226,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
     for r in &out.resources {
         out.unknown_stats.count(&r.node.value);
     }
+    out.linked = shared.linked.into_inner();
     let mut diags = shared.diagnostics.into_inner();
     // Loops evaluate the same string many times; report each problem once.
     let mut seen = std::collections::HashSet::new();

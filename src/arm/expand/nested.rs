@@ -119,7 +119,13 @@ pub(super) fn deploy(
             frame.scope,
             template,
             target,
-            Placement { file: frame.file, prefix, depth: frame.depth + 1, parent: Some((frame as &dyn Host, true)) },
+            Placement {
+                file: frame.file,
+                prefix,
+                depth: frame.depth + 1,
+                parent: Some((frame as &dyn Host, true)),
+                links: frame.links.clone(),
+            },
         );
         return (Some(outputs_object(r.outputs)), false, r.resources);
     }
@@ -127,6 +133,15 @@ pub(super) fn deploy(
         return (None, true, Vec::new());
     };
     if let Some(rel) = str_of(link, "relativePath") {
+        if rel.trim().is_empty() {
+            frame.shared.diag(
+                link.span,
+                "arm-linked-template",
+                format!("Deployment `{name}` links a template with an empty `relativePath`; it is not expanded"),
+                true,
+            );
+            return (None, true, Vec::new());
+        }
         let Some(loader) = frame.shared.loader else {
             frame.shared.diag(
                 link.span,
@@ -137,7 +152,23 @@ pub(super) fn deploy(
             return (None, true, Vec::new());
         };
         return match loader.load_relative(frame.file, rel) {
-            Ok((file, template)) => run_inner(frame, &template, props, &target, &name, file, ""),
+            Ok((file, _)) if frame.links.contains(&file) => {
+                let chain: Vec<String> = frame.links.iter().chain([&file]).map(|f| loader.name(*f)).collect();
+                frame.shared.diag(
+                    link.span,
+                    "arm-linked-cycle",
+                    format!(
+                        "The linked templates form a cycle ({}); deployment `{name}` is not expanded again",
+                        chain.join(" -> ")
+                    ),
+                    true,
+                );
+                (None, true, Vec::new())
+            }
+            Ok((file, template)) => {
+                frame.shared.note_linked(file);
+                run_inner(frame, &template, props, &target, &name, file, "")
+            }
             Err(e) => {
                 frame.shared.diag(
                     link.span,
@@ -151,19 +182,14 @@ pub(super) fn deploy(
     }
     let what = match (link.get("uri"), link.get("id")) {
         (Some(u), _) => match &u.value {
-            Value::String(s) => format!("`{s}`"),
-            Value::Unknown(u) => format!("`{}` (not known offline)", u.detail),
-            other => other.to_json().to_string(),
+            Value::String(s) => format!("The linked template `{s}` is not fetched"),
+            Value::Unknown(u) => format!("The linked template `{}` (not known offline) is not fetched", u.detail),
+            other => format!("The linked template {} is not fetched", other.to_json()),
         },
-        (None, Some(id)) => format!("template spec `{}`", id.as_str().unwrap_or("?")),
-        _ => "an unsupported link".to_string(),
+        (None, Some(id)) => format!("The template spec `{}` is not fetched", id.as_str().unwrap_or("?")),
+        _ => "The template link has no `uri`, `id` or `relativePath`".to_string(),
     };
-    frame.shared.diag(
-        link.span,
-        "arm-linked-uri",
-        format!("The linked template {what} is not fetched; deployment `{name}` is not expanded"),
-        false,
-    );
+    frame.shared.diag(link.span, "arm-linked-uri", format!("{what}; deployment `{name}` is not expanded"), false);
     (None, true, Vec::new())
 }
 
@@ -189,6 +215,11 @@ fn run_inner(
             prefix: prefix.to_string(),
             depth: frame.depth + 1,
             parent: Some((frame as &dyn Host, false)),
+            links: if frame.links.last() == Some(&file) {
+                frame.links.clone()
+            } else {
+                frame.links.iter().copied().chain([file]).collect()
+            },
         },
     );
     (Some(outputs_object(r.outputs)), false, r.resources)

@@ -66,6 +66,9 @@ pub(crate) struct Frame<'a> {
     pub id_ctx: DeploymentContext,
     pub file: FileId,
     pub depth: u32,
+    /// The files from the root template to this one through linked templates
+    /// (`relativePath`), to refuse a link back into the chain.
+    pub links: Vec<FileId>,
     /// The deploying template's frame: `reference()` falls back to it by id (any
     /// nested deployment) or by name too (outer scope, `parent_names`).
     pub(super) parent: Option<&'a dyn Host>,
@@ -79,13 +82,21 @@ pub(crate) struct Frame<'a> {
 }
 
 impl<'a> Frame<'a> {
-    fn new(shared: &'a Shared<'a>, scope: &'a Scope<'a>, id_ctx: DeploymentContext, file: FileId, depth: u32) -> Self {
+    fn new(
+        shared: &'a Shared<'a>,
+        scope: &'a Scope<'a>,
+        id_ctx: DeploymentContext,
+        file: FileId,
+        depth: u32,
+        links: Vec<FileId>,
+    ) -> Self {
         Frame {
             shared,
             scope,
             id_ctx,
             file,
             depth,
+            links,
             parent: None,
             parent_names: false,
             loops: RefCell::new(Vec::new()),
@@ -313,6 +324,8 @@ pub(crate) struct Placement<'a> {
     pub prefix: String,
     pub depth: u32,
     pub parent: Option<(&'a dyn Host, bool)>,
+    /// The linked files from the root to this template, this one's file last.
+    pub links: Vec<FileId>,
 }
 
 /// Expands the resources and outputs of `template` with names from `scope`.
@@ -323,8 +336,8 @@ pub(crate) fn run<'a>(
     id_ctx: DeploymentContext,
     at: Placement<'a>,
 ) -> RunResult {
-    let Placement { file, prefix, depth, parent } = at;
-    let mut frame = Frame::new(shared, scope, id_ctx, file, depth);
+    let Placement { file, prefix, depth, parent, links } = at;
+    let mut frame = Frame::new(shared, scope, id_ctx, file, depth, links);
     if let Some((p, names)) = parent {
         frame.parent = Some(p);
         frame.parent_names = names;

@@ -3,7 +3,9 @@
 //! `indexOf`, `union`, `intersection`, `tryGet`.
 
 use super::{FResult, arm_type, bare, count, count_range, int_arg, invalid, to_display};
-use crate::value::{Node, Object, Span, Value};
+use std::sync::Arc;
+
+use crate::value::{Node, Object, Part, Unknown, Value};
 
 pub(crate) const NAMES: &[&str] = &[
     "array",
@@ -60,31 +62,28 @@ fn concat(args: &[Node]) -> FResult {
         }
         return Ok(Value::array(out));
     }
-    let mut out = String::new();
-    let mut first_unknown = None;
+    let mut parts = Vec::with_capacity(args.len());
+    let mut any_unknown = false;
     for a in args {
         match &a.value {
             Value::Unknown(u) => {
-                if first_unknown.is_none() {
-                    first_unknown = Some(u.cause);
-                }
-                out.push('{');
-                out.push_str(&u.detail);
-                out.push('}');
+                any_unknown = true;
+                parts.push(Part::Hole(u.clone()));
             }
             Value::Object(_) => {
                 return Err(invalid(
                     "The provided parameters for language function 'concat' are invalid. Only strings, integers and arrays can be concatenated",
                 ));
             }
-            v => out.push_str(&to_display(v)),
+            v => parts.push(Part::Text(to_display(v).into())),
         }
     }
-    Ok(match first_unknown {
-        // Keep the known parts in the detail, `pre-{?}-post`, for linting.
-        Some(cause) => Value::unknown(cause, out, Span::NONE),
-        None => Value::str(out),
-    })
+    if any_unknown {
+        // The known text stays with the unknown value: rules read it (a literal
+        // `Password=` in a connection string whose server is a parameter).
+        return Ok(Unknown::text(parts).map_or_else(|| Value::str(""), |u| Value::Unknown(Arc::new(u))));
+    }
+    Ok(Value::str(parts.iter().map(|p| if let Part::Text(t) = p { &**t } else { "" }).collect::<String>()))
 }
 
 fn index_from_end(name: &str, args: &[Node]) -> FResult {
@@ -281,7 +280,7 @@ fn flatten(args: &[Node]) -> FResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::UnknownCause;
+    use crate::value::{Span, UnknownCause};
 
     fn v(j: serde_json::Value) -> Node {
         Node::bare(Value::from_json(&j))
@@ -293,5 +292,10 @@ mod tests {
         let r = call("concat", &[v(serde_json::json!("pre-")), u, v(serde_json::json!("-post"))]);
         let Some(Ok(Value::Unknown(u))) = r else { panic!() };
         assert_eq!(u.detail, "pre-{reference('x').name}-post");
+        assert_eq!(u.parts.as_ref().map(|p| p.len()), Some(3));
+        let secret = v(serde_json::json!("Server=x;Password=hunter2;User="));
+        let p = Node::bare(Value::unknown(UnknownCause::Parameter, "parameters('u')", Span::NONE));
+        let Some(Ok(Value::Unknown(u))) = call("concat", &[secret, p]) else { panic!() };
+        assert_eq!(u.detail, "Server=x;Password=***;User={parameters('u')}", "no secret in the detail");
     }
 }

@@ -21,7 +21,10 @@ pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
 /// Network address as an integer, prefix, address width in bits, IPv4 flag.
 fn net(function: &str, s: &str) -> Result<(u128, u8, u8, bool), super::super::error::FnError> {
     let n: IpNet = s.trim().parse().map_err(|_| {
-        invalid(format!("The template language function '{function}' expects a valid CIDR range. '{s}' is not one"))
+        invalid(format!(
+            "The template language function '{function}' expects a valid CIDR range. '{}' is not one",
+            crate::redact::for_message(s)
+        ))
     })?;
     Ok(match n.trunc() {
         IpNet::V4(v) => (u128::from(u32::from(v.network())), v.prefix_len(), 32, true),

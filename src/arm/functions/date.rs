@@ -23,7 +23,10 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
 }
 
 fn bad_date(s: &str) -> super::super::error::FnError {
-    invalid(format!("The provided DateTime value '{s}' was not in a valid ISO 8601 format"))
+    invalid(format!(
+        "The provided DateTime value '{}' was not in a valid ISO 8601 format",
+        crate::redact::for_message(s)
+    ))
 }
 
 /// A calendar date and time (no zone; inputs are treated as UTC).

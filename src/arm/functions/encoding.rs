@@ -56,9 +56,9 @@ fn base64(args: &[Node]) -> FResult {
 }
 
 fn decode_b64(s: &str) -> Result<String, super::super::error::FnError> {
-    let bytes = STANDARD
-        .decode(s.trim().as_bytes())
-        .map_err(|_| invalid(format!("The provided value '{s}' is not a valid base64 string")))?;
+    let bytes = STANDARD.decode(s.trim().as_bytes()).map_err(|_| {
+        invalid(format!("The provided value '{}' is not a valid base64 string", crate::redact::for_message(s)))
+    })?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -99,7 +99,10 @@ fn data_uri_to_string(args: &[Node]) -> FResult {
     for (i, p) in parts.iter().enumerate() {
         if i == 0 {
             if !p.is_empty() && !p.contains('/') {
-                return Err(invalid(format!("The data URI '{s}' was not formatted correctly")));
+                return Err(invalid(format!(
+                    "The data URI '{}' was not formatted correctly",
+                    crate::redact::for_message(s)
+                )));
             }
             continue;
         }
@@ -112,13 +115,22 @@ fn data_uri_to_string(args: &[Node]) -> FResult {
                     .iter()
                     .any(|c| c.eq_ignore_ascii_case(v));
                 if !ok {
-                    return Err(invalid(format!("The provided charset '{v}' is not supported")));
+                    return Err(invalid(format!(
+                        "The provided charset '{}' is not supported",
+                        crate::redact::for_message(v)
+                    )));
                 }
             } else if base64 || parts.last().is_some_and(|l| l.eq_ignore_ascii_case("base64")) {
-                return Err(invalid(format!("The data URI '{s}' was not formatted correctly")));
+                return Err(invalid(format!(
+                    "The data URI '{}' was not formatted correctly",
+                    crate::redact::for_message(s)
+                )));
             }
         } else {
-            return Err(invalid(format!("The data URI '{s}' was not formatted correctly")));
+            return Err(invalid(format!(
+                "The data URI '{}' was not formatted correctly",
+                crate::redact::for_message(s)
+            )));
         }
     }
     if base64 { decode_b64(payload).map(Value::str) } else { Ok(Value::str(percent_decode(payload))) }

@@ -1,8 +1,10 @@
 //! `format()`: .NET composite formatting under the invariant culture (reference §5.9),
 //! with the numeric format strings templates use (`N0`, `D3`, `X`, `F2`, `000`).
 
+use std::sync::Arc;
+
 use super::{FResult, count_range, invalid, string_arg, to_display};
-use crate::value::{Node, Value};
+use crate::value::{Node, Part, Unknown, Value};
 
 /// Widest alignment or precision accepted in a format item.
 const MAX_FORMAT_WIDTH: usize = 100_000;
@@ -23,7 +25,12 @@ pub(crate) fn float_to_string(f: f64) -> String {
 
 fn format(args: &[Node]) -> FResult {
     count_range("format", args, 1, usize::MAX)?;
+    if let Value::Unknown(_) = &args[0].value {
+        return Ok(args[0].value.clone());
+    }
     let fmt = string_arg("format", args, 0)?;
+    // Unknown values placed as they are become holes of a partly known string.
+    let mut parts: Vec<Part> = Vec::new();
     let values = &args[1..];
     let bad = || invalid("The template language function 'format' failed: input string was not in a correct format");
     let mut out = String::with_capacity(fmt.len() + 16);
@@ -62,8 +69,13 @@ fn format(args: &[Node]) -> FResult {
                         "The template language function 'format' failed: index (zero based) must be greater than or equal to zero and less than the size of the argument list",
                     ));
                 };
-                if let Value::Unknown(_) = v.value {
-                    return Ok(v.value.clone());
+                if let Value::Unknown(u) = &v.value {
+                    if align.is_some() || item_fmt.is_some() {
+                        return Ok(v.value.clone());
+                    }
+                    parts.push(Part::Text(std::mem::take(&mut out).into()));
+                    parts.push(Part::Hole(u.clone()));
+                    continue;
                 }
                 let text = format_value(&v.value, item_fmt).ok_or_else(bad)?;
                 let width = align.unwrap_or(0);
@@ -92,7 +104,11 @@ fn format(args: &[Node]) -> FResult {
             c => out.push(c),
         }
     }
-    Ok(Value::str(out))
+    if parts.is_empty() {
+        return Ok(Value::str(out));
+    }
+    parts.push(Part::Text(out.into()));
+    Ok(Unknown::text(parts).map_or_else(|| Value::str(""), |u| Value::Unknown(Arc::new(u))))
 }
 
 fn group_thousands(digits: &str) -> String {

@@ -27,7 +27,8 @@ pub(crate) type FResult = Result<Value, FnError>;
 
 /// Functions that look inside unknown arguments themselves instead of returning the
 /// first unknown (reference §10, "propagation").
-const UNKNOWN_AWARE: &[&str] = &["createarray", "createobject", "concat", "contains", "empty", "length", "union"];
+const UNKNOWN_AWARE: &[&str] =
+    &["createarray", "createobject", "concat", "contains", "empty", "format", "length", "union"];
 
 /// Calls built-in `name` (lower case) on evaluated arguments; `None` when no such
 /// function exists.

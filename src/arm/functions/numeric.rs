@@ -13,7 +13,10 @@ pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
             Value::Int(i) => Ok(Value::Int(*i)),
             Value::Float(f) => Ok(Value::Int(f.trunc() as i64)),
             Value::String(s) => s.trim().parse::<i64>().map(Value::Int).map_err(|_| {
-                invalid(format!("The template language function 'int' can't convert '{s}' to an integer"))
+                invalid(format!(
+                    "The template language function 'int' can't convert '{}' to an integer",
+                    crate::redact::for_message(s)
+                ))
             }),
             other => Err(invalid(format!(
                 "The template language function 'int' expects an integer or a string. The provided value is of type '{}'",
@@ -24,7 +27,10 @@ pub(crate) fn call(name: &str, args: &[Node]) -> Option<FResult> {
             Value::Int(i) => Ok(Value::Float(*i as f64)),
             Value::Float(f) => Ok(Value::Float(*f)),
             Value::String(s) => s.trim().parse::<f64>().map(Value::Float).map_err(|_| {
-                invalid(format!("The template language function 'float' can't convert '{s}' to a number"))
+                invalid(format!(
+                    "The template language function 'float' can't convert '{}' to a number",
+                    crate::redact::for_message(s)
+                ))
             }),
             other => Err(invalid(format!(
                 "The template language function 'float' expects a number or a string. The provided value is of type '{}'",
