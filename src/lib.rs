@@ -7,6 +7,7 @@
 pub mod arm;
 pub mod engine;
 pub mod filter;
+pub mod fuzzing;
 pub mod live;
 pub mod model;
 pub mod redact;

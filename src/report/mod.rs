@@ -437,9 +437,11 @@ fn resource_ref(model: &Model, r: ResIdx) -> ResourceRef {
 /// terminal escapes) are written as escapes, so that a resource named
 /// `"a\n::error::x"` cannot start a line of a CI log, where GitHub Actions would read
 /// it as a workflow command, nor move a terminal's cursor.
+/// Any secret-looking part (`Password=…` in a name) is masked as well.
 pub fn plain(s: &str) -> String {
+    let s = crate::redact::mask_ranges(s);
     if !s.chars().any(char::is_control) {
-        return s.to_string();
+        return s;
     }
     s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
