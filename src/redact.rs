@@ -66,8 +66,11 @@ pub fn secret_ranges(text: &str) -> Vec<Range<usize>> {
             continue;
         }
         let head = text[..i].trim_end();
-        let key_start =
-            head.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')).map_or(0, |j| j + 1);
+        let key_start = head
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+            .map_or(0, |(j, c)| j + c.len_utf8());
         let key = &head[key_start..];
         let is_flag = key.starts_with('-');
         if c == ':' && !is_flag {
@@ -272,6 +275,8 @@ mod tests {
         assert_eq!(masked("Server=tcp:x;Database=d;"), "Server=tcp:x;Database=d;");
         assert_eq!(masked("keyVaultName=kv1"), "keyVaultName=kv1");
         assert_eq!(masked("User ID=a; Password = p4ss;"), "User ID=a; Password = ****;");
+        // Found by fuzzing: a key after a multi-byte character.
+        assert_eq!(masked("xίPassword=abc"), "xίPassword=***");
     }
 
     #[test]
