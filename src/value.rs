@@ -112,7 +112,23 @@ pub struct Unknown {
     /// For a string that is partly known (`concat('Server=x;Password=', parameters('p'))`,
     /// `format`, interpolation): its known text and unknown values in order.
     pub parts: Option<Arc<[Part]>>,
+    /// The canonical symbol of a value from a deterministic source: a parameter without
+    /// a value in its deployment frame (`p:<frame>:<name>`), a member of such a value,
+    /// `uniqueString` of such values. Two unknown values with the same symbol are the
+    /// same value; a symbol and a known value, or two symbols, may or may not be equal.
+    /// A leading `~` marks a value whose case was changed (`toLower`): equal to the
+    /// original where case is ignored (ids and names), not otherwise.
+    pub symbol: Option<Arc<str>>,
+    /// Secret taint: where a secret comes from (`parameters('sqlPassword')` of a
+    /// `securestring`, `listKeys(...)`, a Key Vault reference). Carried through every
+    /// function, so AUTH006 can name the source of a secret it never sees.
+    pub secret: Option<Arc<str>>,
 }
+
+/// Opens a symbol inside a canonical form (a private-use character no id contains).
+pub const SYMBOL_OPEN: char = '\u{E000}';
+/// Closes a symbol inside a canonical form.
+pub const SYMBOL_CLOSE: char = '\u{E001}';
 
 /// One piece of a string that is partly known.
 #[derive(Clone, Debug, PartialEq)]
@@ -126,7 +142,56 @@ pub enum Part {
 impl Unknown {
     /// A plain unknown value.
     pub fn new(cause: UnknownCause, detail: impl Into<String>, span: Span) -> Unknown {
-        Unknown { cause, detail: detail.into(), span, parts: None }
+        Unknown { cause, detail: detail.into(), span, parts: None, symbol: None, secret: None }
+    }
+
+    /// The same value with a canonical symbol.
+    pub fn with_symbol(mut self, symbol: impl Into<Arc<str>>) -> Unknown {
+        self.symbol = Some(symbol.into());
+        self
+    }
+
+    /// The same value, tainted as a secret from `source`.
+    pub fn with_secret(mut self, source: impl Into<Arc<str>>) -> Unknown {
+        self.secret = Some(source.into());
+        self
+    }
+
+    /// The canonical form: text with each symbol between [`SYMBOL_OPEN`] and
+    /// [`SYMBOL_CLOSE`]; `None` when some part is not symbolic (a `reference()` to runtime
+    /// state). Equal canonical forms are equal values.
+    pub fn canonical(&self) -> Option<String> {
+        // A symbol is one opaque segment of an id: no `/` inside.
+        let mark = |sym: &str| format!("{SYMBOL_OPEN}{}{SYMBOL_CLOSE}", sym.replace('/', "\u{2215}"));
+        match (&self.parts, &self.symbol) {
+            (Some(parts), _) => {
+                let mut out = String::new();
+                for p in parts.iter() {
+                    match p {
+                        Part::Text(t) => out.push_str(t),
+                        Part::Hole(h) => out.push_str(&mark(h.symbol.as_deref()?)),
+                    }
+                }
+                Some(out)
+            }
+            (None, Some(sym)) => Some(mark(sym)),
+            (None, None) => None,
+        }
+    }
+
+    /// How a partly known or symbolic value is shown as a name: known text as is, each
+    /// unknown part as its expression in brackets (`[parameters('siteName')]/web`).
+    pub fn display(&self) -> String {
+        match &self.parts {
+            Some(parts) => parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text(t) => t.to_string(),
+                    Part::Hole(h) => format!("[{}]", h.detail),
+                })
+                .collect(),
+            None => format!("[{}]", self.detail),
+        }
     }
 
     /// A string made of `parts` (flattened: a partly known part contributes its own
@@ -161,7 +226,11 @@ impl Unknown {
                 Part::Hole(u) => format!("{{{}}}", u.detail),
             })
             .collect();
-        Some(Unknown { cause: first.cause, detail, span: Span::NONE, parts: Some(out.into()) })
+        let secret = out.iter().find_map(|p| match p {
+            Part::Hole(u) => u.secret.clone(),
+            Part::Text(_) => None,
+        });
+        Some(Unknown { cause: first.cause, detail, span: Span::NONE, parts: Some(out.into()), symbol: None, secret })
     }
 
     /// The same unknown value located at `span`.

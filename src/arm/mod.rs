@@ -12,6 +12,7 @@ pub mod eval;
 pub mod expand;
 pub(crate) mod functions;
 pub mod parser;
+pub(crate) mod symbolic;
 
 use std::sync::Arc;
 

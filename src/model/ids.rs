@@ -1,6 +1,8 @@
 //! Resource ids, full types and full names: parsing, composing, and the canonical
 //! spelling of the types azlint knows (Resource Graph returns them lower-cased).
 
+use crate::value::{SYMBOL_CLOSE, SYMBOL_OPEN};
+
 /// The parts of a resource id that matter for the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParsedId {
@@ -74,8 +76,37 @@ pub fn parent_id(id: &str) -> Option<&str> {
 }
 
 /// Case-insensitive key for ids and types.
+///
+/// A canonical form with symbols ([`crate::value::Unknown::canonical`]) keys the same
+/// way: the text outside symbols ignores case, and a symbol whose case was changed
+/// (`toLower(parameters('name'))`) keys as the symbol itself, since ids and names
+/// ignore case; what is inside a symbol stays as it is.
 pub fn key(s: &str) -> String {
-    s.trim_end_matches('/').to_ascii_lowercase()
+    let s = s.trim_end_matches('/');
+    if !s.contains(SYMBOL_OPEN) {
+        return s.to_ascii_lowercase();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0u32;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            SYMBOL_OPEN => {
+                out.push(c);
+                if depth == 0 && chars.peek() == Some(&'~') {
+                    chars.next();
+                }
+                depth += 1;
+            }
+            SYMBOL_CLOSE => {
+                out.push(c);
+                depth = depth.saturating_sub(1);
+            }
+            c if depth == 0 => out.push(c.to_ascii_lowercase()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Canonical spellings of the types azlint's rules read, so that lower-cased Resource

@@ -37,6 +37,10 @@ pub struct RawResource {
     /// Stands for a document a live read did not return (a live export's `gaps` and
     /// `notRead`): everything but its id, type and name is unknown.
     pub placeholder: bool,
+    /// For a template resource whose name is symbolic (`[parameters('site')]`): the
+    /// canonical forms of its id and full name ([`crate::value::Unknown::canonical`]),
+    /// which the model keys it by; `id` and `full_name` are then the display forms.
+    pub symbolic: Option<(String, String)>,
 }
 
 /// A problem with an input document that is not a finding: a gap in what was exported.
@@ -342,6 +346,7 @@ fn placeholder(unread: &UnreadRead, entry: &Node, file: FileId, pointer: String)
         inventory_only: false,
         existing: false,
         placeholder: true,
+        symbolic: None,
     })
 }
 
@@ -426,6 +431,7 @@ fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: b
             inventory_only,
             existing: false,
             placeholder: false,
+            symbolic: None,
         });
     }
     if let Some(children) = children {

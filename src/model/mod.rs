@@ -38,8 +38,12 @@ pub struct Resource {
     /// Full type, `Microsoft.Network/virtualNetworks/subnets`.
     pub type_: String,
     pub type_key: String,
-    /// Full name, `vnet/subnet`.
+    /// Full name, `vnet/subnet`; for a symbolic name, its expression
+    /// (`[parameters('vnetName')]/subnet`).
     pub name: String,
+    /// The full name as names are compared (lower case; for a symbolic name its
+    /// canonical form): what host names and name references match.
+    pub name_key: String,
     /// The resource object (`properties`, `sku`, `tags`, ...).
     pub node: Node,
     pub file: FileId,
@@ -156,6 +160,16 @@ pub struct Model {
     role_unknown: HashMap<ResIdx, String>,
     /// Lower-cased scopes whose inventory was not read, with why.
     unread_scopes: Vec<(String, Unknown)>,
+    /// Types (lower case) of which some resource has a symbolic name: a known id of
+    /// such a type that matches nothing may still name one of them.
+    symbolic_types: std::collections::HashSet<String>,
+    /// The reason given for such an id.
+    maybe_unknown: Unknown,
+}
+
+/// The lower-cased full type of an id, for [`Model::symbolic_types`].
+fn id_type_key(id: &str) -> String {
+    parse_id(id).map(|p| p.full_type.to_ascii_lowercase()).unwrap_or_default()
 }
 
 impl Model {
@@ -172,9 +186,13 @@ impl Model {
         imply_config_parents(&mut resources);
         let mut by_key: HashMap<String, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
         let mut by_type: HashMap<String, Vec<ResIdx>> = HashMap::new();
+        let mut symbolic_types = std::collections::HashSet::new();
         for (i, r) in resources.iter().enumerate() {
             by_key.entry(r.key.clone()).or_default().push(ResIdx(i as u32));
             by_type.entry(r.type_key.clone()).or_default().push(ResIdx(i as u32));
+            if r.key.contains(crate::value::SYMBOL_OPEN) {
+                symbolic_types.insert(r.type_key.clone());
+            }
         }
         let mut model = Model {
             parent: vec![None; resources.len()],
@@ -203,12 +221,18 @@ impl Model {
             ),
             role_unknown: HashMap::new(),
             unread_scopes,
+            symbolic_types,
+            maybe_unknown: Unknown::new(
+                UnknownCause::Parameter,
+                "no resource of the scan has this id, and one whose name is not known offline may be the one meant",
+                Span::NONE,
+            ),
         };
         for i in 0..model.resources.len() {
             let idx = ResIdx(i as u32);
             let r = &model.resources[i];
             let declared = r.declared_in.map(ResIdx);
-            if let Some(p) = declared.or_else(|| parent_id(&r.id).and_then(|pid| model.resolve(idx, pid)))
+            if let Some(p) = declared.or_else(|| parent_id(&r.key).and_then(|pid| model.resolve(idx, pid)))
                 && p != idx
             {
                 model.parent[i] = Some(p);
@@ -367,7 +391,13 @@ impl Model {
     pub fn follow(&self, from: ResIdx, path: &str) -> Reference<'_> {
         match self.res(from).get(path, self) {
             Lookup::Absent => Reference::Absent,
-            Lookup::Unknown(u) => Reference::Unknown(u),
+            // A symbolic id may still name a resource of the scan.
+            Lookup::Unknown(u) => {
+                match (u.canonical().and_then(|c| self.resolve(from, &c)), self.res(from).node.path(path)) {
+                    (Some(t), Some(n)) => Reference::Found(t, n),
+                    _ => Reference::Unknown(u),
+                }
+            }
             Lookup::Found(n) => self.follow_node(from, n),
         }
     }
@@ -375,10 +405,9 @@ impl Model {
     /// Resolves an id value (a string node, or an object with an `id` member).
     pub fn follow_node<'a>(&'a self, from: ResIdx, n: &'a Node) -> Reference<'a> {
         let id_node = match &n.value {
-            Value::Object(_) => match lookup(n, "id") {
-                Lookup::Found(x) => x,
-                Lookup::Absent => return Reference::Absent,
-                Lookup::Unknown(u) => return Reference::Unknown(u),
+            Value::Object(_) => match n.get("id") {
+                Some(x) => x,
+                None => return Reference::Absent,
             },
             _ => n,
         };
@@ -386,9 +415,16 @@ impl Model {
             Value::String(s) if s.is_empty() => Reference::Absent,
             Value::String(s) => match self.resolve(from, s) {
                 Some(t) => Reference::Found(t, id_node),
+                // A resource of that type with a symbolic name may be the one meant.
+                None if self.symbolic_types.contains(&id_type_key(s)) => Reference::Unknown(&self.maybe_unknown),
                 None => Reference::Missing(s.clone(), id_node),
             },
-            Value::Unknown(u) => Reference::Unknown(u),
+            // The same expression names the same resource; a symbolic id that names no
+            // resource of the scan cannot be identified (the rules that need it say so).
+            Value::Unknown(u) => match u.canonical().and_then(|c| self.resolve(from, &c)) {
+                Some(t) => Reference::Found(t, id_node),
+                None => Reference::Unknown(u),
+            },
             _ => Reference::Absent,
         }
     }
@@ -426,14 +462,14 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
             "microsoft.web/sites/slots/config" => "Microsoft.Web/sites/slots",
             _ => continue,
         };
-        let Some(pid) = parent_id(&r.id) else {
+        let (Some(pid), Some(pkey)) = (parent_id(&r.id), parent_id(&r.key).map(key)) else {
             continue;
         };
-        let pkey = key(pid);
         if known.contains(&pkey) || !added.insert(pkey.clone()) {
             continue;
         }
         let name = r.name.rsplit_once('/').map_or(r.name.as_str(), |(p, _)| p).to_string();
+        let name_key = r.name_key.rsplit_once('/').map_or(r.name_key.as_str(), |(p, _)| p).to_string();
         let span = r.node.get("type").map_or(r.node.span, |n| n.span);
         let mut o = crate::value::Object::new();
         o.insert("id", Node::new(Value::str(pid), span));
@@ -445,6 +481,7 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
             type_: parent_type.to_string(),
             type_key: parent_type.to_ascii_lowercase(),
             name,
+            name_key,
             node: Node::new(Value::object(o), span),
             file: r.file,
             pointer: r.pointer.clone(),
@@ -465,26 +502,45 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         // A name with the wrong number of segments for its type: keep it addressable.
         format!("{scope}/providers/{}/{}", raw.full_type, raw.full_name)
     });
-    let inline: Vec<(String, String, Node, String)> = INLINE_CHILDREN
+    let (own_key, name_key) = match &raw.symbolic {
+        Some((id_key, name_key)) => (key(id_key), key(name_key)),
+        None => (key(&id), raw.full_name.to_ascii_lowercase()),
+    };
+    // (type, display name, name key, node, pointer): a symbolic name keys by its canonical
+    // form, a name unknown without a symbol by its place (nothing can refer to it).
+    let inline: Vec<(String, String, String, Node, String)> = INLINE_CHILDREN
         .iter()
         .filter(|(ty, _, _)| raw.full_type.eq_ignore_ascii_case(ty))
         .flat_map(|(ty, prop, child)| {
             let arr = raw.node.path(&format!("properties.{prop}")).and_then(|n| n.value.as_array()).unwrap_or_default();
+            let pointer = raw.pointer.clone();
             arr.iter().enumerate().filter_map(move |(i, item)| {
-                let name = item.get("name").and_then(Node::as_str)?;
-                Some((format!("{ty}/{child}"), name.to_string(), item.clone(), format!("/properties/{prop}/{i}")))
+                let (shown, name_key) = match &item.get("name")?.value {
+                    Value::String(s) => (s.to_string(), s.to_ascii_lowercase()),
+                    Value::Unknown(u) => (
+                        u.display(),
+                        key(&u.canonical().unwrap_or_else(|| {
+                            let at = format!("{}{pointer}/properties/{prop}/{i}", raw.file.0).replace('/', "\u{2215}");
+                            format!("{}?{at}{}", crate::value::SYMBOL_OPEN, crate::value::SYMBOL_CLOSE)
+                        })),
+                    ),
+                    _ => return None,
+                };
+                Some((format!("{ty}/{child}"), shown, name_key, item.clone(), format!("/properties/{prop}/{i}")))
             })
         })
         .collect();
     let parent_name = raw.full_name.clone();
     let parent_id = id.clone();
+    let (parent_key, parent_name_key) = (own_key.clone(), name_key.clone());
     let parent_index = out.len() as u32;
     out.push(Resource {
-        key: key(&id),
+        key: own_key,
         id,
         type_key: raw.full_type.to_ascii_lowercase(),
         type_: raw.full_type,
         name: raw.full_name,
+        name_key,
         node: raw.node,
         file: raw.file,
         pointer: raw.pointer.clone(),
@@ -496,15 +552,16 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         unit,
         declared_in: None,
     });
-    for (ty, name, node, sub_pointer) in inline {
+    for (ty, name, child_key, node, sub_pointer) in inline {
         let leaf_type = ty.rsplit('/').next().unwrap_or_default();
         let id = format!("{parent_id}/{leaf_type}/{name}");
         out.push(Resource {
-            key: key(&id),
+            key: format!("{parent_key}/{}/{child_key}", leaf_type.to_ascii_lowercase()),
             id,
             type_key: ty.to_ascii_lowercase(),
             type_: ty,
             name: format!("{parent_name}/{name}"),
+            name_key: format!("{parent_name_key}/{child_key}"),
             node,
             file: raw.file,
             pointer: format!("{}{sub_pointer}", raw.pointer),
@@ -536,6 +593,7 @@ mod tests {
             inventory_only: false,
             existing: false,
             placeholder: false,
+            symbolic: None,
         }
     }
 

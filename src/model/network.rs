@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::ids::{key, parent_id};
-use super::{Lookup, Model, Reference, ResIdx, lookup};
+use super::{Lookup, Model, Reference, ResIdx};
 use crate::value::{Node, Span, Value};
 
 pub const ZONE_GROUP: &str = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups";
@@ -277,19 +277,18 @@ fn zone_uses(model: &Model, pe: ResIdx, g: ResIdx) -> Vec<ZoneUse> {
         }
     };
     for c in configs.value.as_array().unwrap_or_default() {
-        let (zone, zone_name, span) = match lookup(c, "properties.privateDnsZoneId") {
-            Lookup::Found(n) => match model.follow_node(g, n) {
+        let (zone, zone_name, span) = match c.path("properties.privateDnsZoneId").filter(|n| !n.value.is_null()) {
+            Some(n) => match model.follow_node(g, n) {
                 Reference::Found(z, id) => {
                     (IdRef::Key(model.res(z).key.clone()), Some(model.res(z).name.clone()), id.span)
                 }
                 Reference::Missing(id, node) => (IdRef::Key(key(&id)), Some(last_segment(&id)), node.span),
-                Reference::Unknown(u) => (IdRef::Unknown(u.detail.clone()), None, n.span),
+                Reference::Unknown(u) => {
+                    (IdRef::Unknown(u.detail.clone()), None, if u.span.is_none() { n.span } else { u.span })
+                }
                 Reference::Absent => continue,
             },
-            Lookup::Unknown(u) => {
-                (IdRef::Unknown(u.detail.clone()), None, if u.span.is_none() { c.span } else { u.span })
-            }
-            Lookup::Absent => match &c.value {
+            None => match &c.value {
                 Value::Unknown(u) => (IdRef::Unknown(u.detail.clone()), None, c.span),
                 _ => continue,
             },

@@ -15,17 +15,24 @@ pub const SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets";
 pub struct Nsgs {
     subnets_by_nsg: HashMap<ResIdx, Vec<ResIdx>>,
     ilbs_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
+    /// Subnets whose NSG cannot be identified, with why: any NSG of their document may
+    /// be theirs.
+    unknown_nsg: Vec<(ResIdx, String)>,
 }
 
 impl Nsgs {
     pub(super) fn build(model: &Model) -> Nsgs {
         let mut out = Nsgs::default();
         for &sn in model.of_type(SUBNET) {
-            if let Reference::Found(nsg, _) = model.follow(sn, "properties.networkSecurityGroup") {
-                let list = out.subnets_by_nsg.entry(nsg).or_default();
-                if !list.contains(&sn) {
-                    list.push(sn);
+            match model.follow(sn, "properties.networkSecurityGroup") {
+                Reference::Found(nsg, _) => {
+                    let list = out.subnets_by_nsg.entry(nsg).or_default();
+                    if !list.contains(&sn) {
+                        list.push(sn);
+                    }
                 }
+                Reference::Unknown(u) => out.unknown_nsg.push((sn, u.detail.clone())),
+                _ => {}
             }
         }
         // A load balancer whose front end takes a private address from a subnet is internal.
@@ -45,6 +52,11 @@ impl Nsgs {
     /// The subnets this NSG is attached to.
     pub fn subnets_of(&self, nsg: ResIdx) -> &[ResIdx] {
         self.subnets_by_nsg.get(&nsg).map_or(&[], Vec::as_slice)
+    }
+
+    /// Subnets whose NSG cannot be identified, with why.
+    pub fn subnets_with_unknown_nsg(&self) -> &[(ResIdx, String)] {
+        &self.unknown_nsg
     }
 
     /// Internal load balancers with a front end in this subnet.

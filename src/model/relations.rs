@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::network::Network;
 use super::site::{SITE, SLOT};
-use super::{Lookup, Model, Reference, ResIdx, lookup};
+use super::{Lookup, Model, Reference, ResIdx};
 use crate::value::{Node, Span};
 
 pub const PRIVATE_ENDPOINT: &str = "Microsoft.Network/privateEndpoints";
@@ -67,6 +67,9 @@ pub struct Relations {
     hidden: Vec<HiddenCalls>,
     /// Sites and slots whose integration subnet a read that did not happen would name.
     unknown_integrations: Vec<(ResIdx, String)>,
+    /// Private endpoints and compute placed in a subnet that cannot be identified
+    /// (a symbolic id that names no subnet of the scan, a runtime value), with why.
+    unplaced: Vec<(ResIdx, String)>,
     /// Private DNS zones, their links and groups, and VNet peerings.
     pub network: Network,
     /// NSG -> subnets, and internal load balancers by subnet.
@@ -166,8 +169,10 @@ impl Relations {
             }
         }
         for &pe in model.of_type(PRIVATE_ENDPOINT) {
-            if let Reference::Found(subnet, _) = model.follow(pe, "properties.subnet") {
-                rel.endpoints_by_subnet.entry(subnet).or_default().push(pe);
+            match model.follow(pe, "properties.subnet") {
+                Reference::Found(subnet, _) => rel.endpoints_by_subnet.entry(subnet).or_default().push(pe),
+                Reference::Unknown(u) => rel.unplaced.push((pe, u.detail.clone())),
+                _ => {}
             }
             for conn in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
                 let list = match model.res(pe).get(conn, model) {
@@ -180,10 +185,9 @@ impl Relations {
                     _ => continue,
                 };
                 for c in list.value.as_array().unwrap_or_default() {
-                    let target = match lookup(c, "properties.privateLinkServiceId") {
-                        Lookup::Found(id) => model.follow_node(pe, id),
-                        Lookup::Unknown(u) => Reference::Unknown(u),
-                        Lookup::Absent => Reference::Absent,
+                    let target = match c.path("properties.privateLinkServiceId") {
+                        Some(id) => model.follow_node(pe, id),
+                        None => Reference::Absent,
                     };
                     match target {
                         Reference::Found(target, _) => {
@@ -204,17 +208,18 @@ impl Relations {
         for (ty, list, path) in COMPUTE_SUBNETS {
             for &r in model.of_type(ty) {
                 let mut subnets = Vec::new();
+                let mut place = |found: Reference<'_>, subnets: &mut Vec<ResIdx>| match found {
+                    Reference::Found(sn, _) => subnets.push(sn),
+                    Reference::Unknown(u) => rel.unplaced.push((r, u.detail.clone())),
+                    _ => {}
+                };
                 if list.is_empty() {
-                    if let Reference::Found(sn, _) = model.follow(r, path) {
-                        subnets.push(sn);
-                    }
+                    place(model.follow(r, path), &mut subnets);
                 } else if let Lookup::Found(items) = model.res(r).get(list, model) {
                     for item in items.value.as_array().unwrap_or_default() {
-                        let target = if path.is_empty() { Lookup::Found(item) } else { lookup(item, path) };
-                        if let Lookup::Found(n) = target
-                            && let Reference::Found(sn, _) = model.follow_node(r, n)
-                        {
-                            subnets.push(sn);
+                        let target = if path.is_empty() { Some(item) } else { item.path(path) };
+                        if let Some(n) = target {
+                            place(model.follow_node(r, n), &mut subnets);
                         }
                     }
                 }
@@ -235,10 +240,12 @@ impl Relations {
             for nic in nics.and_then(|n| n.value.as_array()).unwrap_or_default() {
                 for ipc in nic.path("properties.ipConfigurations").and_then(|n| n.value.as_array()).unwrap_or_default()
                 {
-                    if let Lookup::Found(n) = lookup(ipc, "properties.subnet")
-                        && let Reference::Found(sn, _) = model.follow_node(vmss, n)
-                    {
-                        rel.compute_by_subnet.entry(sn).or_default().push(vmss);
+                    if let Some(n) = ipc.path("properties.subnet") {
+                        match model.follow_node(vmss, n) {
+                            Reference::Found(sn, _) => rel.compute_by_subnet.entry(sn).or_default().push(vmss),
+                            Reference::Unknown(u) => rel.unplaced.push((vmss, u.detail.clone())),
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -246,10 +253,12 @@ impl Relations {
         for &aks in model.of_type("Microsoft.ContainerService/managedClusters") {
             let pools = model.res(aks).node.path("properties.agentPoolProfiles");
             for pool in pools.and_then(|n| n.value.as_array()).unwrap_or_default() {
-                if let Lookup::Found(n) = lookup(pool, "vnetSubnetID")
-                    && let Reference::Found(sn, _) = model.follow_node(aks, n)
-                {
-                    rel.compute_by_subnet.entry(sn).or_default().push(aks);
+                if let Some(n) = pool.path("vnetSubnetID") {
+                    match model.follow_node(aks, n) {
+                        Reference::Found(sn, _) => rel.compute_by_subnet.entry(sn).or_default().push(aks),
+                        Reference::Unknown(u) => rel.unplaced.push((aks, u.detail.clone())),
+                        _ => {}
+                    }
                 }
             }
         }
@@ -496,6 +505,12 @@ impl Relations {
     /// container groups).
     pub fn compute_in(&self, subnet: ResIdx) -> &[ResIdx] {
         self.compute_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)
+    }
+
+    /// Private endpoints and compute whose subnet cannot be identified, with why, in
+    /// model order: any subnet of their document may hold them.
+    pub fn unplaced(&self) -> &[(ResIdx, String)] {
+        &self.unplaced
     }
 
     /// Network interfaces with an IP configuration in this subnet.

@@ -6,7 +6,7 @@ use ipnet::IpNet;
 
 use super::net005::{overlaps, subnet_prefixes};
 use crate::engine::{Related, RuleCx};
-use crate::model::nsg::{NSG_RULE, SUBNET};
+use crate::model::nsg::{NSG, NSG_RULE, SUBNET};
 use crate::model::{Lookup, Model, ResIdx};
 use crate::value::{Node, Span, Value};
 
@@ -151,8 +151,11 @@ fn reaches(model: &Model, rule: &SecRule, subnet: ResIdx) -> bool {
 }
 
 /// The security rules of the scan, one per id (a rule both inline and declared as a
-/// child resource is the same rule; the later declaration wins), grouped by NSG.
-fn rules_by_nsg(cx: &mut RuleCx) -> Vec<(ResIdx, Vec<SecRule>)> {
+/// child resource is the same rule; the later declaration wins), grouped by NSG; rules
+/// whose NSG cannot be identified (a child named from an unknown parent) form the group
+/// `None`, and are still checked on their own properties. An NSG whose rule list is
+/// unknown is undetermined here.
+fn rules_by_nsg(cx: &mut RuleCx) -> Vec<(Option<ResIdx>, Vec<SecRule>)> {
     let model = cx.model;
     let mut last: std::collections::BTreeMap<&str, ResIdx> = Default::default();
     for &r in model.of_type(NSG_RULE) {
@@ -160,15 +163,68 @@ fn rules_by_nsg(cx: &mut RuleCx) -> Vec<(ResIdx, Vec<SecRule>)> {
             last.insert(&model.res(r).key, r);
         }
     }
-    let mut groups: std::collections::BTreeMap<ResIdx, Vec<SecRule>> = Default::default();
+    for &nsg in model.of_type(NSG) {
+        if let Lookup::Unknown(u) = model.res(nsg).get("properties.securityRules", model)
+            && !model.res(nsg).existing
+        {
+            cx.undetermined(
+                nsg,
+                Default::default(),
+                format!("the NSG's `securityRules` cannot be determined: {}", u.detail),
+            );
+        }
+    }
+    let mut groups: std::collections::BTreeMap<Option<ResIdx>, Vec<SecRule>> = Default::default();
     for (_, r) in last {
-        let Some(nsg) = model.parent(r) else { continue };
         match read(model, r) {
-            Ok(rule) => groups.entry(nsg).or_default().push(rule),
+            Ok(rule) => groups.entry(model.parent(r)).or_default().push(rule),
             Err(reason) => cx.undetermined(r, Default::default(), reason),
         }
     }
     groups.into_iter().collect()
+}
+
+/// Why a rule that admits the internet may reach back-ends the index cannot place: a
+/// subnet of its NSG (or, for a rule whose NSG is unknown, of its document) may hold
+/// back-ends whose subnet is unknown, or a subnet whose NSG is unknown may be one of its
+/// NSG's and hold back-ends.
+fn hidden_backends(model: &Model, nsg: Option<ResIdx>, rule: ResIdx) -> Option<String> {
+    let unit = model.res(rule).unit;
+    let rel = &model.relations;
+    let may_hold = |sn: ResIdx| {
+        !backends_in(model, sn).is_empty()
+            || rel.unplaced().iter().any(|(r, _)| model.res(*r).unit == unit && is_backend(model, *r))
+    };
+    if nsg.is_none() {
+        return Some(format!(
+            "the NSG of `{}` cannot be identified, so the subnets it filters are not known",
+            model.res(rule).name
+        ));
+    }
+    if let Some((sn, why)) =
+        rel.nsgs.subnets_with_unknown_nsg().iter().find(|(sn, _)| model.res(*sn).unit == unit && may_hold(*sn))
+    {
+        return Some(format!(
+            "the NSG of subnet `{}`, which may hold back-ends, cannot be identified and may be this one: {why}",
+            model.res(*sn).name
+        ));
+    }
+    let subnets = nsg.map(|n| rel.nsgs.subnets_of(n)).unwrap_or_default();
+    if !subnets.is_empty()
+        && let Some((r, why)) = rel.unplaced().iter().find(|(r, _)| model.res(*r).unit == unit && is_backend(model, *r))
+    {
+        return Some(format!(
+            "the subnet of back-end `{}` cannot be identified and may be one this NSG filters: {why}",
+            model.res(*r).name
+        ));
+    }
+    None
+}
+
+/// Back-ends as [`backends_in`] counts them.
+fn is_backend(model: &Model, r: ResIdx) -> bool {
+    let res = model.res(r);
+    !res.is_type("Microsoft.Network/applicationGateways") && !res.is_type("Microsoft.ApiManagement/service")
 }
 
 pub fn nsg_inbound_from_internet(cx: &mut RuleCx) {
@@ -182,10 +238,11 @@ pub fn nsg_inbound_from_internet(cx: &mut RuleCx) {
             if open_ports.is_empty() {
                 continue;
             }
-            let backend_subnet = model.relations.nsgs.subnets_of(nsg).iter().copied().find_map(|sn| {
-                let held = backends_in(model, sn);
-                (!held.is_empty() && reaches(model, rule, sn)).then_some((sn, held))
-            });
+            let backend_subnet =
+                nsg.map(|n| model.relations.nsgs.subnets_of(n)).unwrap_or_default().iter().copied().find_map(|sn| {
+                    let held = backends_in(model, sn);
+                    (!held.is_empty() && reaches(model, rule, sn)).then_some((sn, held))
+                });
             if let Some((sn, held)) = backend_subnet {
                 let first = model.res(held[0]);
                 let more = if held.len() > 1 { format!(" and {} more", held.len() - 1) } else { String::new() };
@@ -215,6 +272,10 @@ pub fn nsg_inbound_from_internet(cx: &mut RuleCx) {
                     format!("NSG rule `{name}` admits `{src}` inbound to management port {port} ({what})"),
                     Vec::new(),
                 );
+                continue;
+            }
+            if let Some(why) = hidden_backends(model, nsg, rule.idx) {
+                cx.undetermined(rule.idx, *src_span, format!("`{name}` admits `{src}` inbound, and {why}"));
             }
         }
     }
@@ -242,6 +303,21 @@ pub fn backend_subnet_without_nsg(cx: &mut RuleCx) {
             .filter(|r| !model.res(*r).is_type("Microsoft.Network/loadBalancers"))
             .collect();
         if held.is_empty() {
+            // Back-ends whose subnet is unknown may be here.
+            let unit = res.unit;
+            let unplaced = model.relations.unplaced().iter().find(|(r, _)| {
+                let r = model.res(*r);
+                r.unit == unit
+                    && !r.is_type("Microsoft.Network/applicationGateways")
+                    && !r.is_type("Microsoft.ApiManagement/service")
+            });
+            if let (Some((r, why)), Lookup::Absent) = (unplaced, res.get("properties.networkSecurityGroup", model)) {
+                cx.undetermined(
+                    sn,
+                    Default::default(),
+                    format!("subnet `{}` has no NSG, and back-end `{}` may be in it: its subnet cannot be identified: {why}", res.name, model.res(*r).name),
+                );
+            }
             continue;
         }
         match res.get("properties.networkSecurityGroup", model) {

@@ -106,8 +106,9 @@ pub(super) fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
             Lookup::Absent => continue,
         };
         for c in list.value.as_array().unwrap_or_default() {
-            let (ty, target, target_idx) = match lookup(c, "properties.privateLinkServiceId") {
-                Lookup::Found(n) => match model.follow_node(pe, n) {
+            let (ty, target, target_idx) = match c.path("properties.privateLinkServiceId").map(|n| (n, &n.value)) {
+                Some((_, crate::value::Value::Null)) | None => continue,
+                Some((n, _)) => match model.follow_node(pe, n) {
                     Reference::Found(t, _) => (model.res(t).type_.clone(), model.res(t).name.clone(), Some(t)),
                     Reference::Missing(id, _) => match parse_id(&id) {
                         Some(p) => (p.full_type, p.full_name, None),
@@ -119,11 +120,6 @@ pub(super) fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
                     }
                     Reference::Absent => continue,
                 },
-                Lookup::Unknown(u) => {
-                    unknown = Some(format!("the endpoint's target cannot be determined: {}", u.detail));
-                    continue;
-                }
-                Lookup::Absent => continue,
             };
             let groups = match lookup(c, "properties.groupIds") {
                 Lookup::Found(g) => g.value.as_array().unwrap_or_default(),

@@ -145,7 +145,7 @@ pub fn approved_endpoints(model: &Model, r: ResIdx) -> Result<Vec<Approved>, Str
         ] {
             let Lookup::Found(list) = e.get(path, model) else { continue };
             for c in list.value.as_array().unwrap_or_default() {
-                let Lookup::Found(id) = lookup(c, "properties.privateLinkServiceId") else { continue };
+                let Some(id) = c.path("properties.privateLinkServiceId") else { continue };
                 if !matches!(model.follow_node(pe, id), Reference::Found(t, _) if t == target) {
                     continue;
                 }

@@ -72,9 +72,41 @@ pub fn expand_template(
         .map(|r| {
             let text = |k: &str| r.node.get(k).and_then(Node::as_str).map(str::to_string);
             let full_type = text("type").unwrap_or_else(|| "[unknown type]".into());
-            let full_name = text("name").unwrap_or_else(|| "[unknown name]".into());
+            // A symbolic name shows as its expression and keys by its canonical form, so
+            // `resourceId(…, parameters('x'))` elsewhere finds it.
+            let unknown = |k: &str| r.node.get(k).and_then(|n| n.value.as_unknown());
+            // A name that is unknown without a symbol (from `reference()` of runtime state)
+            // still names one resource: this declaration, which nothing can refer to.
+            let opaque = || {
+                let at = format!("{}{}#{}", r.file.0, r.pointer, r.copy_index.unwrap_or(0));
+                let mark = format!(
+                    "{}?{}{}",
+                    crate::value::SYMBOL_OPEN,
+                    at.replace('/', "\u{2215}"),
+                    crate::value::SYMBOL_CLOSE
+                );
+                (format!("{}/{mark}", text("type").unwrap_or_default()), mark)
+            };
+            let symbolic = match (unknown("name"), unknown("id")) {
+                (Some(n), Some(i)) => {
+                    Some(n.canonical().zip(i.canonical()).map(|(n, i)| (i, n)).unwrap_or_else(|| {
+                        let (ty, mark) = opaque();
+                        (format!("{}/providers/{ty}", "/unidentified"), mark)
+                    }))
+                }
+                (Some(_), None) | (None, Some(_)) => {
+                    let (ty, mark) = opaque();
+                    Some((format!("/unidentified/providers/{ty}"), mark))
+                }
+                (None, None) => None,
+            };
+            let full_name = text("name")
+                .or_else(|| unknown("name").map(|u| u.display()))
+                .unwrap_or_else(|| "[unknown name]".into());
+            let id = text("id").or_else(|| unknown("id").map(|u| u.display()));
             RawResource {
-                id: text("id"),
+                id,
+                symbolic,
                 full_type,
                 full_name,
                 file: r.file,

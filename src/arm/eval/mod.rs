@@ -97,10 +97,17 @@ pub(crate) fn render_arg(v: &Value) -> String {
     }
 }
 
-/// Appends an accessor to an unknown value's detail.
+/// Appends an accessor to an unknown value's detail; a member of a symbolic value is
+/// symbolic (`parameters('o').name` is the same value wherever it is read), and a member
+/// of a secret is secret.
 fn extend_unknown(v: &Value, suffix: &str) -> Node {
     match v {
-        Value::Unknown(u) => unknown_node(u.cause, format!("{}{suffix}", u.detail)),
+        Value::Unknown(u) => {
+            let mut out = crate::value::Unknown::new(u.cause, format!("{}{suffix}", u.detail), Span::NONE);
+            out.symbol = u.canonical().map(|c| Arc::from(format!("{c}{suffix}")));
+            out.secret = u.secret.clone();
+            Node::bare(Value::Unknown(Arc::new(out)))
+        }
         _ => Node::bare(v.clone()),
     }
 }

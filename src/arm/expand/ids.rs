@@ -19,6 +19,19 @@ pub(super) fn unknown_like(n: &Node, what: &str, span: Span) -> Node {
     Node::new(Value::unknown(cause, detail, span), span)
 }
 
+/// `parent/child` from a parent's full name and a child's name, either of which may be
+/// partly known: a child of `[parameters('nsgName')]` is `[parameters('nsgName')]/ssh`,
+/// the same resource a top-level `concat(parameters('nsgName'), '/ssh')` names.
+pub(super) fn join_names(parent: &Node, child: &Node) -> Node {
+    if let (Some(p), Some(c)) = (parent.as_str(), child.as_str()) {
+        return Node::new(Value::str(format!("{p}/{c}")), child.span);
+    }
+    match crate::arm::symbolic::with_tokens(&[parent, child], |t| Some(format!("{}/{}", t[0], t[1]))) {
+        Some(v) => Node::new(v, child.span),
+        None => unknown_like(if parent.as_str().is_none() { parent } else { child }, "name", child.span),
+    }
+}
+
 /// Turns a scope value (`/subscriptions/…`, `/`, or Bicep's relative
 /// `Microsoft.Storage/storageAccounts/sa`) into an absolute id.
 fn absolute_scope(ctx: &DeploymentContext, scope: &str) -> String {
@@ -72,9 +85,22 @@ pub(super) fn add_child_ids(props: &Node, rid: &str) -> Node {
 impl<'a> Frame<'a> {
     pub(super) fn compute_id(&self, decl: &Node, ty: &Node, name: &Node) -> Node {
         let span = decl.get("name").map(|n| n.span).unwrap_or(decl.span);
-        let (Some(t), Some(n)) = (ty.as_str(), name.as_str()) else {
-            return unknown_like(if ty.as_str().is_none() { ty } else { name }, "id", span);
+        let Some(t) = ty.as_str() else {
+            return unknown_like(ty, "id", span);
         };
+        if name.as_str().is_none() {
+            // A symbolic name makes a symbolic id: the same expression names the same
+            // resource (`resourceId(…, parameters('site'))` meets `[parameters('site')]`).
+            let built = crate::arm::symbolic::with_tokens(&[name], |n| {
+                let id = self.compute_id(decl, ty, &Node::new(Value::str(n[0]), name.span));
+                id.as_str().map(str::to_string)
+            });
+            return match built {
+                Some(v) => Node::new(v, span),
+                None => unknown_like(name, "id", span),
+            };
+        }
+        let Some(n) = name.as_str() else { unreachable!("checked above") };
         let tn = match crate::arm::functions::resource::type_and_names("resourceId", t, &[n]) {
             Ok(tn) => tn,
             Err(_) => {
@@ -133,10 +159,13 @@ impl<'a> Frame<'a> {
             {
                 inst.full_type = Node::new(Value::str(format!("{ptv}/{t}")), inst.full_type.span);
             }
-            if let (Some(t), Some(n), Some(pnv)) = (inst.full_type.as_str(), inst.full_name.as_str(), pn.as_str()) {
+            if let Some(t) = inst.full_type.as_str() {
                 let want = t.split('/').filter(|s| !s.is_empty()).count().saturating_sub(1);
-                if n.split('/').count() < want {
-                    inst.full_name = Node::new(Value::str(format!("{pnv}/{n}")), inst.full_name.span);
+                // A short name gets its parent's in front (a symbolic name counts as one
+                // segment: Bicep writes `parent` with the child's own name).
+                let have = inst.full_name.as_str().map_or(1, |n| n.split('/').count());
+                if have < want {
+                    inst.full_name = join_names(&pn, &inst.full_name);
                 }
             }
             let (decl, ft, fname) = (inst.decl, inst.full_type.clone(), inst.full_name.clone());

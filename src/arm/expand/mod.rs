@@ -206,7 +206,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
     if !matches!(template.value, Value::Object(_)) {
         shared.diag(template.span, "arm-template", "The template is not a JSON object", true);
     } else {
-        let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared);
+        let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared, Arc::from(format!("f{}", opts.file.0)));
         let result = resources::run(
             &shared,
             &sc,

@@ -204,7 +204,9 @@ fn run_inner(
 ) -> (Option<Node>, bool, Vec<ExpandedResource>) {
     let mut ctx = target.with_deployment_name(name);
     ctx.scope = scope_of(template, &ctx);
-    let scope = Scope::new(template, ctx.clone(), supplied_parameters(props), frame.shared);
+    // Deployment names are unique in their scope: copies of a deployment differ by name.
+    let symbols = format!("{}/{name}@{}", frame.scope.frame, file.0);
+    let scope = Scope::new(template, ctx.clone(), supplied_parameters(props), frame.shared, symbols.into());
     let r = run(
         frame.shared,
         &scope,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::frame::{LoopFrame, eval_count, eval_node, report, try_eval_node};
-use super::ids::{add_child_ids, is_deployment, unknown_like};
+use super::ids::{add_child_ids, is_deployment, join_names, unknown_like};
 use super::scope::Scope;
 use super::{ExpandedResource, MAX_COPY_COUNT, Shared, nested, pointer_token};
 use crate::arm::context::DeploymentContext;
@@ -161,16 +161,13 @@ impl<'a> Frame<'a> {
             self.quiet.set(skipped || existing);
             let ty = self.eval_str_node(decl.get("type"));
             let name = self.eval_str_node(decl.get("name"));
-            let (full_type, full_name) = match (parent, ty.as_str(), name.as_str()) {
-                (Some((pt, pn)), Some(t), Some(n)) if !t.contains('/') => (
+            let (full_type, full_name) = match (parent, ty.as_str()) {
+                (Some((pt, pn)), Some(t)) if !t.contains('/') => (
                     match pt.as_str() {
                         Some(pt) => Node::new(Value::str(format!("{pt}/{t}")), ty.span),
                         None => unknown_like(pt, "type", ty.span),
                     },
-                    match pn.as_str() {
-                        Some(pn) => Node::new(Value::str(format!("{pn}/{n}")), name.span),
-                        None => unknown_like(pn, "name", name.span),
-                    },
+                    join_names(pn, &name),
                 ),
                 _ => (ty, name),
             };

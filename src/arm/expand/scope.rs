@@ -23,6 +23,10 @@ enum Slot {
 /// Parameters, variables and functions of one template.
 pub(crate) struct Scope<'t> {
     pub ctx: DeploymentContext,
+    /// Names this deployment frame in symbols (`f0`, `f0/resources/2#inner`): a
+    /// parameter without a value is the same unknown value everywhere in its frame, and
+    /// a different one in any other.
+    pub frame: Arc<str>,
     pub language_v2: bool,
     shared: &'t Shared<'t>,
     param_decls: Option<&'t Object>,
@@ -59,7 +63,9 @@ pub(crate) fn supplied_from_file(params: &Node) -> HashMap<String, Node> {
 pub(crate) fn key_vault_unknown(r: &Node, span: Span) -> Node {
     let secret = r.get("secretName").and_then(|s| s.as_str()).unwrap_or("?");
     let vault = r.get("keyVault").and_then(|k| k.get("id")).and_then(|s| s.as_str()).unwrap_or("?");
-    Node::new(Value::unknown(UnknownCause::KeyVault, format!("Key Vault secret '{secret}' in {vault}"), span), span)
+    let what = format!("Key Vault secret '{secret}' in {vault}");
+    let u = crate::value::Unknown::new(UnknownCause::KeyVault, what.clone(), span).with_secret(what);
+    Node::new(Value::Unknown(Arc::new(u)), span)
 }
 
 fn section<'t>(template: &'t Node, key: &str) -> Option<&'t Object> {
@@ -72,6 +78,7 @@ impl<'t> Scope<'t> {
         ctx: DeploymentContext,
         supplied: HashMap<String, Node>,
         shared: &'t Shared<'t>,
+        frame: Arc<str>,
     ) -> Scope<'t> {
         let var_decls = section(template, "variables");
         let var_copies = var_decls
@@ -108,6 +115,7 @@ impl<'t> Scope<'t> {
             .is_some_and(|v| !v.starts_with("1.") && !v.is_empty());
         Scope {
             ctx,
+            frame,
             language_v2,
             shared,
             param_decls: section(template, "parameters"),
@@ -154,7 +162,28 @@ impl Host for Scope<'_> {
         // A null supplied value means "not supplied" when there is a default (Bicep
         // passes null for omitted optional module parameters).
         let supplied = self.supplied.get(&key).filter(|v| !(v.value.is_null() && has_default));
-        let value = if let Some(v) = supplied {
+        let symbol = format!("p:{}:{key}", self.frame);
+        let ty = decl.and_then(|d| d.get("type")).and_then(|t| t.as_str()).unwrap_or_default();
+        let secure_string = ty.eq_ignore_ascii_case("securestring");
+        let secure = secure_string || ty.eq_ignore_ascii_case("secureobject");
+        let unknown = |span: Span| {
+            let mut u = crate::value::Unknown::new(UnknownCause::Parameter, format!("parameters('{name}')"), span)
+                .with_symbol(symbol.as_str());
+            if secure {
+                u = u.with_secret(format!("parameters('{name}')"));
+            }
+            Node::new(Value::Unknown(Arc::new(u)), span)
+        };
+        let value = if let (true, Some(d)) = (secure_string, decl) {
+            // A secure string is a secret whatever value it is given: it never enters the
+            // model, and every value built from it carries the taint.
+            match supplied {
+                Some(Node { value: Value::Unknown(u), .. }) if u.secret.is_some() => {
+                    supplied.cloned().unwrap_or_else(|| unknown(d.span))
+                }
+                _ => unknown(d.span),
+            }
+        } else if let Some(v) = supplied {
             v.clone()
         } else if let Some(decl) = decl {
             if let Some(default) = decl.get("defaultValue") {
@@ -169,10 +198,7 @@ impl Host for Scope<'_> {
             } else if decl.get("nullable").and_then(|n| n.value.as_bool()) == Some(true) {
                 Node::new(Value::Null, decl.span)
             } else {
-                Node::new(
-                    Value::unknown(UnknownCause::Parameter, format!("parameters('{name}')"), decl.span),
-                    decl.span,
-                )
+                unknown(decl.span)
             }
         } else {
             return Err(ArmError::eval(format!("The template parameter '{name}' is not found"), 0, 0));

@@ -25,22 +25,30 @@ use crate::value::{Node, Value};
 
 pub(crate) type FResult = Result<Value, FnError>;
 
-/// Functions that look inside unknown arguments themselves instead of returning the
-/// first unknown (reference §10, "propagation").
-const UNKNOWN_AWARE: &[&str] =
-    &["createarray", "createobject", "concat", "contains", "empty", "format", "length", "union"];
+/// Functions that take unknown arguments as they are (into a partly known string, or
+/// as elements), instead of being unknown themselves (reference §10, "propagation").
+/// Others see through unknown *elements* (`length`, `contains`) but not an argument that
+/// is unknown as a whole.
+const TAKE_UNKNOWNS: &[&str] = &["createarray", "createobject", "concat", "format"];
 
 /// Calls built-in `name` (lower case) on evaluated arguments; `None` when no such
 /// function exists.
 pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option<FResult> {
-    if !UNKNOWN_AWARE.contains(&name)
-        && let Some(u) = args.iter().find(|a| a.value.is_unknown())
+    if !TAKE_UNKNOWNS.contains(&name)
+        && let Some(Node { value: Value::Unknown(u), .. }) = args.iter().find(|a| a.value.is_unknown())
     {
         // Still reject a wrong name, so unknown arguments never hide a typo.
         if !exists(name) {
             return None;
         }
-        return Some(Ok(u.value.clone()));
+        if let Some(r) = super::symbolic::call(name, args, ctx) {
+            return Some(r);
+        }
+        // Unknown, for the first unknown argument's reason; not that argument's symbol or
+        // parts (`f(p)` is not `p`), but the taint of every argument.
+        let mut out = crate::value::Unknown::new(u.cause, u.detail.clone(), u.span);
+        out.secret = super::symbolic::taint(args);
+        return Some(Ok(Value::Unknown(std::sync::Arc::new(out))));
     }
     array::call(name, args)
         .or_else(|| collection::call(name, args))
@@ -150,6 +158,11 @@ pub(crate) fn int_arg(name: &str, args: &[Node], i: usize) -> Result<i64, FnErro
 /// Deep equality that knows about unknown values: `None` when it cannot be decided.
 pub(crate) fn eq3(a: &Value, b: &Value) -> Option<bool> {
     match (a, b) {
+        // The same symbolic value is equal to itself; anything else is undecided.
+        (Value::Unknown(x), Value::Unknown(y)) => match (x.canonical(), y.canonical()) {
+            (Some(p), Some(q)) if p == q => Some(true),
+            _ => None,
+        },
         (Value::Unknown(_), _) | (_, Value::Unknown(_)) => None,
         (Value::Array(x), Value::Array(y)) => {
             if x.len() != y.len() {
