@@ -109,6 +109,44 @@ pub fn key(s: &str) -> String {
     out
 }
 
+/// Whether two keys may name the same resource once their symbols have values: equal
+/// keys do; otherwise one must match the other with each of its symbols standing for
+/// one or more characters of one id segment (no `/`). Known keys that differ do not.
+pub fn maybe_same(a: &str, b: &str) -> bool {
+    a == b || (a.contains(SYMBOL_OPEN) && glob(a, b)) || (b.contains(SYMBOL_OPEN) && glob(b, a))
+}
+
+/// `pattern`'s known pieces in order, its top-level symbols matching 1+ characters
+/// without `/`; `text` is taken as text (its own symbols are opaque segments).
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut pieces = Vec::new();
+    let (mut depth, mut cur) = (0u32, String::new());
+    for c in pattern.chars() {
+        match c {
+            SYMBOL_OPEN => {
+                if depth == 0 {
+                    pieces.push(std::mem::take(&mut cur));
+                }
+                depth += 1;
+            }
+            SYMBOL_CLOSE => depth = depth.saturating_sub(1),
+            c if depth == 0 => cur.push(c),
+            _ => {}
+        }
+    }
+    pieces.push(cur);
+    fn go(pieces: &[String], text: &str) -> bool {
+        let Some((first, rest)) = pieces.split_first() else { return text.is_empty() };
+        let Some(after) = text.strip_prefix(first.as_str()) else { return false };
+        if rest.is_empty() {
+            return after.is_empty();
+        }
+        let limit = after.find('/').unwrap_or(after.len());
+        (1..=limit).any(|n| after.is_char_boundary(n) && go(rest, &after[n..]))
+    }
+    go(&pieces, text)
+}
+
 /// Canonical spellings of the types azlint's rules read, so that lower-cased Resource
 /// Graph types display as Azure shows them.
 const CANONICAL_TYPES: &[&str] = &[
@@ -171,6 +209,20 @@ pub fn display_type(ty: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbolic_keys_may_meet() {
+        let sym = |s: &str| format!("{SYMBOL_OPEN}{s}{SYMBOL_CLOSE}");
+        let vnet = format!("/s/providers/n/vnets/{}", sym("p:f0:vnet"));
+        assert!(maybe_same(&format!("{vnet}/subnets/a"), "/s/providers/n/vnets/v1/subnets/a"));
+        assert!(!maybe_same(&format!("{vnet}/subnets/a"), &format!("{vnet}/subnets/b")), "same VNet, other subnet");
+        assert!(maybe_same(&format!("{vnet}/subnets/a"), &format!("{vnet}/subnets/{}", sym("p:f0:sub"))));
+        assert!(
+            !maybe_same(&format!("{vnet}/subnets/a"), "/s/providers/n/vnets/v1/x/subnets/a"),
+            "a symbol is one segment"
+        );
+        assert!(!maybe_same("/s/a", "/s/b"));
+    }
 
     #[test]
     fn parses_and_composes_ids() {

@@ -41,6 +41,9 @@ pub struct RawResource {
     /// canonical forms of its id and full name ([`crate::value::Unknown::canonical`]),
     /// which the model keys it by; `id` and `full_name` are then the display forms.
     pub symbolic: Option<(String, String)>,
+    /// Why the number of resources this one stands for is not known (a template copy
+    /// loop whose count is not known offline).
+    pub uncounted: Option<String>,
 }
 
 /// A problem with an input document that is not a finding: a gap in what was exported.
@@ -347,6 +350,7 @@ fn placeholder(unread: &UnreadRead, entry: &Node, file: FileId, pointer: String)
         existing: false,
         placeholder: true,
         symbolic: None,
+        uncounted: None,
     })
 }
 
@@ -432,6 +436,7 @@ fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: b
             existing: false,
             placeholder: false,
             symbolic: None,
+            uncounted: None,
         });
     }
     if let Some(children) = children {

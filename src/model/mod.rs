@@ -57,6 +57,10 @@ pub struct Resource {
     /// Not declared or exported itself, only implied by a child (a site by its
     /// `config/web`): known by its id alone.
     pub implied: bool,
+    /// Why the number of resources this one stands for is not known (a template copy
+    /// loop whose count is not known offline): rules about a set of resources (overlaps,
+    /// counts) are undetermined where it is in the set.
+    pub uncounted: Option<String>,
     /// The document (deployment or export) the resource belongs to.
     pub unit: u32,
     /// For an inline child (a VNet's `subnets` entry), the resource that declares it:
@@ -382,6 +386,16 @@ impl Model {
             .copied()
     }
 
+    /// The key of an id value: a known id's, or a symbolic id's canonical form; `None`
+    /// when it is neither.
+    pub fn id_key(n: &Node) -> Option<String> {
+        match &n.value {
+            Value::String(s) if !s.is_empty() => Some(key(s)),
+            Value::Unknown(u) => u.canonical().map(|c| key(&c)),
+            _ => None,
+        }
+    }
+
     /// Finds the resource an id refers to without a viewpoint (the first declaration).
     pub fn resolve_any(&self, id: &str) -> Option<ResIdx> {
         self.by_key.get(&key(id))?.first().copied()
@@ -392,12 +406,10 @@ impl Model {
         match self.res(from).get(path, self) {
             Lookup::Absent => Reference::Absent,
             // A symbolic id may still name a resource of the scan.
-            Lookup::Unknown(u) => {
-                match (u.canonical().and_then(|c| self.resolve(from, &c)), self.res(from).node.path(path)) {
-                    (Some(t), Some(n)) => Reference::Found(t, n),
-                    _ => Reference::Unknown(u),
-                }
-            }
+            Lookup::Unknown(u) => match (u.canonical(), self.res(from).node.path(path)) {
+                (Some(_), Some(n)) => self.follow_node(from, n),
+                _ => Reference::Unknown(u),
+            },
             Lookup::Found(n) => self.follow_node(from, n),
         }
     }
@@ -415,18 +427,41 @@ impl Model {
             Value::String(s) if s.is_empty() => Reference::Absent,
             Value::String(s) => match self.resolve(from, s) {
                 Some(t) => Reference::Found(t, id_node),
-                // A resource of that type with a symbolic name may be the one meant.
-                None if self.symbolic_types.contains(&id_type_key(s)) => Reference::Unknown(&self.maybe_unknown),
+                // A resource with a symbolic name may be the one meant.
+                None if self.may_name_one(&key(s)) => Reference::Unknown(&self.maybe_unknown),
                 None => Reference::Missing(s.clone(), id_node),
             },
-            // The same expression names the same resource; a symbolic id that names no
-            // resource of the scan cannot be identified (the rules that need it say so).
-            Value::Unknown(u) => match u.canonical().and_then(|c| self.resolve(from, &c)) {
-                Some(t) => Reference::Found(t, id_node),
+            // The same expression names the same resource. A symbolic id that names no
+            // resource of the scan but may name one cannot be identified (the rules that
+            // need it say so); one that can name none (a literal subnet of a VNet
+            // identified by its symbol, which has no such subnet) is missing.
+            Value::Unknown(u) => match u.canonical() {
+                Some(c) => match self.resolve(from, &c) {
+                    Some(t) => Reference::Found(t, id_node),
+                    None if self.may_name_one(&key(&c)) || !self.by_type.contains_key(&id_type_key(&c)) => {
+                        Reference::Unknown(u)
+                    }
+                    None => Reference::Missing(u.display().into(), id_node),
+                },
                 None => Reference::Unknown(u),
             },
             _ => Reference::Absent,
         }
+    }
+
+    /// Whether some resource of the scan may be the one `k` (a key that names none
+    /// exactly) names, depending on symbols: only resources of its type, and only where
+    /// a symbol is involved, so scans without symbols pay nothing.
+    fn may_name_one(&self, k: &str) -> bool {
+        let ty = id_type_key(k);
+        let symbolic = k.contains(crate::value::SYMBOL_OPEN);
+        if !symbolic && !self.symbolic_types.contains(&ty) {
+            return false;
+        }
+        self.of_type(&ty).iter().any(|&r| {
+            let rk = &self.res(r).key;
+            (symbolic || rk.contains(crate::value::SYMBOL_OPEN)) && ids::maybe_same(k, rk)
+        })
     }
 
     /// The typed view of a site or slot.
@@ -490,6 +525,7 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
             existing: false,
             placeholder: false,
             implied: true,
+            uncounted: r.uncounted.clone(),
             unit: r.unit,
             declared_in: None,
         });
@@ -549,6 +585,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         existing: raw.existing,
         placeholder: raw.placeholder,
         implied: false,
+        uncounted: raw.uncounted.clone(),
         unit,
         declared_in: None,
     });
@@ -570,6 +607,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
             existing: raw.existing,
             placeholder: false,
             implied: false,
+            uncounted: raw.uncounted.clone(),
             unit,
             declared_in: Some(parent_index),
         });
@@ -594,6 +632,7 @@ mod tests {
             existing: false,
             placeholder: false,
             symbolic: None,
+            uncounted: None,
         }
     }
 

@@ -88,12 +88,12 @@ impl Network {
             }
         }
         for &l in model.of_type(ZONE_LINK) {
-            let Some(zone) = parent_id(&model.res(l).id).map(key) else { continue };
+            let Some(zone) = parent_id(&model.res(l).key).map(key) else { continue };
             let vnet = id_ref(model, l, "properties.virtualNetwork");
             net.links_by_zone.entry(zone).or_default().push(ZoneLink { link: l, vnet });
         }
         for &p in model.of_type(PEERING) {
-            let Some(local) = parent_id(&model.res(p).id).map(key) else { continue };
+            let Some(local) = parent_id(&model.res(p).key).map(key) else { continue };
             let remote = id_ref(model, p, "properties.remoteVirtualNetwork");
             net.peers_by_vnet.entry(local).or_default().push(Peer { peering: p, remote });
         }

@@ -7,10 +7,11 @@
 
 use std::collections::HashMap;
 
+use super::ids::key;
 use super::network::Network;
 use super::site::{SITE, SLOT};
 use super::{Lookup, Model, Reference, ResIdx};
-use crate::value::{Node, Span};
+use crate::value::{Node, SYMBOL_CLOSE, SYMBOL_OPEN, Span};
 
 pub const PRIVATE_ENDPOINT: &str = "Microsoft.Network/privateEndpoints";
 pub const APIM_BACKEND: &str = "Microsoft.ApiManagement/service/backends";
@@ -54,6 +55,12 @@ pub struct Relations {
     /// Storage accounts by name, for `AccountName=...` connection strings.
     storage_by_name: HashMap<String, ResIdx>,
     callers: HashMap<ResIdx, Vec<Call>>,
+    /// Calls that may or may not reach a resource: a host name built from a symbol that
+    /// could be its host, or a known host that could be a symbolic resource's.
+    maybe_callers: HashMap<ResIdx, Vec<Call>>,
+    /// Host names of resources with symbolic names (canonical forms), to match known
+    /// host names against.
+    symbolic_hosts: Vec<(String, ResIdx)>,
     endpoints_by_target: HashMap<ResIdx, Vec<ResIdx>>,
     targets_by_endpoint: HashMap<ResIdx, Vec<ResIdx>>,
     /// Endpoints with a connection whose target id cannot be known, by document.
@@ -127,6 +134,15 @@ impl Relations {
             }
         }
         rel.index_backends(model);
+        let mut symbolic: Vec<(String, ResIdx)> = rel
+            .host_to_site
+            .iter()
+            .chain(rel.host_to_backend.iter())
+            .filter(|(h, _)| h.contains(SYMBOL_OPEN))
+            .map(|(h, r)| (h.clone(), *r))
+            .collect();
+        symbolic.sort();
+        rel.symbolic_hosts = symbolic;
         for &s in &sites {
             if let Some(view) = model.site(s) {
                 for r in view.integration_subnets() {
@@ -157,14 +173,15 @@ impl Relations {
         for (_, u) in model.unread_scopes() {
             rel.hidden.push(HiddenCalls { caller: None, reason: u.detail.clone() });
         }
+        // Read the values themselves: a symbolic one still names its site.
         for &b in model.of_type(APIM_BACKEND) {
-            if let Lookup::Found(n) = model.res(b).get("properties.url", model) {
+            if let Some(n) = model.res(b).node.path("properties.url") {
                 rel.index_string(n, b, "backend `url`");
             }
             rel.index_backend_resource_id(model, b);
         }
         for &a in model.of_type(APIM_API) {
-            if let Lookup::Found(n) = model.res(a).get("properties.serviceUrl", model) {
+            if let Some(n) = model.res(a).node.path("properties.serviceUrl") {
                 rel.index_string(n, a, "API `serviceUrl`");
             }
         }
@@ -330,8 +347,9 @@ impl Relations {
     /// management URL (`https://management.azure.com/subscriptions/.../sites/x`): a call
     /// even when `url` is a custom domain the index does not know.
     fn index_backend_resource_id(&mut self, model: &Model, b: ResIdx) {
-        let Lookup::Found(n) = model.res(b).get("properties.resourceId", model) else { return };
-        let Some(text) = n.as_str() else { return };
+        let Some(n) = model.res(b).node.path("properties.resourceId") else { return };
+        let canonical = n.value.as_unknown().and_then(|u| u.canonical());
+        let Some(text) = n.as_str().or(canonical.as_deref()) else { return };
         let Some(at) = text.to_ascii_lowercase().find("/subscriptions/") else { return };
         let Some(site) = model.resolve(b, &text[at..]) else { return };
         if model.site(site).is_some() {
@@ -348,13 +366,13 @@ impl Relations {
         for (ty, suffixes) in BACKEND_HOSTS {
             for &r in model.of_type(ty) {
                 let res = model.res(r);
-                let mut labels = vec![res.name.to_ascii_lowercase()];
+                let mut labels = vec![res.name_key.clone()];
                 if let Lookup::Found(n) = res.get("properties.customSubDomainName", model)
                     && let Some(sub) = n.as_str()
                 {
                     labels.push(sub.to_ascii_lowercase());
                 }
-                labels.retain(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+                labels.retain(|l| label_like(l));
                 for label in &labels {
                     for suffix in *suffixes {
                         self.host_to_backend.entry(format!("{label}{suffix}")).or_insert(r);
@@ -378,21 +396,28 @@ impl Relations {
     /// appears in `n`, every vault a Key Vault reference names (`SecretUri=` or
     /// `VaultName=`), and every storage account an `AccountName=` connection string names.
     fn index_string(&mut self, n: &Node, caller: ResIdx, via: &str) {
-        // A redacted value of a saved live export keeps the text this reads.
-        let Some(text) = super::secrets::setting_text(n) else { return };
+        // A redacted value of a saved live export keeps the text this reads; a value built
+        // from symbols reads as its canonical form, whose host names are those of the
+        // resources named by the same symbols.
+        let Some(text) = super::secrets::setting_names(n) else { return };
+        let text = &*text;
         let kv_ref = text.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(");
         let via = if kv_ref { format!("Key Vault reference in {via}") } else { via.to_string() };
         let mut callees = Vec::new();
-        for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')) {
+        let mut maybe = Vec::new();
+        for token in tokens(text) {
             if !token.contains('.') {
                 continue;
             }
-            let host = token.trim_matches('.').to_ascii_lowercase();
-            callees.extend(self.host_to_site.get(&host).or_else(|| self.host_to_backend.get(&host)).copied());
+            let host = key(token.trim_matches('.'));
+            match self.host_to_site.get(&host).or_else(|| self.host_to_backend.get(&host)) {
+                Some(&r) => callees.push(r),
+                None => maybe.extend(self.maybe_hosts(&host)),
+            }
         }
         for part in text.split([';', '(', ')']) {
             let Some((k, v)) = part.split_once('=') else { continue };
-            let (k, v) = (k.trim(), v.trim().to_ascii_lowercase());
+            let (k, v) = (k.trim(), key(v.trim()));
             if kv_ref && k.eq_ignore_ascii_case("VaultName") {
                 callees.extend(self.vault_by_name.get(&v).copied());
             } else if k.eq_ignore_ascii_case("AccountName") {
@@ -404,21 +429,61 @@ impl Relations {
                 self.callers.entry(callee).or_default().push(Call { caller, via: via.clone(), span: n.span });
             }
         }
+        maybe.sort();
+        maybe.dedup();
+        for callee in maybe {
+            if callee != caller {
+                self.maybe_callers.entry(callee).or_default().push(Call { caller, via: via.clone(), span: n.span });
+            }
+        }
+    }
+
+    /// The resources a host name that names none exactly may still name: known hosts
+    /// that a symbolic host could be, or symbolic hosts a known host could be (a symbol
+    /// stands for a name, so for any text without a dot).
+    pub fn maybe_hosts(&self, host: &str) -> Vec<ResIdx> {
+        if host.contains(SYMBOL_OPEN) {
+            self.host_to_site
+                .iter()
+                .chain(self.host_to_backend.iter())
+                .filter(|(h, _)| !h.contains(SYMBOL_OPEN) && glob_matches(host, h))
+                .map(|(_, r)| *r)
+                .collect()
+        } else {
+            self.symbolic_hosts.iter().filter(|(h, _)| glob_matches(h, host)).map(|(_, r)| *r).collect()
+        }
     }
 
     /// The key vault with this name, as `VaultName=` references name it.
     pub fn vault_named(&self, name: &str) -> Option<ResIdx> {
-        self.vault_by_name.get(&name.to_ascii_lowercase()).copied()
+        self.vault_by_name.get(&key(name)).copied()
+    }
+
+    /// Key vaults and storage accounts (`vault` picks which) whose name may be `name`,
+    /// depending on names not known offline, when none has it exactly.
+    pub fn maybe_named(&self, vault: bool, name: &str) -> Vec<ResIdx> {
+        let map = if vault { &self.vault_by_name } else { &self.storage_by_name };
+        let k = key(name);
+        if map.contains_key(&k) {
+            return Vec::new();
+        }
+        let mut out: Vec<ResIdx> = map
+            .iter()
+            .filter(|(n, _)| (n.contains(SYMBOL_OPEN) || k.contains(SYMBOL_OPEN)) && super::ids::maybe_same(n, &k))
+            .map(|(_, r)| *r)
+            .collect();
+        out.sort();
+        out
     }
 
     /// The storage account with this name, as `AccountName=` connection strings name it.
     pub fn storage_named(&self, name: &str) -> Option<ResIdx> {
-        self.storage_by_name.get(&name.to_ascii_lowercase()).copied()
+        self.storage_by_name.get(&key(name)).copied()
     }
 
     /// The back-end service (not a site) that answers on a host name.
     pub fn backend_by_host(&self, host: &str) -> Option<ResIdx> {
-        self.host_to_backend.get(&host.to_ascii_lowercase()).copied()
+        self.host_to_backend.get(&key(host)).copied()
     }
 
     /// The callers whose calls are not known because a read did not happen: any of them
@@ -437,6 +502,11 @@ impl Relations {
     /// Who calls this site or back-end service, with the evidence.
     pub fn callers(&self, site: ResIdx) -> &[Call] {
         self.callers.get(&site).map_or(&[], Vec::as_slice)
+    }
+
+    /// Calls that may reach this resource, depending on values not known offline.
+    pub fn maybe_callers(&self, site: ResIdx) -> &[Call] {
+        self.maybe_callers.get(&site).map_or(&[], Vec::as_slice)
     }
 
     /// The resources an endpoint's connections (automatic or manual) target.
@@ -533,6 +603,87 @@ impl Relations {
 /// The host names a site answers on: what exports state (`defaultHostName`,
 /// `hostNames`, `enabledHostNames`) and, for sites whose name is known, the default
 /// `{name}.azurewebsites.net` (`{site}-{slot}` for slots) with its `.scm.` twin.
+/// Whether the canonical `pattern` could be `text` once its symbols have values: its
+/// known pieces in order, each symbol standing for one or more characters without a
+/// dot (a name, or a piece of a DNS label).
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let mut pieces = Vec::new();
+    let (mut depth, mut cur) = (0u32, String::new());
+    for c in pattern.chars() {
+        match c {
+            SYMBOL_OPEN => {
+                if depth == 0 {
+                    pieces.push(std::mem::take(&mut cur));
+                }
+                depth += 1;
+            }
+            SYMBOL_CLOSE => depth = depth.saturating_sub(1),
+            c if depth == 0 => cur.push(c),
+            _ => {}
+        }
+    }
+    pieces.push(cur);
+    fn go(pieces: &[String], text: &str) -> bool {
+        let Some((first, rest)) = pieces.split_first() else { return text.is_empty() };
+        let Some(after) = text.strip_prefix(first.as_str()) else { return false };
+        if rest.is_empty() {
+            return after.is_empty();
+        }
+        // A symbol: at least one character, none of them a dot.
+        let limit = after.find('.').unwrap_or(after.len());
+        (1..=limit).any(|n| after.is_char_boundary(n) && go(rest, &after[n..]))
+    }
+    go(&pieces, text)
+}
+
+/// Whether `s` can be a DNS label: letters, digits and `-`, or a symbol standing for them.
+fn label_like(s: &str) -> bool {
+    !s.is_empty() && outside_symbols(s).all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+/// The characters of `s` that are not inside a symbol of a canonical form.
+fn outside_symbols(s: &str) -> impl Iterator<Item = char> + '_ {
+    let mut depth = 0u32;
+    s.chars().filter(move |&c| match c {
+        SYMBOL_OPEN => {
+            depth += 1;
+            false
+        }
+        SYMBOL_CLOSE => {
+            depth = depth.saturating_sub(1);
+            false
+        }
+        _ => depth == 0,
+    })
+}
+
+/// The words of a setting's text that may be host names: runs of letters, digits, `.`
+/// and `-`, a symbol counting as one piece of a word.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut depth) = (None, 0u32);
+    for (i, c) in text.char_indices() {
+        let word = depth > 0 || c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == SYMBOL_OPEN;
+        match c {
+            SYMBOL_OPEN => depth += 1,
+            SYMBOL_CLOSE => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match (word || c == SYMBOL_CLOSE, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(&text[s..i]);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(&text[s..]);
+    }
+    out
+}
+
 fn host_names(model: &Model, s: ResIdx) -> Vec<String> {
     let res = model.res(s);
     let mut out = Vec::new();
@@ -548,8 +699,8 @@ fn host_names(model: &Model, s: ResIdx) -> Vec<String> {
             );
         }
     }
-    let label = res.name.replace('/', "-").to_ascii_lowercase();
-    if !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    let label = res.name_key.replace('/', "-");
+    if label_like(&label) {
         out.push(format!("{label}.azurewebsites.net"));
         out.push(format!("{label}.scm.azurewebsites.net"));
     }
@@ -560,6 +711,18 @@ fn host_names(model: &Model, s: ResIdx) -> Vec<String> {
 mod tests {
     use crate::model::tests::raw;
     use crate::model::{Model, Unit};
+
+    #[test]
+    fn symbolic_hosts_match_as_globs() {
+        let p = format!("{}p:f0:api{}.azurewebsites.net", crate::value::SYMBOL_OPEN, crate::value::SYMBOL_CLOSE);
+        assert!(super::glob_matches(&p, "api-orders.azurewebsites.net"));
+        assert!(!super::glob_matches(&p, "api.scm.azurewebsites.net"), "a name has no dot");
+        assert!(!super::glob_matches(&p, ".azurewebsites.net"), "a name is not empty");
+        let q =
+            format!("{}p:f0:api{}-staging.azurewebsites.net", crate::value::SYMBOL_OPEN, crate::value::SYMBOL_CLOSE);
+        assert!(super::glob_matches(&q, "api-orders-staging.azurewebsites.net"));
+        assert!(!super::glob_matches(&q, "api-orders.azurewebsites.net"));
+    }
 
     #[test]
     fn key_vault_references_and_storage_connection_strings_are_calls() {

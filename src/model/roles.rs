@@ -121,6 +121,15 @@ fn own_role(model: &Model, rel: &Relations, s: ResIdx) -> Result<Option<RoleInfo
         }));
     }
     if unknown.is_none()
+        && let Some(call) = rel.maybe_callers(s).first()
+    {
+        unknown = Some(format!(
+            "`{}` calls a host that may be this one ({}), depending on names not known offline",
+            model.res(call.caller).name,
+            call.via
+        ));
+    }
+    if unknown.is_none()
         && let Some(h) = rel.hidden_callers().iter().find(|h| h.caller != Some(s))
     {
         unknown = Some(h.reason.clone());

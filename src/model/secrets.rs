@@ -319,6 +319,17 @@ pub fn setting_text(n: &Node) -> Option<&str> {
     }
 }
 
+/// [`setting_text`], or for a value built from symbols its canonical form
+/// ([`crate::value::Unknown::canonical`]), whose names are those of the resources named
+/// by the same symbols.
+pub fn setting_names(n: &Node) -> Option<std::borrow::Cow<'_, str>> {
+    match (setting_text(n), &n.value) {
+        (Some(t), _) => Some(std::borrow::Cow::Borrowed(t)),
+        (None, Value::Unknown(u)) => u.canonical().map(std::borrow::Cow::Owned),
+        _ => None,
+    }
+}
+
 /// `scheme://host` of a URL (no user information, port, path or query).
 fn scheme_and_host(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;

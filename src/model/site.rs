@@ -85,6 +85,17 @@ impl<'m> SiteView<'m> {
     /// `properties.siteConfig` (it is deployed after the site); then site-level
     /// `properties`. For deployed state without a `config/web` child the setting is
     /// unknown: live reads of a site return `siteConfig` mostly null.
+    /// The node [`SiteView::setting`] reads for `path` (also when its value is unknown),
+    /// in the same order: the `config/web` child, `siteConfig`, the site's properties.
+    pub fn setting_node(&self, path: &str) -> Option<&'m crate::value::Node> {
+        let model = self.model;
+        let web = self.data.config_web.and_then(|w| model.res(w).node.path(&format!("properties.{path}")));
+        let site = &model.res(self.idx).node;
+        web.or_else(|| site.path(&format!("properties.siteConfig.{path}")))
+            .or_else(|| site.path(&format!("properties.{path}")))
+            .filter(|n| !n.value.is_null())
+    }
+
     pub fn setting(&self, path: &str) -> Lookup<'m> {
         let model = self.model;
         // `publishing.ftp.allow` / `publishing.scm.allow`: the basicPublishingCredentialsPolicies children.

@@ -10,7 +10,6 @@ use super::acl_lists::{rule_label, sites};
 use super::auth::{gateway_callers, label};
 use crate::engine::{Related, RuleCx};
 use crate::model::access::{AccessRule, Unmatched};
-use crate::model::ids::key;
 use crate::model::relations::APIM_BACKEND;
 use crate::model::{Lookup, Model, ResIdx};
 use crate::value::{Node, Value};
@@ -33,12 +32,20 @@ fn gateway(model: &Model, service: ResIdx) -> Gateway {
         Lookup::Found(t)
             if t.as_str().is_some_and(|t| t.eq_ignore_ascii_case("External") || t.eq_ignore_ascii_case("Internal")) =>
         {
-            match res.get("properties.virtualNetworkConfiguration.subnetResourceId", model) {
-                Lookup::Found(n) => Ok(n
-                    .as_str()
-                    .map(|id| model.resolve(service, id).map_or_else(|| key(id), |r| model.res(r).key.clone()))),
-                Lookup::Absent => Ok(None),
-                Lookup::Unknown(u) => Err(format!("the subnet of `{}` cannot be determined: {}", res.name, u.detail)),
+            match res
+                .node
+                .path("properties.virtualNetworkConfiguration.subnetResourceId")
+                .filter(|n| !n.value.is_null())
+            {
+                Some(n) => match Model::id_key(n) {
+                    Some(k) => Ok(Some(model.resolve(service, &k).map_or(k, |r| model.res(r).key.clone()))),
+                    None => Err(format!(
+                        "the subnet of `{}` cannot be determined: {}",
+                        res.name,
+                        n.value.as_unknown().map_or("not a string", |u| u.detail.as_str())
+                    )),
+                },
+                None => Ok(None),
             }
         }
         // `None` is the default (facts sheet §7.1).
@@ -69,13 +76,17 @@ enum Admits {
 fn judge(model: &Model, site: ResIdx, rule: &AccessRule, gws: &[Gateway]) -> Admits {
     let names = || gws.iter().map(|g| format!("`{}`", model.res(g.service).name)).collect::<Vec<_>>().join(", ");
     if let Some(sn) = rule.subnet {
-        let id = sn.as_str().unwrap_or_default();
-        let k = match crate::model::ids::key(id) {
-            k if !k.is_empty() => k,
-            _ => return Admits::Unknown("a subnet rule without a subnet id".into()),
+        let Some(k) = Model::id_key(sn) else {
+            return Admits::Unknown(match sn.value.as_unknown() {
+                Some(u) => {
+                    format!("the subnet of access restriction {} cannot be determined: {}", rule_label(rule), u.detail)
+                }
+                None => "a subnet rule without a subnet id".into(),
+            });
         };
+        let id = k.as_str();
         // Resolve through the model too: the rule may spell the id differently.
-        let resolved = model.resolve(site, id).map(|r| model.res(r).key.clone()).unwrap_or(k);
+        let resolved = model.resolve(site, id).map(|r| model.res(r).key.clone()).unwrap_or(k.clone());
         let mut unknown = None;
         for g in gws {
             match &g.subnet {
@@ -87,7 +98,13 @@ fn judge(model: &Model, site: ResIdx, rule: &AccessRule, gws: &[Gateway]) -> Adm
         if let Some(r) = unknown {
             return Admits::Unknown(r);
         }
-        let subnet_name = model.resolve(site, id).map_or_else(|| id.to_string(), |r| model.res(r).name.clone());
+        let subnet_name = model.resolve(site, id).map_or_else(
+            || {
+                sn.as_str()
+                    .map_or_else(|| sn.value.as_unknown().map(|u| u.display()).unwrap_or_default(), str::to_string)
+            },
+            |r| model.res(r).name.clone(),
+        );
         let injected = gws.iter().any(|g| matches!(g.subnet, Ok(Some(_))));
         return Admits::More(if injected {
             format!("admits subnet `{subnet_name}`, which is not the gateway's subnet")
@@ -231,10 +248,28 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
 }
 
 /// A site that no known gateway fronts, while an API Management backend or API (or a
-/// scope's inventory) was not read: it may be behind API Management, and reachable
-/// directly when its public endpoint is open.
+/// scope's inventory) was not read, or one names a host that may be this site's: it
+/// may be behind API Management, and reachable directly when its public endpoint is open.
 fn hidden_gateway(cx: &mut RuleCx, view: &crate::model::SiteView) {
     let model = cx.model;
+    let maybe = model.relations.maybe_callers(view.idx).iter().find(|c| {
+        model.res(c.caller).is_type(APIM_BACKEND) || model.res(c.caller).is_type(crate::model::relations::APIM_API)
+    });
+    if let Some(c) = maybe
+        && let Ok(Some(_)) = crate::model::access::open_main_list(view)
+    {
+        cx.undetermined(
+            view.idx,
+            Default::default(),
+            format!(
+                "whether {} is called through API Management cannot be determined: `{}` ({}) names a host that may be this one, depending on names not known offline",
+                label(model, view.idx),
+                model.res(c.caller).name,
+                c.via
+            ),
+        );
+        return;
+    }
     let Some(h) = model.relations.hidden_callers().iter().find(|h| {
         h.caller.is_none_or(|c| {
             model.res(c).is_type(APIM_BACKEND) || model.res(c).is_type(crate::model::relations::APIM_API)

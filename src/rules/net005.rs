@@ -94,6 +94,21 @@ pub fn check(cx: &mut RuleCx) {
                 }
             }
         }
+        // Subnets from a copy loop whose count is not known: one instance stands for
+        // all, so whether siblings overlap cannot be known.
+        if let Some(why) = model.children_of_type(vnet, SUBNET).find_map(|s| model.res(s).uncounted.clone()) {
+            let mut told = std::collections::HashSet::new();
+            for (_, _, s) in &all {
+                if told.insert(*s) {
+                    cx.undetermined(
+                        *s,
+                        Default::default(),
+                        format!("whether the subnets of `{vnet_name}` overlap cannot be determined: {why}"),
+                    );
+                }
+            }
+            continue;
+        }
         all.sort_by_key(|(p, _, _)| (p.network(), p.prefix_len()));
         let mut widest: Option<(IpNet, Span, ResIdx)> = None;
         for (p, span, s) in all {

@@ -4,7 +4,7 @@
 
 use super::support::public_access;
 use crate::engine::{Related, RuleCx};
-use crate::model::secrets::setting_text;
+use crate::model::secrets::{setting_names, setting_text};
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Model, Reference, ResIdx, SiteView};
 use crate::value::{Node, Value};
@@ -98,6 +98,9 @@ struct Dependency<'a> {
     via: &'a Node,
     what: String,
     kind: Kind,
+    /// The service is only one the setting may name, depending on names not known
+    /// offline: a gap here is undetermined, not a finding.
+    maybe: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -111,18 +114,24 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
     let rel = &model.relations;
     let mut out = Vec::new();
     for (name, value) in view.app_settings() {
-        let Some(text) = setting_text(value) else { continue };
+        let Some(text) = setting_names(value) else { continue };
         if name.eq_ignore_ascii_case("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING") {
             let account = text
                 .split(';')
                 .find_map(|p| p.trim().strip_prefix("AccountName=").or_else(|| p.trim().strip_prefix("accountname=")));
+            let what = format!("mounts its content share (app setting `{name}`)");
             if let Some(s) = account.and_then(|a| rel.storage_named(a)) {
-                out.push(Dependency {
-                    service: s,
-                    via: value,
-                    what: format!("mounts its content share (app setting `{name}`)"),
-                    kind: Kind::ContentShare,
-                });
+                out.push(Dependency { service: s, via: value, what, kind: Kind::ContentShare, maybe: false });
+            } else if let Some(a) = account {
+                for s in rel.maybe_named(false, a) {
+                    out.push(Dependency {
+                        service: s,
+                        via: value,
+                        what: what.clone(),
+                        kind: Kind::ContentShare,
+                        maybe: true,
+                    });
+                }
             }
         }
         if text.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(") {
@@ -133,31 +142,67 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
                     _ => rel.backend_by_host(p),
                 }
             });
+            let what = format!("resolves a Key Vault reference (app setting `{name}`)");
             if let Some(v) = vault {
-                out.push(Dependency {
-                    service: v,
-                    via: value,
-                    what: format!("resolves a Key Vault reference (app setting `{name}`)"),
-                    kind: Kind::KeyVaultReference,
-                });
+                out.push(Dependency { service: v, via: value, what, kind: Kind::KeyVaultReference, maybe: false });
+            } else {
+                let maybe: Vec<ResIdx> = text
+                    .split([';', '(', ')', '/'])
+                    .flat_map(|p| match p.trim().split_once('=') {
+                        Some((k, v)) if k.eq_ignore_ascii_case("VaultName") => rel.maybe_named(true, v.trim()),
+                        _ if p.contains('.') => rel.maybe_hosts(&crate::model::ids::key(p.trim())),
+                        _ => Vec::new(),
+                    })
+                    .filter(|r| model.res(*r).is_type("Microsoft.KeyVault/vaults"))
+                    .collect();
+                for v in maybe {
+                    out.push(Dependency {
+                        service: v,
+                        via: value,
+                        what: what.clone(),
+                        kind: Kind::KeyVaultReference,
+                        maybe: true,
+                    });
+                }
             }
         }
     }
     for key in ["linuxFxVersion", "windowsFxVersion"] {
-        if let Lookup::Found(n) = view.setting(key)
-            && let Some(image) = n
-                .as_str()
-                .and_then(|s| s.split_once('|'))
-                .filter(|(k, _)| k.eq_ignore_ascii_case("DOCKER"))
-                .map(|(_, i)| i)
-            && let Some(registry) = image.split('/').next().and_then(|h| rel.backend_by_host(h))
+        // A symbolic image names the registry built from the same symbols.
+        let (n, text) = match view.setting(key) {
+            Lookup::Found(n) => (n, n.as_str().map(str::to_string)),
+            Lookup::Unknown(u) => match (u.canonical(), view.setting_node(key)) {
+                (Some(c), Some(n)) => (n, Some(c)),
+                _ => continue,
+            },
+            Lookup::Absent => continue,
+        };
+        if let Some(image) = text
+            .as_deref()
+            .and_then(|s| s.split_once('|'))
+            .filter(|(k, _)| k.eq_ignore_ascii_case("DOCKER"))
+            .map(|(_, i)| i.to_string())
         {
-            out.push(Dependency {
-                service: registry,
-                via: n,
-                what: format!("pulls its image `{image}`"),
-                kind: Kind::ImagePull,
-            });
+            let host = image.split('/').next().unwrap_or_default();
+            let what = format!("pulls its image `{image}`");
+            match rel.backend_by_host(host) {
+                Some(registry) => {
+                    out.push(Dependency { service: registry, via: n, what, kind: Kind::ImagePull, maybe: false })
+                }
+                None => {
+                    for registry in rel.maybe_hosts(&crate::model::ids::key(host)) {
+                        if model.res(registry).is_type("Microsoft.ContainerRegistry/registries") {
+                            out.push(Dependency {
+                                service: registry,
+                                via: n,
+                                what: what.clone(),
+                                kind: Kind::ImagePull,
+                                maybe: true,
+                            });
+                        }
+                    }
+                }
+            }
         }
     }
     out
@@ -244,6 +289,11 @@ pub fn check(cx: &mut RuleCx) {
             match r {
                 Routed::Yes => {}
                 Routed::Unknown(reason) => cx.undetermined(site, dep.via.span, reason),
+                Routed::No if dep.maybe => cx.undetermined(
+                    site,
+                    dep.via.span,
+                    format!("`{site_name}` {} from a service that may be `{}` (named by values not known offline), whose public access is off, and does not route that traffic through its VNet", dep.what, service.name),
+                ),
                 Routed::No => cx.finding(
                     site,
                     dep.via.span,

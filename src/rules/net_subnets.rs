@@ -300,6 +300,20 @@ pub fn plan_sku_without_vnet_integration(cx: &mut RuleCx) {
             _ => continue,
         };
         let Reference::Found(plan, _) = plan_of(model, site) else { continue };
+        // A SKU chosen by a value not known offline may be one without integration.
+        let p = model.res(plan);
+        if let Some(u) = [p.get("sku.name", model), p.get("sku.tier", model)].into_iter().find_map(|l| match l {
+            crate::model::Lookup::Unknown(u) => Some(u),
+            _ => None,
+        }) && sku_name(model, plan).is_none()
+        {
+            cx.undetermined(
+                site,
+                via,
+                format!("the SKU of plan `{}` cannot be determined, so whether it supports VNet integration is not known: {}", p.name, u.detail),
+            );
+            continue;
+        }
         let name = sku_name(model, plan).unwrap_or_default();
         let tier = sku_tier(model, plan).unwrap_or_default();
         // Facts §1.5: Basic and up support regional integration; Free, Shared and the
@@ -329,7 +343,8 @@ pub fn integration_subnet_missing(cx: &mut RuleCx) {
         for r in view.integration_subnets() {
             let (id, via) = match r {
                 Reference::Missing(id, via) => (id, via),
-                Reference::Unknown(u) if u.cause.is_unread() => {
+                // A subnet named from values not known offline may or may not be scanned.
+                Reference::Unknown(u) => {
                     cx.undetermined(site, u.span, format!("the integration subnet cannot be determined: {}", u.detail));
                     continue;
                 }

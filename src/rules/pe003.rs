@@ -30,6 +30,19 @@ pub fn check(cx: &mut RuleCx) {
         let (needs, unknown) = needs(model, pe);
         for u in model.relations.network.zones_of(pe).iter().filter(|u| u.group == g) {
             let name = match (&u.zone, &u.zone_name) {
+                // A zone named by a value not known offline may be the right one.
+                (IdRef::Key(k), Some(name))
+                    if model
+                        .resolve_any(k)
+                        .is_some_and(|z| model.res(z).name_key.contains(crate::value::SYMBOL_OPEN)) =>
+                {
+                    cx.undetermined(
+                        g,
+                        u.span,
+                        format!("the name of zone `{name}` is not known offline, so whether it is the zone the endpoint needs cannot be determined"),
+                    );
+                    continue;
+                }
                 (IdRef::Key(_), Some(name)) => name.as_str(),
                 (IdRef::Unknown(why), _) => {
                     cx.undetermined(g, u.span, format!("the zone id cannot be determined: {why}"));

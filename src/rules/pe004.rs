@@ -24,7 +24,7 @@ pub fn check(cx: &mut RuleCx) {
                 needed.push((vnet, why, related));
             }
         };
-        for u in model.relations.network.uses_of_zone(&zone.id) {
+        for u in model.relations.network.uses_of_zone(&zone.key) {
             let pe = u.endpoint;
             let pe_name = &model.res(pe).name;
             let pe_related = Related {
@@ -91,7 +91,7 @@ pub fn check(cx: &mut RuleCx) {
         // enough for the zone to be undetermined.
         let mut maybe: Vec<(String, String)> = Vec::new();
         let mut pe_vnets: Vec<(Option<String>, crate::model::ResIdx)> = Vec::new();
-        for u in model.relations.network.uses_of_zone(&zone.id) {
+        for u in model.relations.network.uses_of_zone(&zone.key) {
             let v = endpoint_vnet(model, u.endpoint).ok().flatten();
             if !pe_vnets.iter().any(|(p, _)| p.as_deref().map(key) == v.as_deref().map(key)) {
                 pe_vnets.push((v, u.endpoint));
@@ -99,7 +99,7 @@ pub fn check(cx: &mut RuleCx) {
         }
         'hidden: for (v, site, reason) in &hidden {
             if needed.iter().any(|(n, _, _)| key(n) == key(v))
-                || model.relations.network.zone_linked(model, &zone.id, v) == Tri::Yes
+                || model.relations.network.zone_linked(model, &zone.key, v) == Tri::Yes
             {
                 continue;
             }
@@ -132,12 +132,12 @@ pub fn check(cx: &mut RuleCx) {
             }
         }
         for (vnet, why) in maybe {
-            if model.relations.network.zone_linked(model, &zone.id, &vnet) != Tri::Yes {
+            if model.relations.network.zone_linked(model, &zone.key, &vnet) != Tri::Yes {
                 cx.undetermined(z, Default::default(), why);
             }
         }
         for (vnet, why, related) in needed {
-            match model.relations.network.zone_linked(model, &zone.id, &vnet) {
+            match model.relations.network.zone_linked(model, &zone.key, &vnet) {
                 Tri::Yes => {}
                 Tri::Unknown(reason) => cx.undetermined(z, Default::default(), reason),
                 Tri::No => {

@@ -4,7 +4,7 @@
 
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Model, Reference, ResIdx, lookup};
-use crate::value::{Node, Span};
+use crate::value::{Node, Span, Value};
 
 /// A private-endpoint-capable service and where its public access switch lives.
 pub struct Service {
@@ -124,7 +124,8 @@ pub fn approved_endpoints(model: &Model, r: ResIdx) -> Result<Vec<Approved>, Str
     let res = model.res(r);
     let (target, group) = if res.is_type(SLOT) {
         match model.parent(r) {
-            Some(p) => (p, Some(format!("sites-{}", res.leaf_name()))),
+            // Compared by key: a slot named from a symbol matches the group id built from it.
+            Some(p) => (p, Some(format!("sites-{}", res.name_key.rsplit('/').next().unwrap_or_default()))),
             None => (r, None),
         }
     } else if res.is_type(SITE) {
@@ -153,14 +154,27 @@ pub fn approved_endpoints(model: &Model, r: ResIdx) -> Result<Vec<Approved>, Str
                     match lookup(c, "properties.groupIds") {
                         Lookup::Found(g) => {
                             let ids = g.value.as_array().unwrap_or_default();
-                            if let Some(u) = ids.iter().find_map(|n| n.value.as_unknown()) {
-                                unknown = Some(format!(
-                                    "the group ids of private endpoint `{}` cannot be determined: {}",
-                                    e.name, u.detail
-                                ));
-                                continue;
-                            }
-                            if !ids.iter().any(|n| n.as_str().is_some_and(|s| s.eq_ignore_ascii_case(want))) {
+                            // The same symbols make the same group id; other unknown ones
+                            // may or may not be this one.
+                            let key_of = |n: &Node| Model::id_key(n);
+                            let equal =
+                                ids.iter().any(|n| key_of(n).is_some_and(|k| k == crate::model::ids::key(want)));
+                            if !equal {
+                                let maybe = ids.iter().find_map(|n| match (&n.value, key_of(n)) {
+                                    (Value::Unknown(u), Some(k))
+                                        if crate::model::ids::maybe_same(&k, &crate::model::ids::key(want)) =>
+                                    {
+                                        Some(u)
+                                    }
+                                    (Value::Unknown(u), None) => Some(u),
+                                    _ => None,
+                                });
+                                if let Some(u) = maybe {
+                                    unknown = Some(format!(
+                                        "the group ids of private endpoint `{}` cannot be determined: {}",
+                                        e.name, u.detail
+                                    ));
+                                }
                                 continue;
                             }
                         }
@@ -234,7 +248,7 @@ pub fn unresolved_endpoint_reason(model: &Model, r: ResIdx) -> Option<String> {
 /// The id of the VNet of the subnet an endpoint is placed in.
 pub fn endpoint_vnet(model: &Model, pe: ResIdx) -> Result<Option<String>, String> {
     match model.follow(pe, "properties.subnet") {
-        Reference::Found(s, _) => Ok(crate::model::network::vnet_of_subnet(&model.res(s).id)),
+        Reference::Found(s, _) => Ok(crate::model::network::vnet_of_subnet(&model.res(s).key)),
         Reference::Missing(id, _) => Ok(crate::model::network::vnet_of_subnet(&id)),
         Reference::Absent => Ok(None),
         Reference::Unknown(u) => {
@@ -277,7 +291,7 @@ pub fn site_vnets(model: &Model, site: ResIdx) -> (Vec<(String, Span)>, Option<S
     let Some(view) = model.site(site) else { return (out, unknown) };
     for r in view.integration_subnets() {
         let (id, span) = match r {
-            Reference::Found(s, via) => (model.res(s).id.clone(), via.span),
+            Reference::Found(s, via) => (model.res(s).key.clone(), via.span),
             Reference::Missing(id, via) => (id.to_string(), via.span),
             Reference::Unknown(u) => {
                 unknown = Some(format!(

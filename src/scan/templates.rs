@@ -107,6 +107,7 @@ pub fn expand_template(
             RawResource {
                 id,
                 symbolic,
+                uncounted: r.uncounted.clone(),
                 full_type,
                 full_name,
                 file: r.file,

@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod fake_arm;
+pub mod metamorphic;
 
 use std::process::Command;
 

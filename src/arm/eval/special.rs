@@ -155,9 +155,18 @@ impl Evaluator<'_> {
         }
         let target = match &vals[0].value {
             Value::String(s) => s.clone(),
-            Value::Unknown(u) => {
-                return Ok(unknown_node(UnknownCause::Reference, format!("{name}({})", u.detail)));
-            }
+            // A target built from symbols may name a resource of this deployment.
+            Value::Unknown(u) => match u.canonical() {
+                Some(c) => {
+                    let full =
+                        vals[1..].iter().any(|v| v.value.as_str().is_some_and(|s| s.eq_ignore_ascii_case("full")));
+                    let found = if name == "reference" { self.host.reference(&c, full) } else { None };
+                    return Ok(
+                        found.unwrap_or_else(|| unknown_node(UnknownCause::Reference, format!("{name}({})", u.detail)))
+                    );
+                }
+                None => return Ok(unknown_node(UnknownCause::Reference, format!("{name}({})", u.detail))),
+            },
             other => {
                 return Err(Self::fn_err(
                     name,

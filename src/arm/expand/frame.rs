@@ -148,6 +148,19 @@ pub(crate) fn eval_node(h: &dyn ExpandHost, n: &Node, copy_ok: bool) -> Node {
 
 /// Evaluates a copy `count`: an int 0…800; diagnostics otherwise.
 pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Option<i64> {
+    eval_count_known(h, count, span).map(|(n, _)| n)
+}
+
+/// [`eval_count`], and for a count not known offline (one instance is assumed) why.
+pub(crate) fn eval_count_known(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Option<(i64, Option<String>)> {
+    let assumed = count.and_then(|c| match try_eval_node(h, c).ok()?.value {
+        Value::Unknown(u) => Some(format!("the copy count is not known offline ({})", u.detail)),
+        _ => None,
+    });
+    eval_count_inner(h, count, span).map(|n| (n, assumed))
+}
+
+fn eval_count_inner(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Option<i64> {
     let Some(count) = count else {
         h.shared().diag(span, "arm-template", "The copy loop has no `count`", true);
         return None;

@@ -46,6 +46,51 @@ fn absolute_scope(ctx: &DeploymentContext, scope: &str) -> String {
     scope.to_string()
 }
 
+/// Adds `id` to inline child objects (`properties.subnets[*]`), as GET returns them;
+/// a parent with a symbolic id gives its children symbolic ids.
+pub(super) fn add_child_ids_of(props: &Node, id: &Node) -> Node {
+    match &id.value {
+        Value::String(rid) => add_child_ids(props, rid),
+        Value::Unknown(u) if u.canonical().is_some() => {
+            // Build each child's id with the parent's symbols passing through as tokens.
+            let Value::Object(o) = &props.value else { return props.clone() };
+            let mut out = Object::with_capacity(o.len());
+            let mut changed = false;
+            for m in o.iter() {
+                let mut v = m.value.clone();
+                if let Value::Array(items) = &m.value.value {
+                    let new_items: Vec<Node> = items
+                        .iter()
+                        .map(|x| match (&x.value, x.get("name").and_then(|n| n.as_str())) {
+                            (Value::Object(xo), Some(name))
+                                if x.get("id").is_none() && x.get("properties").is_some() =>
+                            {
+                                let child = crate::arm::symbolic::with_tokens(&[id], |t| {
+                                    Some(format!("{}/{}/{name}", t[0], m.key))
+                                });
+                                match child {
+                                    Some(cid) => {
+                                        let mut xo = (**xo).clone();
+                                        xo.insert("id", Node::bare(cid));
+                                        changed = true;
+                                        Node::new(Value::object(xo), x.span)
+                                    }
+                                    None => x.clone(),
+                                }
+                            }
+                            _ => x.clone(),
+                        })
+                        .collect();
+                    v = Node::new(Value::array(new_items), m.value.span);
+                }
+                out.push(m.key.clone(), m.key_span, v);
+            }
+            if changed { Node::new(Value::object(out), props.span) } else { props.clone() }
+        }
+        _ => props.clone(),
+    }
+}
+
 /// Adds `id` to inline child objects (`properties.subnets[*]`), as GET returns them.
 pub(super) fn add_child_ids(props: &Node, rid: &str) -> Node {
     let Value::Object(o) = &props.value else {

@@ -69,6 +69,9 @@ pub struct ExpandedResource {
     pub symbolic_name: Option<String>,
     /// Index inside the resource's copy loop.
     pub copy_index: Option<i64>,
+    /// Why the number of instances of this declaration is not known (its copy count,
+    /// or a parent's, is not known offline): this one instance stands for all of them.
+    pub uncounted: Option<String>,
 }
 
 /// A problem found while expanding; the rest of the template still expands.

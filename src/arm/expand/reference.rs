@@ -14,6 +14,7 @@ use crate::arm::context::DeploymentContext;
 use crate::arm::error::ArmError;
 use crate::arm::eval::{Host, UserFunction};
 use crate::arm::parser::Template;
+use crate::model::ids::key;
 use crate::value::{Node, Object, Span, UnknownCause, Value};
 
 impl Frame<'_> {
@@ -27,10 +28,17 @@ impl Frame<'_> {
                 return Some(i);
             }
         }
+        // A target built from symbols (`reference(resourceId(…, parameters('x')))`) names the
+        // resource built from the same symbols.
+        let same = |n: &Node| match &n.value {
+            Value::String(s) => s.eq_ignore_ascii_case(target),
+            Value::Unknown(u) => u.canonical().is_some_and(|c| key(&c) == key(target)),
+            _ => false,
+        };
         if target.starts_with('/') {
-            return list.iter().position(|x| x.id.as_str().is_some_and(|id| id.eq_ignore_ascii_case(target)));
+            return list.iter().position(|x| same(&x.id));
         }
-        list.iter().position(|x| x.full_name.as_str().is_some_and(|n| n.eq_ignore_ascii_case(target)))
+        list.iter().position(|x| same(&x.full_name))
     }
 
     fn register_open(&self, v: &Value, detail: &str) {

@@ -6,8 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::frame::{LoopFrame, eval_count, eval_node, report, try_eval_node};
-use super::ids::{add_child_ids, is_deployment, join_names, unknown_like};
+use super::frame::{LoopFrame, eval_count_known, eval_node, report, try_eval_node};
+use super::ids::{add_child_ids_of, is_deployment, join_names, unknown_like};
 use super::scope::Scope;
 use super::{ExpandedResource, MAX_COPY_COUNT, Shared, nested, pointer_token};
 use crate::arm::context::DeploymentContext;
@@ -56,6 +56,9 @@ pub(super) struct Instance<'a> {
     pub(super) state: State,
     /// `reference()` results already built (`[properties, 'Full']`).
     pub(super) refs: [Option<Node>; 2],
+    /// Why the number of instances is not known (a copy count not known offline, here
+    /// or in a parent's loop): one instance stands for all of them.
+    pub(super) uncounted: Option<String>,
 }
 
 /// The host for one template's resources and outputs.
@@ -129,18 +132,23 @@ impl<'a> Frame<'a> {
         symbolic: Option<&str>,
         parent: Option<(&Node, &Node)>,
         parent_loops: &[LoopFrame],
+        parent_uncounted: &Option<String>,
     ) {
         if decl.value.as_object().is_none() {
             self.shared.diag(decl.span, "arm-template", "A resource declaration must be an object", true);
             return;
         }
         let copy = decl.get("copy").filter(|c| c.value.as_object().is_some());
+        let mut uncounted = parent_uncounted.clone();
         let (loop_name, count) = match copy {
             Some(c) => {
                 *self.loops.borrow_mut() = parent_loops.to_vec();
                 let name = self.eval_str_node(c.get("name")).as_str().map(Arc::<str>::from);
-                match eval_count(self, c.get("count"), c.span) {
-                    Some(n) => (name, Some(n)),
+                match eval_count_known(self, c.get("count"), c.span) {
+                    Some((n, why)) => {
+                        uncounted = uncounted.or(why);
+                        (name, Some(n))
+                    }
                     None => return,
                 }
             }
@@ -187,6 +195,7 @@ impl<'a> Frame<'a> {
                 existing: decl.get("existing").and_then(|e| e.value.as_bool()) == Some(true),
                 state: State::Pending,
                 refs: [None, None],
+                uncounted: uncounted.clone(),
             });
             if let Some(Value::Array(children)) = decl.get("resources").map(|r| &r.value) {
                 for (j, child) in children.iter().enumerate() {
@@ -197,6 +206,7 @@ impl<'a> Frame<'a> {
                         None,
                         Some((&full_type, &full_name)),
                         &loops,
+                        &uncounted,
                     );
                 }
             }
@@ -279,7 +289,7 @@ impl<'a> Frame<'a> {
             } else {
                 eval_node(self, &m.value, props)
             };
-            let v = if props { id.as_str().map(|rid| add_child_ids(&v, rid)).unwrap_or(v) } else { v };
+            let v = if props { add_child_ids_of(&v, &id) } else { v };
             out.push(m.key.clone(), m.key_span, v);
         }
         let mut node = Node::new(Value::object(out), decl.span);
@@ -343,13 +353,13 @@ pub(crate) fn run<'a>(
     match template.get("resources").map(|r| &r.value) {
         Some(Value::Array(a)) => {
             for (i, decl) in a.iter().enumerate() {
-                frame.collect(&mut list, decl, format!("{prefix}/resources/{i}"), None, None, &[]);
+                frame.collect(&mut list, decl, format!("{prefix}/resources/{i}"), None, None, &[], &None);
             }
         }
         Some(Value::Object(o)) => {
             for m in o.iter() {
                 let ptr = format!("{prefix}/resources/{}", pointer_token(&m.key));
-                frame.collect(&mut list, &m.value, ptr, Some(&m.key), None, &[]);
+                frame.collect(&mut list, &m.value, ptr, Some(&m.key), None, &[], &None);
             }
         }
         _ => {}
@@ -374,6 +384,7 @@ pub(crate) fn run<'a>(
                 existing: inst.existing,
                 symbolic_name: inst.symbolic,
                 copy_index: inst.copy_index,
+                uncounted: inst.uncounted,
             });
         }
         resources.extend(d.nested);
