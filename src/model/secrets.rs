@@ -28,6 +28,10 @@ impl SettingKind {
 pub enum Verdict {
     /// A literal secret; the text says what kind ("a password"), never the value.
     Secret(&'static str),
+    /// A value derived from a secret source (a `securestring` parameter, a Key Vault
+    /// parameter reference, `list*()`), named by that source (`parameters('sqlPassword')`):
+    /// the setting holds the secret itself once deployed.
+    Tainted(String),
     /// A secret-looking setting whose value cannot be known offline; the reason names
     /// the cause, never the expression (it may embed part of the secret).
     Unknown(String),
@@ -92,10 +96,13 @@ pub fn classify(kind: SettingKind, name: &str, value: &Node) -> Verdict {
     }
     let text = match &value.value {
         Value::String(s) => s.trim(),
-        Value::Unknown(u) if u.cause == UnknownCause::List && u.parts.is_none() => {
+        Value::Unknown(u) if u.parts.is_some() => return classify_parts(kind, name, u),
+        Value::Unknown(u) if u.cause == UnknownCause::List => {
             return Verdict::Secret("a key or secret fetched with a `list*()` function at deployment");
         }
-        Value::Unknown(u) if u.parts.is_some() => return classify_parts(kind, name, u),
+        Value::Unknown(u) if u.secret.is_some() => {
+            return Verdict::Tainted(u.secret.as_deref().unwrap_or_default().to_string());
+        }
         Value::Unknown(u) if secretish => {
             return Verdict::Unknown(format!(
                 "the value of {} `{name}` cannot be known offline ({})",
@@ -163,6 +170,9 @@ fn classify_parts(kind: SettingKind, name: &str, u: &crate::value::Unknown) -> V
             return Verdict::Secret("a key or secret fetched with a `list*()` function at deployment");
         }
         from_unknown = true;
+    }
+    if let Some(source) = holes.iter().filter(|h| h.cause != UnknownCause::List).find_map(|h| h.secret.clone()) {
+        return Verdict::Tainted(source.to_string());
     }
     if from_unknown {
         return Verdict::Unknown(format!(
@@ -449,7 +459,8 @@ pub fn secret_spans(model: &Model) -> Vec<Span> {
                 // A setting whose name says secret is masked whatever azlint made of its
                 // value: an expression that failed may still hold the literal.
                 let named = secret_name(name) && setting_text(v).is_none_or(|t| !key_vault_reference(t));
-                if (named || matches!(classify(kind, name, v), Verdict::Secret(_))) && !v.span.is_none() {
+                let secret = matches!(classify(kind, name, v), Verdict::Secret(_) | Verdict::Tainted(_));
+                if (named || secret) && !v.span.is_none() {
                     out.push(v.span);
                 }
             }
@@ -545,6 +556,15 @@ mod tests {
             classify(AppSetting, "STORAGE", &partly("AccountName=a;AccountKey=", &listed)),
             Verdict::Secret("a key or secret fetched with a `list*()` function at deployment")
         );
+        // A secure parameter is a secret wherever it flows, named by its source.
+        let secure = crate::value::Unknown::new(UnknownCause::Parameter, "parameters('sqlPassword')", Span::NONE)
+            .with_secret("parameters('sqlPassword')");
+        let secure = Node::bare(Value::Unknown(std::sync::Arc::new(secure)));
+        assert_eq!(
+            classify(ConnectionString, "Db", &partly("Server=tcp:x;User=a;Password=", &secure)),
+            Verdict::Tainted("parameters('sqlPassword')".into())
+        );
+        assert_eq!(classify(AppSetting, "ANY_NAME", &secure), Verdict::Tainted("parameters('sqlPassword')".into()));
     }
 
     #[test]

@@ -23,6 +23,15 @@ pub fn check(cx: &mut RuleCx) {
                     ),
                     Vec::new(),
                 ),
+                Verdict::Tainted(source) => cx.finding(
+                    view.idx,
+                    value.span,
+                    format!(
+                        "The {} `{name}` of {who} holds the secret `{source}` in clear text once deployed: use a Key Vault reference or a managed identity",
+                        kind.label()
+                    ),
+                    Vec::new(),
+                ),
                 Verdict::Unknown(reason) => cx.undetermined(view.idx, value.span, reason),
                 Verdict::Clean => {}
             }

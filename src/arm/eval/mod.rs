@@ -404,7 +404,9 @@ impl<'h> Evaluator<'h> {
                 // Always cause `List`, even of an unknown target: the result is a secret.
                 let vals = self.args(args)?;
                 let target = vals.first().map(|v| render_arg(&v.value)).unwrap_or_default();
-                Ok(unknown_node(UnknownCause::List, format!("{}({target})", special::original_name(name))))
+                let detail = format!("{}({target})", special::original_name(name));
+                let u = crate::value::Unknown::new(UnknownCause::List, detail.clone(), Span::NONE).with_secret(detail);
+                Ok(Node::bare(Value::Unknown(Arc::new(u))))
             }
             _ => {
                 let vals = self.args(args)?;
