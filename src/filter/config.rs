@@ -40,6 +40,17 @@ pub struct Config {
     /// Settings for some paths only.
     #[serde(default)]
     pub overrides: Vec<OverrideConfig>,
+    /// Templates that deploy together and so share one model (each other entry
+    /// template is a unit of its own).
+    #[serde(default)]
+    pub units: Vec<UnitConfig>,
+}
+
+/// `[[units]]`: entry templates (path globs) that form one deployment unit.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnitConfig {
+    pub paths: Vec<String>,
 }
 
 /// `[rules]`: the network rules' options.
@@ -194,6 +205,7 @@ pub const KEYS: &[&str] = &[
     "overrides.paths",
     "overrides.ignore",
     "overrides.severity",
+    "units.paths",
 ];
 
 #[cfg(test)]

@@ -131,6 +131,19 @@ pub struct Unit {
     /// Lower-cased scopes whose inventory a live read could not list, with why: a
     /// resource there that is not in the model may exist.
     pub unread_scopes: Vec<(String, Unknown)>,
+    /// The deployment unit's key prefix ([`unit_prefix`]): templates of different units
+    /// never meet (two fixtures both declaring `api-backend` are two sites); empty for
+    /// deployed state, which every unit sees.
+    pub prefix: String,
+}
+
+/// Opens and closes the unit part of a key (private-use characters no id contains).
+pub const UNIT_MARK: char = '\u{E004}';
+
+/// The key prefix of deployment unit `name` (an entry template's number, or a group of
+/// `azlint.toml`).
+pub fn unit_prefix(name: &str) -> String {
+    format!("{UNIT_MARK}{name}{UNIT_MARK}")
 }
 
 /// Inline arrays that Azure also exposes as child resources: the same thing either way.
@@ -169,6 +182,8 @@ pub struct Model {
     symbolic_types: std::collections::HashSet<String>,
     /// The reason given for such an id.
     maybe_unknown: Unknown,
+    /// Each unit's key prefix, by unit number.
+    prefixes: Vec<String>,
 }
 
 /// The lower-cased full type of an id, for [`Model::symbolic_types`].
@@ -181,11 +196,13 @@ impl Model {
     pub fn build(units: Vec<Unit>) -> Model {
         let mut resources = Vec::new();
         let mut unread_scopes = Vec::new();
+        let mut prefixes = Vec::with_capacity(units.len());
         for (u, unit) in units.into_iter().enumerate() {
             for raw in unit.raws {
-                push_with_inline_children(&mut resources, raw, &unit.scope, u as u32);
+                push_with_inline_children(&mut resources, raw, &unit.scope, u as u32, &unit.prefix);
             }
             unread_scopes.extend(unit.unread_scopes);
+            prefixes.push(unit.prefix);
         }
         imply_config_parents(&mut resources);
         let mut by_key: HashMap<String, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
@@ -226,6 +243,7 @@ impl Model {
             role_unknown: HashMap::new(),
             unread_scopes,
             symbolic_types,
+            prefixes,
             maybe_unknown: Unknown::new(
                 UnknownCause::Parameter,
                 "no resource of the scan has this id, and one whose name is not known offline may be the one meant",
@@ -375,7 +393,12 @@ impl Model {
     /// same document first (two templates may declare the same id with the default
     /// deployment context), then deployed state, then any other document.
     pub fn resolve(&self, from: ResIdx, id: &str) -> Option<ResIdx> {
-        let cands = self.by_key.get(&key(id))?;
+        let k = key(id);
+        // A key already in a unit (read off a resource) is looked up as it is; an id from a
+        // property is looked up in the referring resource's unit, then in deployed state.
+        let own =
+            if k.starts_with(UNIT_MARK) { None } else { self.by_key.get(&format!("{}{k}", self.prefix_of(from))) };
+        let cands = own.or_else(|| self.by_key.get(&k))?;
         let unit = self.res(from).unit;
         cands
             .iter()
@@ -384,6 +407,11 @@ impl Model {
             .or_else(|| cands.iter().find(|c| self.res(**c).kind == OriginKind::State))
             .or_else(|| cands.first())
             .copied()
+    }
+
+    /// The key prefix of the deployment unit `r` belongs to (empty for deployed state).
+    pub fn prefix_of(&self, r: ResIdx) -> &str {
+        self.prefixes.get(self.res(r).unit as usize).map_or("", String::as_str)
     }
 
     /// The key of an id value: a known id's, or a symbolic id's canonical form; `None`
@@ -428,7 +456,7 @@ impl Model {
             Value::String(s) => match self.resolve(from, s) {
                 Some(t) => Reference::Found(t, id_node),
                 // A resource with a symbolic name may be the one meant.
-                None if self.may_name_one(&key(s)) => Reference::Unknown(&self.maybe_unknown),
+                None if self.may_name_one(from, &key(s)) => Reference::Unknown(&self.maybe_unknown),
                 None => Reference::Missing(s.clone(), id_node),
             },
             // The same expression names the same resource. A symbolic id that names no
@@ -438,7 +466,7 @@ impl Model {
             Value::Unknown(u) => match u.canonical() {
                 Some(c) => match self.resolve(from, &c) {
                     Some(t) => Reference::Found(t, id_node),
-                    None if self.may_name_one(&key(&c)) || !self.by_type.contains_key(&id_type_key(&c)) => {
+                    None if self.may_name_one(from, &key(&c)) || !self.by_type.contains_key(&id_type_key(&c)) => {
                         Reference::Unknown(u)
                     }
                     None => Reference::Missing(u.display().into(), id_node),
@@ -452,15 +480,18 @@ impl Model {
     /// Whether some resource of the scan may be the one `k` (a key that names none
     /// exactly) names, depending on symbols: only resources of its type, and only where
     /// a symbol is involved, so scans without symbols pay nothing.
-    fn may_name_one(&self, k: &str) -> bool {
+    fn may_name_one(&self, from: ResIdx, k: &str) -> bool {
         let ty = id_type_key(k);
         let symbolic = k.contains(crate::value::SYMBOL_OPEN);
         if !symbolic && !self.symbolic_types.contains(&ty) {
             return false;
         }
+        // As `resolve` looks: in the referring resource's unit, and in deployed state.
+        let own = format!("{}{k}", self.prefix_of(from));
         self.of_type(&ty).iter().any(|&r| {
             let rk = &self.res(r).key;
-            (symbolic || rk.contains(crate::value::SYMBOL_OPEN)) && ids::maybe_same(k, rk)
+            (symbolic || rk.contains(crate::value::SYMBOL_OPEN))
+                && (ids::maybe_same(&own, rk) || ids::maybe_same(k, rk))
         })
     }
 
@@ -533,7 +564,7 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
     resources.extend(implied);
 }
 
-fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &str, unit: u32) {
+fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &str, unit: u32, prefix: &str) {
     let id = raw.id.clone().or_else(|| compose_id(scope, &raw.full_type, &raw.full_name)).unwrap_or_else(|| {
         // A name with the wrong number of segments for its type: keep it addressable.
         format!("{scope}/providers/{}/{}", raw.full_type, raw.full_name)
@@ -542,6 +573,7 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         Some((id_key, name_key)) => (key(id_key), key(name_key)),
         None => (key(&id), raw.full_name.to_ascii_lowercase()),
     };
+    let own_key = format!("{prefix}{own_key}");
     // (type, display name, name key, node, pointer): a symbolic name keys by its canonical
     // form, a name unknown without a symbol by its place (nothing can refer to it).
     let inline: Vec<(String, String, String, Node, String)> = INLINE_CHILDREN

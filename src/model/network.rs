@@ -134,6 +134,12 @@ impl Network {
                 IdRef::Key(_) => {}
             }
         }
+        // Links from a copy loop whose count is not known: others may exist.
+        if unknown.is_none()
+            && let Some(why) = links.iter().find_map(|l| model.res(l.link).uncounted.clone())
+        {
+            unknown = Some(format!("the zone's links come from a loop: {why}"));
+        }
         if let Some(why) = unknown {
             return Tri::Unknown(format!("a virtual network link's VNet cannot be determined: {why}"));
         }

@@ -61,6 +61,8 @@ pub struct Relations {
     /// Host names of resources with symbolic names (canonical forms), to match known
     /// host names against.
     symbolic_hosts: Vec<(String, ResIdx)>,
+    /// The unit prefix of the caller being indexed.
+    caller_prefix: String,
     endpoints_by_target: HashMap<ResIdx, Vec<ResIdx>>,
     targets_by_endpoint: HashMap<ResIdx, Vec<ResIdx>>,
     /// Endpoints with a connection whose target id cannot be known, by document.
@@ -130,7 +132,7 @@ impl Relations {
         let sites: Vec<ResIdx> = model.of_type(SITE).iter().chain(model.of_type(SLOT)).copied().collect();
         for &s in &sites {
             for host in host_names(model, s) {
-                rel.host_to_site.entry(host).or_insert(s);
+                rel.host_to_site.entry(format!("{}{host}", model.prefix_of(s))).or_insert(s);
             }
         }
         rel.index_backends(model);
@@ -159,6 +161,7 @@ impl Relations {
                     }
                 }
             }
+            rel.caller_prefix = model.prefix_of(s).to_string();
             rel.index_settings(model, s);
             rel.hide_unread_settings(model, s);
         }
@@ -175,12 +178,14 @@ impl Relations {
         }
         // Read the values themselves: a symbolic one still names its site.
         for &b in model.of_type(APIM_BACKEND) {
+            rel.caller_prefix = model.prefix_of(b).to_string();
             if let Some(n) = model.res(b).node.path("properties.url") {
                 rel.index_string(n, b, "backend `url`");
             }
             rel.index_backend_resource_id(model, b);
         }
         for &a in model.of_type(APIM_API) {
+            rel.caller_prefix = model.prefix_of(a).to_string();
             if let Some(n) = model.res(a).node.path("properties.serviceUrl") {
                 rel.index_string(n, a, "API `serviceUrl`");
             }
@@ -373,9 +378,10 @@ impl Relations {
                     labels.push(sub.to_ascii_lowercase());
                 }
                 labels.retain(|l| label_like(l));
+                let prefix = model.prefix_of(r);
                 for label in &labels {
                     for suffix in *suffixes {
-                        self.host_to_backend.entry(format!("{label}{suffix}")).or_insert(r);
+                        self.host_to_backend.entry(format!("{prefix}{label}{suffix}")).or_insert(r);
                     }
                 }
                 let by_name = if res.is_type("Microsoft.KeyVault/vaults") {
@@ -386,7 +392,7 @@ impl Relations {
                     continue;
                 };
                 if let Some(label) = labels.first() {
-                    by_name.entry(label.clone()).or_insert(r);
+                    by_name.entry(format!("{prefix}{label}")).or_insert(r);
                 }
             }
         }
@@ -405,23 +411,30 @@ impl Relations {
         let via = if kv_ref { format!("Key Vault reference in {via}") } else { via.to_string() };
         let mut callees = Vec::new();
         let mut maybe = Vec::new();
+        let prefix = &self.caller_prefix;
         for token in tokens(text) {
             if !token.contains('.') {
                 continue;
             }
             let host = key(token.trim_matches('.'));
-            match self.host_to_site.get(&host).or_else(|| self.host_to_backend.get(&host)) {
+            // The caller's own unit first, then deployed state.
+            let own = format!("{prefix}{host}");
+            let found = [&own, &host]
+                .into_iter()
+                .find_map(|h| self.host_to_site.get(h).or_else(|| self.host_to_backend.get(h)));
+            match found {
                 Some(&r) => callees.push(r),
-                None => maybe.extend(self.maybe_hosts(&host)),
+                None => maybe.extend(self.maybe_hosts(&own)),
             }
         }
         for part in text.split([';', '(', ')']) {
             let Some((k, v)) = part.split_once('=') else { continue };
             let (k, v) = (k.trim(), key(v.trim()));
+            let own = format!("{prefix}{v}");
             if kv_ref && k.eq_ignore_ascii_case("VaultName") {
-                callees.extend(self.vault_by_name.get(&v).copied());
+                callees.extend(self.vault_by_name.get(&own).or_else(|| self.vault_by_name.get(&v)).copied());
             } else if k.eq_ignore_ascii_case("AccountName") {
-                callees.extend(self.storage_by_name.get(&v).copied());
+                callees.extend(self.storage_by_name.get(&own).or_else(|| self.storage_by_name.get(&v)).copied());
             }
         }
         for callee in callees {
@@ -455,15 +468,16 @@ impl Relations {
     }
 
     /// The key vault with this name, as `VaultName=` references name it.
-    pub fn vault_named(&self, name: &str) -> Option<ResIdx> {
-        self.vault_by_name.get(&key(name)).copied()
+    pub fn vault_named(&self, prefix: &str, name: &str) -> Option<ResIdx> {
+        let k = key(name);
+        self.vault_by_name.get(&format!("{prefix}{k}")).or_else(|| self.vault_by_name.get(&k)).copied()
     }
 
     /// Key vaults and storage accounts (`vault` picks which) whose name may be `name`,
     /// depending on names not known offline, when none has it exactly.
-    pub fn maybe_named(&self, vault: bool, name: &str) -> Vec<ResIdx> {
+    pub fn maybe_named(&self, prefix: &str, vault: bool, name: &str) -> Vec<ResIdx> {
         let map = if vault { &self.vault_by_name } else { &self.storage_by_name };
-        let k = key(name);
+        let k = format!("{prefix}{}", key(name));
         if map.contains_key(&k) {
             return Vec::new();
         }
@@ -477,13 +491,15 @@ impl Relations {
     }
 
     /// The storage account with this name, as `AccountName=` connection strings name it.
-    pub fn storage_named(&self, name: &str) -> Option<ResIdx> {
-        self.storage_by_name.get(&key(name)).copied()
+    pub fn storage_named(&self, prefix: &str, name: &str) -> Option<ResIdx> {
+        let k = key(name);
+        self.storage_by_name.get(&format!("{prefix}{k}")).or_else(|| self.storage_by_name.get(&k)).copied()
     }
 
     /// The back-end service (not a site) that answers on a host name.
-    pub fn backend_by_host(&self, host: &str) -> Option<ResIdx> {
-        self.host_to_backend.get(&key(host)).copied()
+    pub fn backend_by_host(&self, prefix: &str, host: &str) -> Option<ResIdx> {
+        let k = key(host);
+        self.host_to_backend.get(&format!("{prefix}{k}")).or_else(|| self.host_to_backend.get(&k)).copied()
     }
 
     /// The callers whose calls are not known because a read did not happen: any of them
@@ -595,8 +611,9 @@ impl Relations {
     }
 
     /// The site that answers on a host name.
-    pub fn site_by_host(&self, host: &str) -> Option<ResIdx> {
-        self.host_to_site.get(&host.to_ascii_lowercase()).copied()
+    pub fn site_by_host(&self, prefix: &str, host: &str) -> Option<ResIdx> {
+        let k = key(host);
+        self.host_to_site.get(&format!("{prefix}{k}")).or_else(|| self.host_to_site.get(&k)).copied()
     }
 }
 

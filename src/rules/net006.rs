@@ -120,10 +120,10 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
                 .split(';')
                 .find_map(|p| p.trim().strip_prefix("AccountName=").or_else(|| p.trim().strip_prefix("accountname=")));
             let what = format!("mounts its content share (app setting `{name}`)");
-            if let Some(s) = account.and_then(|a| rel.storage_named(a)) {
+            if let Some(s) = account.and_then(|a| rel.storage_named(model.prefix_of(view.idx), a)) {
                 out.push(Dependency { service: s, via: value, what, kind: Kind::ContentShare, maybe: false });
             } else if let Some(a) = account {
-                for s in rel.maybe_named(false, a) {
+                for s in rel.maybe_named(model.prefix_of(view.idx), false, a) {
                     out.push(Dependency {
                         service: s,
                         via: value,
@@ -138,8 +138,10 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
             let vault = text.split([';', '(', ')', '/']).find_map(|p| {
                 let p = p.trim();
                 match p.split_once('=') {
-                    Some((k, v)) if k.eq_ignore_ascii_case("VaultName") => rel.vault_named(v.trim()),
-                    _ => rel.backend_by_host(p),
+                    Some((k, v)) if k.eq_ignore_ascii_case("VaultName") => {
+                        rel.vault_named(model.prefix_of(view.idx), v.trim())
+                    }
+                    _ => rel.backend_by_host(model.prefix_of(view.idx), p),
                 }
             });
             let what = format!("resolves a Key Vault reference (app setting `{name}`)");
@@ -149,8 +151,14 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
                 let maybe: Vec<ResIdx> = text
                     .split([';', '(', ')', '/'])
                     .flat_map(|p| match p.trim().split_once('=') {
-                        Some((k, v)) if k.eq_ignore_ascii_case("VaultName") => rel.maybe_named(true, v.trim()),
-                        _ if p.contains('.') => rel.maybe_hosts(&crate::model::ids::key(p.trim())),
+                        Some((k, v)) if k.eq_ignore_ascii_case("VaultName") => {
+                            rel.maybe_named(model.prefix_of(view.idx), true, v.trim())
+                        }
+                        _ if p.contains('.') => rel.maybe_hosts(&format!(
+                            "{}{}",
+                            model.prefix_of(view.idx),
+                            crate::model::ids::key(p.trim())
+                        )),
                         _ => Vec::new(),
                     })
                     .filter(|r| model.res(*r).is_type("Microsoft.KeyVault/vaults"))
@@ -185,12 +193,14 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
         {
             let host = image.split('/').next().unwrap_or_default();
             let what = format!("pulls its image `{image}`");
-            match rel.backend_by_host(host) {
+            match rel.backend_by_host(model.prefix_of(view.idx), host) {
                 Some(registry) => {
                     out.push(Dependency { service: registry, via: n, what, kind: Kind::ImagePull, maybe: false })
                 }
                 None => {
-                    for registry in rel.maybe_hosts(&crate::model::ids::key(host)) {
+                    for registry in
+                        rel.maybe_hosts(&format!("{}{}", model.prefix_of(view.idx), crate::model::ids::key(host)))
+                    {
                         if model.res(registry).is_type("Microsoft.ContainerRegistry/registries") {
                             out.push(Dependency {
                                 service: registry,

@@ -327,7 +327,10 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                     }
                     stats = x.stats;
                     linked = x.linked;
-                    Unit { raws: x.raws, scope: String::new(), ..Default::default() }
+                    // Each entry template (with its nested and linked templates) is a
+                    // deployment unit of its own, unless azlint.toml groups it with others.
+                    let prefix = crate::model::unit_prefix(&unit_name(opts, &sources, l.file));
+                    Unit { raws: x.raws, scope: String::new(), prefix, ..Default::default() }
                 }
                 DocKind::Parameters => return None,
                 DocKind::LiveExport => {
@@ -346,7 +349,12 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                         file: path.clone(),
                         span: Some(g.span),
                     }));
-                    Unit { raws: live.raws, scope: String::new(), unread_scopes: live.unread_scopes }
+                    Unit {
+                        raws: live.raws,
+                        scope: String::new(),
+                        unread_scopes: live.unread_scopes,
+                        prefix: String::new(),
+                    }
                 }
                 state => {
                     let mut issues = Vec::new();
@@ -454,6 +462,20 @@ fn linked_templates(units: &[LoadedUnit]) -> std::collections::HashSet<FileId> {
         }
     }
     covered
+}
+
+/// The deployment unit of an entry template: the first `[[units]]` group of azlint.toml
+/// whose `paths` globs match it (as the path was given or found), else the template itself.
+fn unit_name(opts: &ScanOptions, sources: &SourceMap, file: FileId) -> String {
+    let path = sources.get(file).map(|f| f.path.trim_start_matches("./").to_string()).unwrap_or_default();
+    for (i, group) in opts.config.units.iter().enumerate() {
+        let matches =
+            group.paths.iter().filter_map(|g| globset::Glob::new(g).ok()).any(|g| g.compile_matcher().is_match(&path));
+        if matches {
+            return format!("g{i}");
+        }
+    }
+    format!("t{}", file.0)
 }
 
 /// Applies `--select` and `--ignore` (codes, names or prefixes such as `NET`).
@@ -600,7 +622,8 @@ fn apply_baseline(
     use crate::filter::baseline::{Baseline, Entry};
     let key = |f: &crate::engine::Finding| Entry {
         rule: registry.rules[f.rule].code.clone(),
-        resource: model.res(f.resource).key.clone(),
+        // The displayed id: stable across runs (a unit's key holds its place in the scan).
+        resource: crate::model::ids::key(&model.res(f.resource).id),
         file: sources.get(f.span.file).map(|x| x.path.clone()).unwrap_or_default(),
     };
     if let Some(path) = &opts.write_baseline {
