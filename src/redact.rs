@@ -60,6 +60,14 @@ fn value_end(text: &str, from: usize) -> usize {
 pub fn secret_ranges(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
+    // Most text (names, ids, messages) has none of what a secret needs around it.
+    // `key=value` needs `=`, `-flag value` or `-flag:value` a dash starting a word, a URL
+    // password an `@`.
+    let flag = bytes.first() == Some(&b'-')
+        || bytes.windows(2).any(|w| w[1] == b'-' && matches!(w[0], b' ' | b'\t' | b'"' | b'\''));
+    if !flag && !bytes.contains(&b'=') && !bytes.contains(&b'@') {
+        return out;
+    }
     // key=value and key:value after a flag
     for (i, c) in text.char_indices() {
         if c != '=' && c != ':' {

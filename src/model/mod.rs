@@ -177,9 +177,9 @@ pub struct Model {
     role_unknown: HashMap<ResIdx, String>,
     /// Lower-cased scopes whose inventory was not read, with why.
     unread_scopes: Vec<(String, Unknown)>,
-    /// Types (lower case) of which some resource has a symbolic name: a known id of
-    /// such a type that matches nothing may still name one of them.
-    symbolic_types: std::collections::HashSet<String>,
+    /// The resources with a symbolic name, by type (lower case): a known id of such a
+    /// type that matches nothing may still name one of them.
+    symbolic_types: HashMap<String, Vec<ResIdx>>,
     /// The reason given for such an id.
     maybe_unknown: Unknown,
     /// Each unit's key prefix, by unit number.
@@ -207,12 +207,12 @@ impl Model {
         imply_config_parents(&mut resources);
         let mut by_key: HashMap<String, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
         let mut by_type: HashMap<String, Vec<ResIdx>> = HashMap::new();
-        let mut symbolic_types = std::collections::HashSet::new();
+        let mut symbolic_types: HashMap<String, Vec<ResIdx>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             by_key.entry(r.key.clone()).or_default().push(ResIdx(i as u32));
             by_type.entry(r.type_key.clone()).or_default().push(ResIdx(i as u32));
             if r.key.contains(crate::value::SYMBOL_OPEN) {
-                symbolic_types.insert(r.type_key.clone());
+                symbolic_types.entry(r.type_key.clone()).or_default().push(ResIdx(i as u32));
             }
         }
         let mut model = Model {
@@ -483,15 +483,21 @@ impl Model {
     fn may_name_one(&self, from: ResIdx, k: &str) -> bool {
         let ty = id_type_key(k);
         let symbolic = k.contains(crate::value::SYMBOL_OPEN);
-        if !symbolic && !self.symbolic_types.contains(&ty) {
-            return false;
+        if ty.is_empty() {
+            // A symbol standing for a whole id may be any resource; a malformed known id
+            // names none.
+            return symbolic;
         }
-        // As `resolve` looks: in the referring resource's unit, and in deployed state.
-        let own = format!("{}{k}", self.prefix_of(from));
-        self.of_type(&ty).iter().any(|&r| {
+        // As `resolve` looks: in the referring resource's unit, and in deployed state; a
+        // known id can only be a symbolic resource, a symbolic id any resource.
+        let prefix = self.prefix_of(from);
+        let own = format!("{prefix}{k}");
+        let candidates =
+            if symbolic { self.of_type(&ty) } else { self.symbolic_types.get(&ty).map_or(&[][..], Vec::as_slice) };
+        candidates.iter().any(|&r| {
             let rk = &self.res(r).key;
-            (symbolic || rk.contains(crate::value::SYMBOL_OPEN))
-                && (ids::maybe_same(&own, rk) || ids::maybe_same(k, rk))
+            let visible = if rk.starts_with(UNIT_MARK) { !prefix.is_empty() && rk.starts_with(prefix) } else { true };
+            visible && (ids::maybe_same(&own, rk) || ids::maybe_same(k, rk))
         })
     }
 

@@ -58,9 +58,9 @@ pub struct Relations {
     /// Calls that may or may not reach a resource: a host name built from a symbol that
     /// could be its host, or a known host that could be a symbolic resource's.
     maybe_callers: HashMap<ResIdx, Vec<Call>>,
-    /// Host names of resources with symbolic names (canonical forms), to match known
-    /// host names against.
-    symbolic_hosts: Vec<(String, ResIdx)>,
+    /// Every host name (with its unit prefix) by unit prefix, sorted: what a host that
+    /// names nothing exactly may still name.
+    hosts_by_unit: HashMap<String, Vec<(String, ResIdx)>>,
     /// The unit prefix of the caller being indexed.
     caller_prefix: String,
     endpoints_by_target: HashMap<ResIdx, Vec<ResIdx>>,
@@ -136,15 +136,14 @@ impl Relations {
             }
         }
         rel.index_backends(model);
-        let mut symbolic: Vec<(String, ResIdx)> = rel
-            .host_to_site
-            .iter()
-            .chain(rel.host_to_backend.iter())
-            .filter(|(h, _)| h.contains(SYMBOL_OPEN))
-            .map(|(h, r)| (h.clone(), *r))
-            .collect();
-        symbolic.sort();
-        rel.symbolic_hosts = symbolic;
+        // Every host by unit, for the maybe-matches of symbolic host names (a unit sees
+        // only its own and deployed state's).
+        let mut by_unit: HashMap<String, Vec<(String, ResIdx)>> = HashMap::new();
+        for (h, r) in rel.host_to_site.iter().chain(rel.host_to_backend.iter()) {
+            by_unit.entry(unit_of(h).to_string()).or_default().push((h.clone(), *r));
+        }
+        by_unit.values_mut().for_each(|v| v.sort());
+        rel.hosts_by_unit = by_unit;
         for &s in &sites {
             if let Some(view) = model.site(s) {
                 for r in view.integration_subnets() {
@@ -455,16 +454,19 @@ impl Relations {
     /// that a symbolic host could be, or symbolic hosts a known host could be (a symbol
     /// stands for a name, so for any text without a dot).
     pub fn maybe_hosts(&self, host: &str) -> Vec<ResIdx> {
-        if host.contains(SYMBOL_OPEN) {
-            self.host_to_site
-                .iter()
-                .chain(self.host_to_backend.iter())
-                .filter(|(h, _)| !h.contains(SYMBOL_OPEN) && glob_matches(host, h))
-                .map(|(_, r)| *r)
-                .collect()
-        } else {
-            self.symbolic_hosts.iter().filter(|(h, _)| glob_matches(h, host)).map(|(_, r)| *r).collect()
-        }
+        let unit = unit_of(host);
+        let symbolic = host.contains(SYMBOL_OPEN);
+        let candidates = self.hosts_by_unit.get(unit).into_iter().flatten();
+        candidates
+            .filter(|(h, _)| {
+                if symbolic {
+                    !h.contains(SYMBOL_OPEN) && glob_matches(host, h)
+                } else {
+                    h.contains(SYMBOL_OPEN) && glob_matches(h, host)
+                }
+            })
+            .map(|(_, r)| *r)
+            .collect()
     }
 
     /// The key vault with this name, as `VaultName=` references name it.
@@ -620,6 +622,15 @@ impl Relations {
 /// The host names a site answers on: what exports state (`defaultHostName`,
 /// `hostNames`, `enabledHostNames`) and, for sites whose name is known, the default
 /// `{name}.azurewebsites.net` (`{site}-{slot}` for slots) with its `.scm.` twin.
+/// The unit prefix a key or host starts with (empty for deployed state).
+fn unit_of(k: &str) -> &str {
+    let mark = super::UNIT_MARK;
+    if !k.starts_with(mark) {
+        return "";
+    }
+    k[mark.len_utf8()..].find(mark).map_or("", |i| &k[..i + 2 * mark.len_utf8()])
+}
+
 /// Whether the canonical `pattern` could be `text` once its symbols have values: its
 /// known pieces in order, each symbol standing for one or more characters without a
 /// dot (a name, or a piece of a DNS label).

@@ -176,7 +176,7 @@ pub enum ReadError {
 pub fn read_text(path: &Path) -> Result<String, ReadError> {
     use std::io::Read;
     if path == Path::new(walk::STDIN) {
-        return read_limited(std::io::stdin().lock());
+        return read_limited(std::io::stdin().lock(), 0);
     }
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
@@ -186,14 +186,14 @@ pub fn read_text(path: &Path) -> Result<String, ReadError> {
         return Err(ReadError::TooLarge(meta.len()));
     }
     let file = std::fs::File::open(path)?;
-    read_limited(file.take(MAX_FILE_BYTES + 1))
+    read_limited(file.take(MAX_FILE_BYTES + 1), meta.len() as usize)
 }
 
 /// Reads at most [`MAX_FILE_BYTES`] (a file may be larger than its size said, and
-/// standard input has none).
-fn read_limited(r: impl std::io::Read) -> Result<String, ReadError> {
+/// standard input has none), into a buffer of the expected size.
+fn read_limited(r: impl std::io::Read, expected: usize) -> Result<String, ReadError> {
     use std::io::Read;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(expected + 1);
     r.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge(bytes.len() as u64));

@@ -153,14 +153,6 @@ pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -
 
 /// [`eval_count`], and for a count not known offline (one instance is assumed) why.
 pub(crate) fn eval_count_known(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Option<(i64, Option<String>)> {
-    let assumed = count.and_then(|c| match try_eval_node(h, c).ok()?.value {
-        Value::Unknown(u) => Some(format!("the copy count is not known offline ({})", u.detail)),
-        _ => None,
-    });
-    eval_count_inner(h, count, span).map(|n| (n, assumed))
-}
-
-fn eval_count_inner(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Option<i64> {
     let Some(count) = count else {
         h.shared().diag(span, "arm-template", "The copy loop has no `count`", true);
         return None;
@@ -173,6 +165,14 @@ fn eval_count_inner(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Opt
             return None;
         }
     };
+    let assumed = match &v.value {
+        Value::Unknown(u) => Some(format!("the copy count is not known offline ({})", u.detail)),
+        _ => None,
+    };
+    count_value(h, count, v).map(|n| (n, assumed))
+}
+
+fn count_value(h: &dyn ExpandHost, count: &Node, v: Node) -> Option<i64> {
     match v.value {
         Value::Int(n) if (0..=MAX_COPY_COUNT).contains(&n) => Some(n),
         Value::Int(n) if n > MAX_COPY_COUNT => {

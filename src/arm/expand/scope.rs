@@ -162,13 +162,13 @@ impl Host for Scope<'_> {
         // A null supplied value means "not supplied" when there is a default (Bicep
         // passes null for omitted optional module parameters).
         let supplied = self.supplied.get(&key).filter(|v| !(v.value.is_null() && has_default));
-        let symbol = format!("p:{}:{key}", self.frame);
         let ty = decl.and_then(|d| d.get("type")).and_then(|t| t.as_str()).unwrap_or_default();
         let secure_string = ty.eq_ignore_ascii_case("securestring");
         let secure = secure_string || ty.eq_ignore_ascii_case("secureobject");
         let unknown = |span: Span| {
+            let symbol = format!("p:{}:{key}", self.frame);
             let mut u = crate::value::Unknown::new(UnknownCause::Parameter, format!("parameters('{name}')"), span)
-                .with_symbol(symbol.as_str());
+                .with_symbol(symbol);
             if secure {
                 u = u.with_secret(format!("parameters('{name}')"));
             }
