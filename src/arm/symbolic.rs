@@ -38,6 +38,14 @@ const REARRANGING: &[&str] = &[
 /// nothing can be said beyond "unknown" (the caller then returns the first unknown
 /// argument, with the taint of all of them).
 pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option<FResult> {
+    // `replace(known, old, unknown)` where `old` does not occur: the text itself.
+    if name == "replace"
+        && let [Node { value: Value::String(s), .. }, Node { value: Value::String(old), .. }, _] = args
+        && !old.is_empty()
+        && !s.contains(&**old)
+    {
+        return Some(Ok(Value::String(s.clone())));
+    }
     if REARRANGING.contains(&name)
         && let Some(r) = through_text(name, args, ctx)
     {
@@ -169,10 +177,10 @@ fn of_symbols(name: &str, args: &[Node]) -> Option<FResult> {
                 first.get_or_insert_with(|| u.clone());
             }
             known => {
-                symbol.push_str(&known.to_json().to_string());
-                match known {
-                    Value::String(s) => detail.push_str(&format!("'{}'", crate::redact::for_message(s))),
-                    other => detail.push_str(&other.to_json().to_string()),
+                symbol.push_str(&canonical_value(known)?);
+                detail.push_str(&shown(known));
+                if let Some(inner) = first_unknown(known) {
+                    first.get_or_insert(inner);
                 }
             }
         }
@@ -183,6 +191,99 @@ fn of_symbols(name: &str, args: &[Node]) -> Option<FResult> {
     let mut u = Unknown::new(first.cause, detail, first.span).with_symbol(symbol);
     u.secret = taint(args);
     Some(Ok(Value::Unknown(Arc::new(u))))
+}
+
+/// The canonical form of any value: JSON with each unknown as its canonical form;
+/// `None` when an unknown inside has none.
+pub(crate) fn canonical_value(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Unknown(u) => u.canonical()?,
+        Value::Array(a) => {
+            let items: Option<Vec<String>> = a.iter().map(|n| canonical_value(&n.value)).collect();
+            format!("[{}]", items?.join(","))
+        }
+        Value::Object(o) => {
+            let mut members: Vec<String> = Vec::with_capacity(o.len());
+            for m in o.iter() {
+                members.push(format!(
+                    "{}:{}",
+                    serde_json::Value::from(m.key.to_ascii_lowercase()),
+                    canonical_value(&m.value.value)?
+                ));
+            }
+            members.sort();
+            format!("{{{}}}", members.join(","))
+        }
+        known => known.to_json().to_string(),
+    })
+}
+
+/// The first unknown inside an array or object.
+fn first_unknown(v: &Value) -> Option<Arc<Unknown>> {
+    match v {
+        Value::Unknown(u) => Some(u.clone()),
+        Value::Array(a) => a.iter().find_map(|n| first_unknown(&n.value)),
+        Value::Object(o) => o.iter().find_map(|m| first_unknown(&m.value.value)),
+        _ => None,
+    }
+}
+
+/// How a value is shown inside an unknown's detail: text quoted and masked, unknowns
+/// by their detail.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("'{}'", crate::redact::for_message(s)),
+        Value::Unknown(u) => u.detail.clone(),
+        Value::Array(a) => format!("[{}]", a.iter().map(|n| shown(&n.value)).collect::<Vec<_>>().join(", ")),
+        Value::Object(o) => format!(
+            "{{{}}}",
+            o.iter().map(|m| format!("{}: {}", m.key, shown(&m.value.value))).collect::<Vec<_>>().join(", ")
+        ),
+        other => other.to_json().to_string(),
+    }
+}
+
+/// `if(cond, a, b)` whose condition is not known offline: what both branches agree on
+/// stays known (members of two objects with the same keys, items of two arrays of one
+/// length), the rest is a symbolic value named by the choice, so that the same choice
+/// made twice (a name and the id built from it) is the same value. A secret in either
+/// branch taints the result.
+pub(crate) fn choice(cond: &Unknown, a: &Node, b: &Node) -> Node {
+    fn go(cond: &Unknown, cond_key: Option<&str>, a: &Node, b: &Node, depth: usize) -> Node {
+        let (ka, kb) = (canonical_value(&a.value), canonical_value(&b.value));
+        if ka.is_some() && ka == kb {
+            return a.clone();
+        }
+        if depth < 32 {
+            match (&a.value, &b.value) {
+                (Value::Object(x), Value::Object(y)) if x.len() == y.len() && x.keys().all(|k| y.get(k).is_some()) => {
+                    let mut o = crate::value::Object::with_capacity(x.len());
+                    for m in x.iter() {
+                        let other = y.get(&m.key).expect("same keys");
+                        o.insert(m.key.clone(), go(cond, cond_key, &m.value, other, depth + 1));
+                    }
+                    return Node::new(Value::object(o), a.span);
+                }
+                (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                    let items = x.iter().zip(y.iter()).map(|(p, q)| go(cond, cond_key, p, q, depth + 1)).collect();
+                    return Node::new(Value::array(items), a.span);
+                }
+                _ => {}
+            }
+        }
+        let mut u = Unknown::new(
+            cond.cause,
+            format!("if({}, {}, {})", cond.detail, shown(&a.value), shown(&b.value)),
+            cond.span,
+        );
+        if let (Some(c), Some(x), Some(y)) = (cond_key, ka, kb) {
+            u.symbol = Some(Arc::from(format!("if({c},{x},{y})")));
+        }
+        u.secret = taint(std::slice::from_ref(a)).or_else(|| taint(std::slice::from_ref(b)));
+        Node::new(Value::Unknown(Arc::new(u)), a.span)
+    }
+    let cond_key = cond.canonical();
+    go(cond, cond_key.as_deref(), a, b, 0)
 }
 
 /// How messages spell a function (`uniqueString`, not `uniquestring`).

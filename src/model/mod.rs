@@ -76,6 +76,9 @@ impl Resource {
             return Lookup::Unknown(&model.inventory_unknown);
         }
         if self.implied && !is_identity_field(path) {
+            if self.key.ends_with(UNIDENTIFIED_PARENT) {
+                return Lookup::Unknown(&model.unidentified_parent_unknown);
+            }
             return Lookup::Unknown(&model.implied_unknown);
         }
         if let Some(u) = self.unread()
@@ -173,6 +176,9 @@ pub struct Model {
     pub site_config_unknown: Unknown,
     /// Shared reason for the properties of a resource only its child names.
     pub implied_unknown: Unknown,
+    /// Why a site implied by a `config` child whose name is unknown offline knows only
+    /// what the child sets.
+    pub unidentified_parent_unknown: Unknown,
     /// Sites and slots whose role cannot be known, with why (see [`roles`]).
     role_unknown: HashMap<ResIdx, String>,
     /// Lower-cased scopes whose inventory was not read, with why.
@@ -238,6 +244,11 @@ impl Model {
             implied_unknown: Unknown::new(
                 UnknownCause::NotExported,
                 "the site itself is not in the scanned configuration, only its `config` child; scan the template or export that declares the site",
+                Span::NONE,
+            ),
+            unidentified_parent_unknown: Unknown::new(
+                UnknownCause::Parameter,
+                "the site of this `config` child cannot be identified offline (its name is not known), so only what the child sets is known",
                 Span::NONE,
             ),
             role_unknown: HashMap::new(),
@@ -527,28 +538,39 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
     let known: std::collections::HashSet<String> = resources.iter().map(|r| r.key.clone()).collect();
     let mut added = std::collections::HashSet::new();
     let mut implied = Vec::new();
-    for r in resources.iter() {
+    let mut adopted = Vec::new();
+    let base = resources.len();
+    for (i, r) in resources.iter().enumerate() {
         let lower = r.type_key.as_str();
         let parent_type = match lower {
             "microsoft.web/sites/config" => "Microsoft.Web/sites",
             "microsoft.web/sites/slots/config" => "Microsoft.Web/sites/slots",
             _ => continue,
         };
-        let (Some(pid), Some(pkey)) = (parent_id(&r.id), parent_id(&r.key).map(key)) else {
-            continue;
+        let (pid, pkey, adopt) = match (parent_id(&r.id), parent_id(&r.key).map(key)) {
+            (Some(pid), Some(pkey)) => (pid.to_string(), pkey, None),
+            // A name unknown offline as a whole (`reference(…).name`): the child's site
+            // cannot be identified, yet its settings are checked on a site of its own.
+            _ => {
+                let pkey = format!("{}{UNIDENTIFIED_PARENT}", r.key);
+                (r.id.clone(), pkey, Some(i))
+            }
         };
         if known.contains(&pkey) || !added.insert(pkey.clone()) {
             continue;
+        }
+        if let Some(child) = adopt {
+            adopted.push((child, base + implied.len()));
         }
         let name = r.name.rsplit_once('/').map_or(r.name.as_str(), |(p, _)| p).to_string();
         let name_key = r.name_key.rsplit_once('/').map_or(r.name_key.as_str(), |(p, _)| p).to_string();
         let span = r.node.get("type").map_or(r.node.span, |n| n.span);
         let mut o = crate::value::Object::new();
-        o.insert("id", Node::new(Value::str(pid), span));
+        o.insert("id", Node::new(Value::str(pid.as_str()), span));
         o.insert("type", Node::new(Value::str(parent_type), span));
         o.insert("name", Node::new(Value::str(name.as_str()), span));
         implied.push(Resource {
-            id: pid.to_string(),
+            id: pid,
             key: pkey,
             type_: parent_type.to_string(),
             type_key: parent_type.to_ascii_lowercase(),
@@ -568,7 +590,14 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
         });
     }
     resources.extend(implied);
+    for (child, parent) in adopted {
+        resources[child].declared_in = Some(parent as u32);
+    }
 }
+
+/// Ends the key of a site implied by a `config` child whose own name cannot be split
+/// into the site's and its own: no id has it.
+const UNIDENTIFIED_PARENT: &str = "\u{E005}parent";
 
 fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &str, unit: u32, prefix: &str) {
     let id = raw.id.clone().or_else(|| compose_id(scope, &raw.full_type, &raw.full_name)).unwrap_or_else(|| {

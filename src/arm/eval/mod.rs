@@ -112,6 +112,38 @@ fn extend_unknown(v: &Value, suffix: &str) -> Node {
     }
 }
 
+/// `t[i]` where the container or the index is not known offline: a symbolic value when
+/// both have a canonical form (the same lookup twice is the same value; a large known
+/// table is named by a hash of its canonical form), tainted when either is secret.
+fn unknown_at(t: &Value, i: &Value) -> Value {
+    use std::hash::{Hash, Hasher};
+    let first = match (t, i) {
+        (Value::Unknown(u), _) | (_, Value::Unknown(u)) => u,
+        _ => unreachable!("one side is unknown"),
+    };
+    let container = match t {
+        Value::Unknown(u) => u.detail.clone(),
+        Value::Array(_) => "[…]".to_string(),
+        Value::Object(_) => "{…}".to_string(),
+        other => render_arg(other),
+    };
+    let mut out = crate::value::Unknown::new(first.cause, format!("{container}[{}]", render_arg(i)), Span::NONE);
+    let canonical = |v: &Value| crate::arm::symbolic::canonical_value(v);
+    if let (Some(ct), Some(ci)) = (canonical(t), canonical(i)) {
+        let ct = match t {
+            Value::Unknown(_) => ct,
+            _ => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                ct.hash(&mut h);
+                format!("#{:016x}:{}", h.finish(), ct.len())
+            }
+        };
+        out.symbol = Some(Arc::from(format!("at({ct},{ci})")));
+    }
+    out.secret = crate::arm::symbolic::taint(&[Node::bare(t.clone()), Node::bare(i.clone())]);
+    Value::Unknown(Arc::new(out))
+}
+
 /// Whether a call's result is a value it built, rather than one it fetched
 /// (parameters, variables, lambda variables, references) or picked from its arguments:
 /// only built values are measured, so reading a large variable many times costs nothing.
@@ -268,8 +300,7 @@ impl<'h> Evaluator<'h> {
         match (&t.value, i) {
             (Value::Unknown(_), Value::String(s)) => Ok(extend_unknown(&t.value, &format!("['{s}']"))),
             (Value::Unknown(_), Value::Int(n)) => Ok(extend_unknown(&t.value, &format!("[{n}]"))),
-            (Value::Unknown(_), _) => Ok(t),
-            (_, Value::Unknown(u)) => Ok(unknown_node(u.cause, u.detail.clone())),
+            (Value::Unknown(_), _) | (_, Value::Unknown(_)) => Ok(Node::bare(unknown_at(&t.value, i))),
             (Value::Object(_), Value::String(s)) => self.member(t.clone(), s, e),
             (Value::Array(a), Value::Int(n)) => {
                 if *n >= 0 && (*n as usize) < a.len() {

@@ -57,7 +57,14 @@ impl Evaluator<'_> {
         match c.value {
             Value::Bool(true) => self.eval(&args[1]),
             Value::Bool(false) => self.eval(&args[2]),
-            Value::Unknown(u) => Ok(unknown_node(u.cause, u.detail.clone())),
+            Value::Unknown(u) => {
+                // Either branch may be taken: both are evaluated, and an error in one is
+                // Resource Manager's only if it is taken, so the value is just unknown.
+                match (self.eval(&args[1]), self.eval(&args[2])) {
+                    (Ok(a), Ok(b)) => Ok(crate::arm::symbolic::choice(&u, &a, &b)),
+                    _ => Ok(unknown_node(u.cause, u.detail.clone())),
+                }
+            }
             other => Err(Self::fn_err(
                 "if",
                 e,

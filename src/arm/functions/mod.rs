@@ -31,6 +31,9 @@ pub(crate) type FResult = Result<Value, FnError>;
 /// is unknown as a whole.
 const TAKE_UNKNOWNS: &[&str] = &["createarray", "createobject", "concat", "format"];
 
+/// Functions that write an array or object argument out as JSON text.
+const SERIALIZING: &[&str] = &["string", "format"];
+
 /// Calls built-in `name` (lower case) on evaluated arguments; `None` when no such
 /// function exists.
 pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option<FResult> {
@@ -41,11 +44,32 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
         if !exists(name) {
             return None;
         }
+        // The same symbolic value is equal to itself, whatever it is.
+        if name == "equals"
+            && let [a, b] = args
+            && let Some(same) = eq3(&a.value, &b.value)
+        {
+            return Some(Ok(Value::Bool(same)));
+        }
         if let Some(r) = super::symbolic::call(name, args, ctx) {
             return Some(r);
         }
         // Unknown, for the first unknown argument's reason; not that argument's symbol or
         // parts (`f(p)` is not `p`), but the taint of every argument.
+        let mut out = crate::value::Unknown::new(u.cause, u.detail.clone(), u.span);
+        out.secret = super::symbolic::taint(args);
+        return Some(Ok(Value::Unknown(std::sync::Arc::new(out))));
+    }
+    if SERIALIZING.contains(&name)
+        && let Some(u) = args.iter().find_map(|a| match &a.value {
+            Value::Array(_) | Value::Object(_) => a.value.find_unknown(),
+            _ => None,
+        })
+    {
+        // The JSON text of an array or object holding an unknown value is not known.
+        if let Some(r) = super::symbolic::call(name, args, ctx) {
+            return Some(r);
+        }
         let mut out = crate::value::Unknown::new(u.cause, u.detail.clone(), u.span);
         out.secret = super::symbolic::taint(args);
         return Some(Ok(Value::Unknown(std::sync::Arc::new(out))));

@@ -1,7 +1,9 @@
 //! String functions (reference §5.9) other than encodings, formatting and hashes.
 
 use super::{FResult, arm_type, bare, count, count_range, int_arg, invalid, string_arg, to_display};
-use crate::value::{Node, Value};
+use std::sync::Arc;
+
+use crate::value::{Node, Part, Unknown, Value};
 
 /// Longest string a function may build (guards against exponential growth).
 pub(crate) const MAX_STRING: usize = 32 * 1024 * 1024;
@@ -62,19 +64,30 @@ fn join(args: &[Node]) -> FResult {
             arm_type(&args[0].value)
         )));
     };
-    let mut parts = Vec::with_capacity(a.len());
-    for x in a.iter() {
+    // Unknown items stay holes between the known text: a partly known string.
+    let mut parts = Vec::with_capacity(a.len() * 2);
+    let mut any_unknown = false;
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 && !delim.is_empty() {
+            parts.push(Part::Text(delim.into()));
+        }
         match &x.value {
-            Value::Unknown(_) => return Ok(x.value.clone()),
+            Value::Unknown(u) => {
+                any_unknown = true;
+                parts.push(Part::Hole(u.clone()));
+            }
             Value::Array(_) | Value::Object(_) => {
                 return Err(invalid(
                     "The template language function 'join' expects an array of strings, integers or booleans",
                 ));
             }
-            v => parts.push(to_display(v)),
+            v => parts.push(Part::Text(to_display(v).into())),
         }
     }
-    Ok(Value::str(parts.join(delim)))
+    if any_unknown {
+        return Ok(Unknown::text(parts).map_or_else(|| Value::str(""), |u| Value::Unknown(Arc::new(u))));
+    }
+    Ok(Value::str(parts.iter().map(|p| if let Part::Text(t) = p { &**t } else { "" }).collect::<String>()))
 }
 
 fn pad_left(args: &[Node]) -> FResult {
