@@ -125,6 +125,20 @@ pub struct Unknown {
     pub secret: Option<Arc<str>>,
 }
 
+/// The longest expression a name shows whole, in characters.
+pub const SHOWN_EXPRESSION: usize = 96;
+
+/// `detail` whole, or its first 64 and last 24 characters around `…`.
+fn shortened(detail: &str) -> std::borrow::Cow<'_, str> {
+    let n = detail.chars().count();
+    if n <= SHOWN_EXPRESSION {
+        return detail.into();
+    }
+    let head: String = detail.chars().take(64).collect();
+    let tail: String = detail.chars().skip(n - 24).collect();
+    format!("{head}…{tail}").into()
+}
+
 /// Opens a symbol inside a canonical form (a private-use character no id contains).
 pub const SYMBOL_OPEN: char = '\u{E000}';
 /// Closes a symbol inside a canonical form.
@@ -181,16 +195,18 @@ impl Unknown {
 
     /// How a partly known or symbolic value is shown as a name: known text as is, each
     /// unknown part as its expression in brackets (`[parameters('siteName')]/web`).
+    /// An expression longer than [`SHOWN_EXPRESSION`] characters (a naming module's
+    /// `if(endsWith(take(replace(…` chain) is shortened in the middle.
     pub fn display(&self) -> String {
         match &self.parts {
             Some(parts) => parts
                 .iter()
                 .map(|p| match p {
                     Part::Text(t) => t.to_string(),
-                    Part::Hole(h) => format!("[{}]", h.detail),
+                    Part::Hole(h) => format!("[{}]", shortened(&h.detail)),
                 })
                 .collect(),
-            None => format!("[{}]", self.detail),
+            None => format!("[{}]", shortened(&self.detail)),
         }
     }
 
