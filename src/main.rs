@@ -74,7 +74,8 @@ enum Command {
 /// The deployment context templates are expanded in.
 #[derive(clap::Args, Clone, Default)]
 struct ContextArgs {
-    /// Deployment context as JSON: resourceGroup, subscription, tenant, deployment, environment, utcNow...
+    /// Deployment context as JSON: resourceGroup, subscription, tenant, deployment, environment, utcNow...;
+    /// for `eval` also parameters, variables and copyIndex
     #[arg(long, value_name = "FILE")]
     context: Option<PathBuf>,
     /// Subscription id of the deployment (default 00000000-0000-0000-0000-000000000000)
@@ -90,14 +91,17 @@ struct ContextArgs {
 }
 
 impl ContextArgs {
+    /// The `--context` file as JSON (`Null` without one).
+    fn json(&self) -> Result<serde_json::Value, String> {
+        let Some(p) = &self.context else { return Ok(serde_json::Value::Null) };
+        let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))
+    }
+
     fn build(&self) -> Result<DeploymentContext, String> {
+        let json = self.json()?;
         let base = match &self.context {
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-                let json: serde_json::Value =
-                    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
-                DeploymentContext::from_json(&json).map_err(|e| format!("{}: {e}", p.display()))?
-            }
+            Some(p) => DeploymentContext::from_json(&json).map_err(|e| format!("{}: {e}", p.display()))?,
             None => DeploymentContext::default(),
         };
         Ok(base.with_overrides(
@@ -391,7 +395,16 @@ fn eval(expr: &str, context: &ContextArgs) -> u8 {
             return 2;
         }
     };
-    match azlint::arm::eval_expression(expr, &ctx) {
+    // The context's `parameters`, `variables` and `copyIndex` are the expression's scope,
+    // as `../shared/arm/README.md` defines the shape.
+    let scope = match context.json() {
+        Ok(json) => azlint::arm::EvalScope::from_json(&json),
+        Err(e) => {
+            eprintln!("azlint: {e}");
+            return 2;
+        }
+    };
+    match azlint::arm::eval_expression_in(expr, &ctx, &scope) {
         Ok(v) => {
             let _ = write_stdout(&format!("{}\n", serde_json::to_string_pretty(&v.to_json()).unwrap_or_default()));
             0

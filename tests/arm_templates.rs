@@ -286,3 +286,76 @@ fn long_variable_chains_are_limited_not_overflowing() {
     assert_eq!(exp.resources.len(), 1);
     assert!(exp.diagnostics.iter().any(|d| d.code == "arm-limit"), "{:?}", exp.diagnostics);
 }
+
+/// `azlint expand` on every template vector (parameters as a parameters file, the context
+/// with `--context`): the command prints what the library expands, `symbolicName`
+/// included.
+#[test]
+fn template_vectors_pass_through_the_binary() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/arm");
+    let Ok(text) = std::fs::read_to_string(dir.join("template-vectors.json")) else { return };
+    let vectors: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap_or_default();
+    let tmp = std::env::temp_dir().join(format!("azlint-template-vectors-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let mut failures = Vec::new();
+    for (i, v) in vectors.iter().enumerate() {
+        let id = v["id"].as_str().unwrap_or("?");
+        let template = tmp.join(format!("{i}.json"));
+        std::fs::write(&template, v["template"].to_string()).expect("write");
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azlint"));
+        cmd.arg("expand").arg(&template);
+        match v.get("parameters").and_then(|p| p.as_object()) {
+            Some(p) => {
+                let wrapped: serde_json::Map<String, serde_json::Value> =
+                    p.iter().map(|(k, x)| (k.clone(), serde_json::json!({ "value": x }))).collect();
+                let file = tmp.join(format!("{i}.parameters.json"));
+                std::fs::write(&file, serde_json::json!({ "parameters": wrapped }).to_string()).expect("write");
+                cmd.arg("--parameters").arg(&file);
+            }
+            None => {
+                cmd.arg("--no-parameters");
+            }
+        }
+        if let Some(ctx) = v.get("context") {
+            let file = tmp.join(format!("{i}.context.json"));
+            std::fs::write(&file, ctx.to_string()).expect("write");
+            cmd.arg("--context").arg(file);
+        }
+        let out = cmd.output().expect("run azlint");
+        let got: serde_json::Value = match serde_json::from_slice(&out.stdout) {
+            Ok(g) if out.status.success() => g,
+            _ => {
+                failures.push(format!("{id}: exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr)));
+                continue;
+            }
+        };
+        for (k, w) in v.get("expectOutputs").and_then(|o| o.as_object()).into_iter().flatten() {
+            if !got["outputs"].get(k).is_some_and(|g| same(g, w)) {
+                failures.push(format!("{id}: output {k}: expected {w}, got {}", got["outputs"][k]));
+            }
+        }
+        if let Some(want) = v.get("expectResources").and_then(|r| r.as_array()) {
+            let resources = got["resources"].as_array().cloned().unwrap_or_default();
+            for w in want {
+                let matches = |r: &serde_json::Value| {
+                    w.as_object().is_some_and(|w| {
+                        w.iter().all(|(k, x)| match k.as_str() {
+                            "type" | "name" => {
+                                r[k].as_str().zip(x.as_str()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                            }
+                            _ => same(&r[k], x),
+                        })
+                    })
+                };
+                if !resources.iter().any(matches) {
+                    failures.push(format!("{id}: no resource matches {w}"));
+                }
+            }
+            if resources.len() != want.len() {
+                failures.push(format!("{id}: expected {} resources, got {}", want.len(), resources.len()));
+            }
+        }
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n"));
+}

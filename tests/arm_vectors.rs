@@ -86,3 +86,55 @@ fn error_vectors_fail() {
     println!("error vectors: {} of {} pass", vectors.len() - failures.len(), vectors.len());
     assert!(failures.is_empty(), "{} failing vectors:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// `azlint eval EXPR --context FILE` on every function and error vector: the command
+/// line takes the same context shape as the library (`parameters`, `variables`,
+/// `copyIndex` included), so the vectors pass through the binary too.
+#[test]
+fn vectors_pass_through_the_binary() {
+    let Some(dir) = shared() else { return };
+    let tmp = std::env::temp_dir().join(format!("azlint-vectors-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let mut failures = Vec::new();
+    let run = |v: &serde_json::Value, i: usize| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_azlint"));
+        cmd.args(["eval", v["expr"].as_str().unwrap_or_default()]);
+        if let Some(ctx) = v.get("context") {
+            let file = tmp.join(format!("{i}.json"));
+            std::fs::write(&file, ctx.to_string()).expect("write context");
+            cmd.arg("--context").arg(file);
+        }
+        let out = cmd.output().expect("run azlint");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let functions = load(&dir, "function-vectors.json");
+    for (i, v) in functions.iter().enumerate() {
+        let (code, stdout, stderr) = run(v, i);
+        let got: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
+        if code != Some(0) || !got.as_ref().is_some_and(|g| same(g, &v["expect"])) {
+            failures.push(format!("{}: exit {code:?}, expected {}, got {stdout}{stderr}", v["id"], v["expect"]));
+        }
+    }
+    let errors = load(&dir, "function-error-vectors.json");
+    for (i, v) in errors.iter().enumerate() {
+        let (code, stdout, stderr) = run(v, functions.len() + i);
+        let want = v.get("errorContains").and_then(|w| w.as_str()).unwrap_or_default();
+        if code != Some(2) || !stderr.contains(want) {
+            failures.push(format!(
+                "{}: exit {code:?}, expected an error containing {want:?}, got {stdout}{stderr}",
+                v["id"]
+            ));
+        }
+    }
+    std::fs::remove_dir_all(&tmp).ok();
+    println!(
+        "through the binary: {} of {} vectors pass",
+        functions.len() + errors.len() - failures.len(),
+        functions.len() + errors.len()
+    );
+    assert!(failures.is_empty(), "{} failing vectors:\n{}", failures.len(), failures.join("\n"));
+}

@@ -602,8 +602,19 @@ pub fn expand_file(
             format!("{at}{} [{}]", d.message, d.code)
         })
         .collect();
-    let resources: Vec<serde_json::Value> =
-        exp.resources.iter().filter(|r| !r.existing).map(|r| r.node.value.to_json()).collect();
+    let resources: Vec<serde_json::Value> = exp
+        .resources
+        .iter()
+        .filter(|r| !r.existing)
+        .map(|r| {
+            let mut json = r.node.value.to_json();
+            // languageVersion 2.0: the resource's symbolic name (`myStorages[0]` in a loop).
+            if let (Some(name), Some(o)) = (&r.symbolic_name, json.as_object_mut()) {
+                o.insert("symbolicName".into(), serde_json::Value::from(name.as_str()));
+            }
+            json
+        })
+        .collect();
     let outputs: serde_json::Map<String, serde_json::Value> =
         exp.outputs.iter().map(|(k, v)| (k.clone(), v.value.to_json())).collect();
     Ok((serde_json::json!({"resources": resources, "outputs": outputs}), diagnostics, failed))
