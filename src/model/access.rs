@@ -154,18 +154,36 @@ pub fn access_list<'a>(view: &SiteView<'a>, endpoint: Endpoint) -> Result<Access
 /// (facts sheet §3.1). `Err` when it cannot be known.
 pub fn public_access_open(model: &Model, site: ResIdx) -> Result<(bool, Span), String> {
     let Some(view) = model.site(site) else { return Ok((true, model.res(site).type_span())) };
+    // Unset, public access follows whether the site has a private endpoint.
+    let by_endpoints = |span: Span| {
+        if !model.relations.site_endpoints(model, site).is_empty() {
+            return Ok((false, span));
+        }
+        match unresolved_endpoint_reason(model, site) {
+            Some(why) => Err(format!(
+                "whether public network access is disabled by a private endpoint cannot be determined: {why}"
+            )),
+            None => Ok((true, span)),
+        }
+    };
     match view.setting("publicNetworkAccess") {
         Lookup::Found(n) => {
             let v = n.as_str().unwrap_or_default();
-            if v.is_empty() {
-                Ok((model.relations.site_endpoints(model, site).is_empty(), n.span))
-            } else {
-                Ok((!v.eq_ignore_ascii_case("Disabled"), n.span))
-            }
+            if v.is_empty() { by_endpoints(n.span) } else { Ok((!v.eq_ignore_ascii_case("Disabled"), n.span)) }
         }
-        Lookup::Absent => Ok((model.relations.site_endpoints(model, site).is_empty(), model.res(site).type_span())),
+        Lookup::Absent => by_endpoints(model.res(site).type_span()),
         Lookup::Unknown(u) => Err(format!("`publicNetworkAccess` cannot be determined: {}", u.detail)),
     }
+}
+
+/// Why a resource without a known endpoint might still have one: an endpoint of the
+/// same document whose target cannot be known offline.
+pub fn unresolved_endpoint_reason(model: &Model, r: ResIdx) -> Option<String> {
+    let pe = model.relations.unresolved_endpoint(model, r)?;
+    Some(format!(
+        "the target of private endpoint `{}` cannot be determined, and it may be this resource",
+        model.res(pe).name
+    ))
 }
 
 /// The main restriction list of a site whose public endpoint is open, with where the

@@ -112,6 +112,72 @@ pub fn key(s: &str) -> String {
 /// Whether two keys may name the same resource once their symbols have values: equal
 /// keys do; otherwise one must match the other with each of its symbols standing for
 /// one or more characters of one id segment (no `/`). Known keys that differ do not.
+/// A key without its deployment unit's prefix (ids compared across the unit boundary,
+/// one read off a resource, one from a property).
+pub fn without_unit(k: &str) -> &str {
+    let mark = super::UNIT_MARK;
+    match k.strip_prefix(mark).and_then(|rest| rest.find(mark).map(|i| &rest[i + mark.len_utf8()..])) {
+        Some(rest) => rest,
+        None => k,
+    }
+}
+
+/// A key or canonical id as messages show it when no resource of the scan has it:
+/// without its unit, each symbol as the expression it stands for
+/// (`[parameters('vnetname')]`; keys are lower case).
+pub fn humanize(k: &str) -> String {
+    let k = without_unit(k);
+    if !k.contains(SYMBOL_OPEN) {
+        return k.to_string();
+    }
+    let mut out = String::with_capacity(k.len());
+    let (mut depth, mut sym) = (0u32, String::new());
+    for c in k.chars() {
+        match c {
+            SYMBOL_OPEN => {
+                if depth > 0 {
+                    sym.push(c);
+                }
+                depth += 1;
+            }
+            SYMBOL_CLOSE if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push_str(&format!("[{}]", symbol_expression(&std::mem::take(&mut sym))));
+                } else {
+                    sym.push(c);
+                }
+            }
+            c if depth > 0 => sym.push(c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `p:<frame>:<name>` as `parameters('<name>')`, `~x` as `toLower(x)`; other symbols
+/// (calls of symbols) as they are, without their inner marks.
+fn symbol_expression(sym: &str) -> String {
+    if let Some(inner) = sym.strip_prefix('~') {
+        return format!("toLower({})", symbol_expression(inner));
+    }
+    let mut parts = sym.splitn(3, ':');
+    if let (Some("p"), Some(_), Some(name)) = (parts.next(), parts.next(), parts.next())
+        && !name.contains(['(', SYMBOL_OPEN])
+    {
+        return format!("parameters('{name}')");
+    }
+    sym.chars()
+        .filter(|c| *c != SYMBOL_OPEN && *c != SYMBOL_CLOSE)
+        .map(|c| if c == '\u{2215}' { '/' } else { c })
+        .collect()
+}
+
+/// [`maybe_same`] of two keys whatever units they carry.
+pub fn maybe_same_id(a: &str, b: &str) -> bool {
+    maybe_same(without_unit(a), without_unit(b))
+}
+
 pub fn maybe_same(a: &str, b: &str) -> bool {
     a == b || (a.contains(SYMBOL_OPEN) && glob(a, b)) || (b.contains(SYMBOL_OPEN) && glob(b, a))
 }

@@ -243,7 +243,7 @@ impl Model {
             ),
             implied_unknown: Unknown::new(
                 UnknownCause::NotExported,
-                "the site itself is not in the scanned configuration, only its `config` child; scan the template or export that declares the site",
+                "the site itself is not in the scanned configuration, only its `config` or publishing-policy children; scan the template or export that declares the site",
                 Span::NONE,
             ),
             unidentified_parent_unknown: Unknown::new(
@@ -477,9 +477,7 @@ impl Model {
             Value::Unknown(u) => match u.canonical() {
                 Some(c) => match self.resolve(from, &c) {
                     Some(t) => Reference::Found(t, id_node),
-                    None if self.may_name_one(from, &key(&c)) || !self.by_type.contains_key(&id_type_key(&c)) => {
-                        Reference::Unknown(u)
-                    }
+                    None if self.may_name_one(from, &key(&c)) => Reference::Unknown(u),
                     None => Reference::Missing(u.display().into(), id_node),
                 },
                 None => Reference::Unknown(u),
@@ -491,7 +489,7 @@ impl Model {
     /// Whether some resource of the scan may be the one `k` (a key that names none
     /// exactly) names, depending on symbols: only resources of its type, and only where
     /// a symbol is involved, so scans without symbols pay nothing.
-    fn may_name_one(&self, from: ResIdx, k: &str) -> bool {
+    pub fn may_name_one(&self, from: ResIdx, k: &str) -> bool {
         let ty = id_type_key(k);
         let symbolic = k.contains(crate::value::SYMBOL_OPEN);
         if ty.is_empty() {
@@ -543,8 +541,12 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
     for (i, r) in resources.iter().enumerate() {
         let lower = r.type_key.as_str();
         let parent_type = match lower {
-            "microsoft.web/sites/config" => "Microsoft.Web/sites",
-            "microsoft.web/sites/slots/config" => "Microsoft.Web/sites/slots",
+            "microsoft.web/sites/config" | "microsoft.web/sites/basicpublishingcredentialspolicies" => {
+                "Microsoft.Web/sites"
+            }
+            "microsoft.web/sites/slots/config" | "microsoft.web/sites/slots/basicpublishingcredentialspolicies" => {
+                "Microsoft.Web/sites/slots"
+            }
             _ => continue,
         };
         let (pid, pkey, adopt) = match (parent_id(&r.id), parent_id(&r.key).map(key)) {

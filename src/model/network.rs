@@ -180,7 +180,7 @@ impl Network {
             if let Some(u) = model.resolve_any(from).and_then(|v| model.res(v).unread()) {
                 *out = Tri::Unknown(format!(
                     "the peerings of VNet `{}` cannot be determined: {}",
-                    last_segment(from),
+                    shown(model, from),
                     u.detail
                 ));
                 continue;
@@ -188,9 +188,21 @@ impl Network {
             for p in self.peers_by_vnet.get(from).map_or(&[][..], Vec::as_slice) {
                 match &p.remote {
                     IdRef::Key(k) if k == to => *out = peering_state(model, p.peering),
+                    // Names not known offline may make the remote VNet this one.
+                    IdRef::Key(k) if super::ids::maybe_same_id(k, to) => {
+                        unknown = Some(format!(
+                            "the remote VNet `{}` of peering `{}` may be `{}`, depending on names not known offline",
+                            shown(model, k),
+                            model.res(p.peering).name,
+                            shown(model, to)
+                        ))
+                    }
                     IdRef::Key(_) => {}
                     IdRef::Unknown(why) => {
-                        unknown = Some(format!("the remote VNet of a peering of `{from}` cannot be determined: {why}"))
+                        unknown = Some(format!(
+                            "the remote VNet of a peering of `{}` cannot be determined: {why}",
+                            shown(model, from)
+                        ))
                     }
                 }
                 if *out == Tri::Yes {
@@ -209,8 +221,8 @@ impl Network {
         if one_sided(&forward, &b) || one_sided(&backward, &a) {
             return Tri::Unknown(format!(
                 "only one side of the peering between VNets `{}` and `{}` is in the scanned configuration",
-                last_segment(&a),
-                last_segment(&b)
+                shown(model, &a),
+                shown(model, &b)
             ));
         }
         if let Tri::Unknown(why) = forward.clone() {
@@ -302,6 +314,14 @@ fn zone_uses(model: &Model, pe: ResIdx, g: ResIdx) -> Vec<ZoneUse> {
         out.push(ZoneUse { endpoint: pe, group: g, zone, zone_name, span });
     }
     out
+}
+
+/// A VNet key as messages show it: the resource's name, or the key made readable.
+fn shown(model: &Model, k: &str) -> String {
+    match model.resolve_any(k) {
+        Some(r) => model.res(r).name.clone(),
+        None => last_segment(&super::ids::humanize(k)),
+    }
 }
 
 fn last_segment(id: &str) -> String {

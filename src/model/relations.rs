@@ -66,7 +66,9 @@ pub struct Relations {
     endpoints_by_target: HashMap<ResIdx, Vec<ResIdx>>,
     targets_by_endpoint: HashMap<ResIdx, Vec<ResIdx>>,
     /// Endpoints with a connection whose target id cannot be known, by document.
-    unresolved_endpoints: HashMap<u32, ResIdx>,
+    /// By unit: endpoints whose target cannot be identified, with the target's type
+    /// where the id still tells it (lower case).
+    unresolved_endpoints: HashMap<u32, Vec<(ResIdx, Option<String>)>>,
     endpoints_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
     integrations_by_subnet: HashMap<ResIdx, Vec<Integration>>,
     compute_by_subnet: HashMap<ResIdx, Vec<ResIdx>>,
@@ -74,15 +76,46 @@ pub struct Relations {
     outbound_ips: HashMap<String, Vec<ResIdx>>,
     /// Callers whose calls a read that did not happen would have named, in model order.
     hidden: Vec<HiddenCalls>,
-    /// Sites and slots whose integration subnet a read that did not happen would name.
-    unknown_integrations: Vec<(ResIdx, String)>,
+    /// Sites and slots whose integration subnet cannot be identified (a read that did
+    /// not happen, a symbolic id that may name several subnets, a runtime value).
+    unknown_integrations: Vec<Unplaced>,
     /// Private endpoints and compute placed in a subnet that cannot be identified
     /// (a symbolic id that names no subnet of the scan, a runtime value), with why.
-    unplaced: Vec<(ResIdx, String)>,
+    unplaced: Vec<Unplaced>,
     /// Private DNS zones, their links and groups, and VNet peerings.
     pub network: Network,
     /// NSG -> subnets, and internal load balancers by subnet.
     pub nsgs: super::nsg::Nsgs,
+}
+
+/// A resource in a subnet that cannot be identified offline.
+#[derive(Clone, Debug)]
+pub struct Unplaced {
+    pub resource: ResIdx,
+    /// Why the subnet cannot be identified.
+    pub why: String,
+    /// The subnet id's canonical key (in the resource's unit) when it has one: only
+    /// subnets it may name can hold the resource. `None`: any subnet may.
+    key: Option<String>,
+}
+
+impl Unplaced {
+    fn new(model: &Model, resource: ResIdx, u: &crate::value::Unknown) -> Unplaced {
+        let key = u.canonical().map(|c| format!("{}{}", model.prefix_of(resource), key(&c)));
+        let why = match key {
+            Some(_) => format!("its subnet `{}` depends on names not known offline", u.display()),
+            None => u.detail.clone(),
+        };
+        Unplaced { resource, why, key }
+    }
+
+    /// Whether `subnet` may be the one: a subnet of the resource's unit (or deployed
+    /// state) that the unknown id may name.
+    pub fn may_be_in(&self, model: &Model, subnet: ResIdx) -> bool {
+        let (r, sn) = (model.res(self.resource), model.res(subnet));
+        let visible = sn.unit == r.unit || sn.kind == super::OriginKind::State;
+        visible && self.key.as_deref().is_none_or(|k| super::ids::maybe_same(k, &sn.key))
+    }
 }
 
 /// Resources that send traffic from a subnet they are placed in, and where they name it.
@@ -153,9 +186,7 @@ impl Relations {
                             .entry(subnet)
                             .or_default()
                             .push(Integration { site: s, span: via.span }),
-                        Reference::Unknown(u) if u.cause.is_unread() => {
-                            rel.unknown_integrations.push((s, u.detail.clone()));
-                        }
+                        Reference::Unknown(u) => rel.unknown_integrations.push(Unplaced::new(model, s, u)),
                         _ => {}
                     }
                 }
@@ -192,7 +223,7 @@ impl Relations {
         for &pe in model.of_type(PRIVATE_ENDPOINT) {
             match model.follow(pe, "properties.subnet") {
                 Reference::Found(subnet, _) => rel.endpoints_by_subnet.entry(subnet).or_default().push(pe),
-                Reference::Unknown(u) => rel.unplaced.push((pe, u.detail.clone())),
+                Reference::Unknown(u) => rel.unplaced.push(Unplaced::new(model, pe, u)),
                 _ => {}
             }
             for conn in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
@@ -200,7 +231,7 @@ impl Relations {
                     Lookup::Found(list) => list,
                     // An endpoint that was not read may target anything of its export.
                     Lookup::Unknown(u) if u.cause.is_unread() => {
-                        rel.unresolved_endpoints.entry(model.res(pe).unit).or_insert(pe);
+                        rel.unresolved_endpoints.entry(model.res(pe).unit).or_default().push((pe, None));
                         continue;
                     }
                     _ => continue,
@@ -218,8 +249,12 @@ impl Relations {
                                 rel.targets_by_endpoint.entry(pe).or_default().push(target);
                             }
                         }
-                        Reference::Unknown(_) => {
-                            rel.unresolved_endpoints.entry(model.res(pe).unit).or_insert(pe);
+                        Reference::Unknown(u) => {
+                            // `…/Microsoft.KeyVault/vaults/[parameters('kv')]` can only be a vault.
+                            let ty = u
+                                .canonical()
+                                .and_then(|c| super::ids::parse_id(&c).map(|p| p.full_type.to_ascii_lowercase()));
+                            rel.unresolved_endpoints.entry(model.res(pe).unit).or_default().push((pe, ty));
                         }
                         _ => {}
                     }
@@ -231,7 +266,7 @@ impl Relations {
                 let mut subnets = Vec::new();
                 let mut place = |found: Reference<'_>, subnets: &mut Vec<ResIdx>| match found {
                     Reference::Found(sn, _) => subnets.push(sn),
-                    Reference::Unknown(u) => rel.unplaced.push((r, u.detail.clone())),
+                    Reference::Unknown(u) => rel.unplaced.push(Unplaced::new(model, r, u)),
                     _ => {}
                 };
                 if list.is_empty() {
@@ -264,7 +299,7 @@ impl Relations {
                     if let Some(n) = ipc.path("properties.subnet") {
                         match model.follow_node(vmss, n) {
                             Reference::Found(sn, _) => rel.compute_by_subnet.entry(sn).or_default().push(vmss),
-                            Reference::Unknown(u) => rel.unplaced.push((vmss, u.detail.clone())),
+                            Reference::Unknown(u) => rel.unplaced.push(Unplaced::new(model, vmss, u)),
                             _ => {}
                         }
                     }
@@ -277,7 +312,7 @@ impl Relations {
                 if let Some(n) = pool.path("vnetSubnetID") {
                     match model.follow_node(aks, n) {
                         Reference::Found(sn, _) => rel.compute_by_subnet.entry(sn).or_default().push(aks),
-                        Reference::Unknown(u) => rel.unplaced.push((aks, u.detail.clone())),
+                        Reference::Unknown(u) => rel.unplaced.push(Unplaced::new(model, aks, u)),
                         _ => {}
                     }
                 }
@@ -457,14 +492,9 @@ impl Relations {
         let unit = unit_of(host);
         let symbolic = host.contains(SYMBOL_OPEN);
         let candidates = self.hosts_by_unit.get(unit).into_iter().flatten();
+        // Two different symbols may hold the same name too.
         candidates
-            .filter(|(h, _)| {
-                if symbolic {
-                    !h.contains(SYMBOL_OPEN) && glob_matches(host, h)
-                } else {
-                    h.contains(SYMBOL_OPEN) && glob_matches(h, host)
-                }
-            })
+            .filter(|(h, _)| (symbolic && glob_matches(host, h)) || (h.contains(SYMBOL_OPEN) && glob_matches(h, host)))
             .map(|(_, r)| *r)
             .collect()
     }
@@ -532,10 +562,17 @@ impl Relations {
         self.targets_by_endpoint.get(&endpoint).map_or(&[], Vec::as_slice)
     }
 
-    /// An endpoint of document `unit` whose target cannot be known offline: it may
-    /// target any resource of that document.
-    pub fn unresolved_endpoint(&self, unit: u32) -> Option<ResIdx> {
-        self.unresolved_endpoints.get(&unit).copied()
+    /// An endpoint of `r`'s document whose target cannot be known offline and may be
+    /// `r` (its type, where the target id tells one, is `r`'s; a slot's endpoints target
+    /// its site).
+    pub fn unresolved_endpoint(&self, model: &Model, r: ResIdx) -> Option<ResIdx> {
+        let res = model.res(r);
+        let ty = if res.is_type(super::site::SLOT) { "microsoft.web/sites" } else { res.type_key.as_str() };
+        self.unresolved_endpoints
+            .get(&res.unit)?
+            .iter()
+            .find(|(_, t)| t.as_deref().is_none_or(|t| t == ty))
+            .map(|(pe, _)| *pe)
     }
 
     /// Private endpoints whose connection targets this resource.
@@ -577,11 +614,21 @@ impl Relations {
         self.endpoints_by_subnet.get(&subnet).map_or(&[], Vec::as_slice)
     }
 
-    /// Sites and slots whose integration subnet cannot be known because a live read did
-    /// not happen (their `networkConfig`, the site itself), with why: they may be
-    /// integrated into any subnet.
-    pub fn unknown_integrations(&self) -> &[(ResIdx, String)] {
+    /// Sites and slots whose integration subnet cannot be identified (a live read that
+    /// did not happen, a symbolic or runtime id), with why.
+    pub fn unknown_integrations(&self) -> &[Unplaced] {
         &self.unknown_integrations
+    }
+
+    /// A site or slot whose integration subnet cannot be identified and may be `subnet`.
+    pub fn maybe_integrated_in(&self, model: &Model, subnet: ResIdx) -> Option<&Unplaced> {
+        self.unknown_integrations.iter().find(|u| u.may_be_in(model, subnet))
+    }
+
+    /// A private endpoint or compute whose subnet cannot be identified and may be
+    /// `subnet`.
+    pub fn maybe_placed_in(&self, model: &Model, subnet: ResIdx) -> Option<&Unplaced> {
+        self.unplaced.iter().find(|u| u.may_be_in(model, subnet))
     }
 
     /// Sites and slots integrated into this subnet.
@@ -597,7 +644,7 @@ impl Relations {
 
     /// Private endpoints and compute whose subnet cannot be identified, with why, in
     /// model order: any subnet of their document may hold them.
-    pub fn unplaced(&self) -> &[(ResIdx, String)] {
+    pub fn unplaced(&self) -> &[Unplaced] {
         &self.unplaced
     }
 

@@ -157,6 +157,10 @@ fn classify_parts(kind: SettingKind, name: &str, u: &crate::value::Unknown) -> V
             Part::Hole(_) => HOLE.to_string(),
         })
         .collect();
+    // A Key Vault reference whatever the vault or secret is called.
+    if sketch.trim_start().to_ascii_lowercase().starts_with("@microsoft.keyvault(") {
+        return Verdict::Clean;
+    }
     let mut from_unknown = false;
     for r in crate::redact::secret_ranges(&sketch) {
         let value = &sketch[r];
@@ -340,6 +344,32 @@ pub fn setting_names(n: &Node) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
+/// Stands for a part of a setting that is not known offline and has no symbol (a
+/// runtime value: `reference(…).vaultUri`, `listKeys(…)`): it may be any name.
+pub const OPAQUE: &str = "\u{E000}?\u{E001}";
+
+/// [`setting_names`], and for a partly known value whose unknown parts are not all
+/// symbolic, its text with each such part as [`OPAQUE`]: the known text still names
+/// what it names (`AccountName=st1;AccountKey=` + `listKeys(…)`).
+pub fn setting_names_or_opaque(n: &Node) -> Option<std::borrow::Cow<'_, str>> {
+    if let Some(t) = setting_names(n) {
+        return Some(t);
+    }
+    let Value::Unknown(u) = &n.value else { return None };
+    let parts = u.parts.as_deref()?;
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            Part::Text(t) => out.push_str(t),
+            Part::Hole(h) => match h.canonical() {
+                Some(c) => out.push_str(&c),
+                None => out.push_str(OPAQUE),
+            },
+        }
+    }
+    Some(std::borrow::Cow::Owned(out))
+}
+
 /// `scheme://host` of a URL (no user information, port, path or query).
 fn scheme_and_host(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
@@ -459,7 +489,9 @@ pub fn secret_spans(model: &Model) -> Vec<Span> {
                 // A setting whose name says secret is masked whatever azlint made of its
                 // value: an expression that failed may still hold the literal.
                 let named = secret_name(name) && setting_text(v).is_none_or(|t| !key_vault_reference(t));
-                let secret = matches!(classify(kind, name, v), Verdict::Secret(_) | Verdict::Tainted(_));
+                // A tainted value's text is an expression that names its secret's
+                // source; the secret itself is elsewhere (a parameters file, Key Vault).
+                let secret = matches!(classify(kind, name, v), Verdict::Secret(_));
                 if (named || secret) && !v.span.is_none() {
                     out.push(v.span);
                 }

@@ -24,6 +24,12 @@ pub struct SiteData {
     pub network_config: Option<ResIdx>,
     pub vnet_connections: Vec<ResIdx>,
     pub slots: Vec<ResIdx>,
+    /// Sites implied by `config` or publishing-policy children whose names are not
+    /// known offline and may be this site's: what their children set may be this
+    /// site's setting.
+    pub maybe_same: Vec<ResIdx>,
+    /// Why such a setting cannot be known.
+    pub maybe_unknown: Option<crate::value::Unknown>,
 }
 
 pub(super) fn build_site_data(model: &Model) -> HashMap<ResIdx, SiteData> {
@@ -64,6 +70,31 @@ pub(super) fn build_site_data(model: &Model) -> HashMap<ResIdx, SiteData> {
         }
         out.insert(site, d);
     }
+    // A child named from symbols that implies a site of its own may belong to a declared
+    // site of its unit whose name may be the same.
+    let implied: Vec<ResIdx> = out.keys().copied().filter(|s| model.res(*s).implied).collect();
+    for i in implied {
+        let ir = model.res(i);
+        for &site in model.of_type(&ir.type_) {
+            let sr = model.res(site);
+            if sr.implied || sr.unit != ir.unit || !crate::model::ids::maybe_same_id(&sr.key, &ir.key) {
+                continue;
+            }
+            if let Some(d) = out.get_mut(&site) {
+                d.maybe_same.push(i);
+                d.maybe_unknown.get_or_insert_with(|| {
+                    crate::value::Unknown::new(
+                        crate::value::UnknownCause::Parameter,
+                        format!(
+                            "children of `{}` may be this site's, depending on names not known offline, and set it",
+                            ir.name
+                        ),
+                        crate::value::Span::NONE,
+                    )
+                });
+            }
+        }
+    }
     out
 }
 
@@ -97,6 +128,32 @@ impl<'m> SiteView<'m> {
     }
 
     pub fn setting(&self, path: &str) -> Lookup<'m> {
+        let model = self.model;
+        // A child that may be this site's sets it: the value is not known.
+        if let Some(u) = &self.data.maybe_unknown
+            && self.data.maybe_same.iter().any(|&m| model.site(m).is_some_and(|v| v.child_sets(path)))
+        {
+            return Lookup::Unknown(u);
+        }
+        self.own_setting(path)
+    }
+
+    /// Whether one of the site's `config/web` or publishing-policy children sets `path`.
+    fn child_sets(&self, path: &str) -> bool {
+        let model = self.model;
+        let (child, field) = match path.strip_prefix("publishing.") {
+            Some(rest) => {
+                let (which, field) = rest.split_once('.').unwrap_or((rest, "allow"));
+                let c = if which.eq_ignore_ascii_case("ftp") { self.data.ftp_policy } else { self.data.scm_policy };
+                (c, field.to_string())
+            }
+            None => (self.data.config_web, path.to_string()),
+        };
+        child.is_some_and(|c| !model.res(c).get(&format!("properties.{field}"), model).is_absent())
+    }
+
+    /// [`SiteView::setting`] from this site's own children and properties only.
+    fn own_setting(&self, path: &str) -> Lookup<'m> {
         let model = self.model;
         // `publishing.ftp.allow` / `publishing.scm.allow`: the basicPublishingCredentialsPolicies children.
         if let Some(rest) = path.strip_prefix("publishing.") {

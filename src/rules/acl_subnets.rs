@@ -145,14 +145,28 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
             let rel = &model.relations;
             if rel.integrations_in(subnet).is_empty() && rel.compute_in(subnet).is_empty() {
                 let sn = &model.res(subnet).name;
-                // A site whose integration a live read did not return may be integrated there.
-                if let Some((other, why)) = rel.unknown_integrations().first() {
+                // A site whose integration subnet cannot be identified may be integrated
+                // there; a gateway or VM whose subnet cannot be identified may be there.
+                if let Some(u) = rel.maybe_integrated_in(model, subnet) {
                     cx.undetermined(
                         view.idx,
                         id.span,
                         format!(
-                            "whether site `{}` is integrated into subnet `{sn}` cannot be determined: {why}",
-                            model.res(*other).name
+                            "whether site `{}` is integrated into subnet `{sn}` cannot be determined: {}",
+                            model.res(u.resource).name,
+                            u.why
+                        ),
+                    );
+                    continue;
+                }
+                if let Some(u) = rel.maybe_placed_in(model, subnet) {
+                    cx.undetermined(
+                        view.idx,
+                        id.span,
+                        format!(
+                            "whether `{}` is deployed into subnet `{sn}` cannot be determined: {}",
+                            model.res(u.resource).name,
+                            u.why
                         ),
                     );
                     continue;
@@ -171,7 +185,26 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
         for call in model.relations.callers(view.idx) {
             let Some(caller) = model.site(call.caller) else { continue };
             let subnets = found_integration_subnets(&caller);
-            if subnets.is_empty() || subnets.iter().any(|s| allowed.contains(s)) {
+            if subnets.iter().any(|s| allowed.contains(s)) {
+                continue;
+            }
+            // A caller whose integration subnet cannot be identified may be in an allowed one.
+            if let Some(u) = model.relations.unknown_integrations().iter().find(|u| u.resource == call.caller)
+                && allowed.iter().any(|a| u.may_be_in(model, *a))
+            {
+                cx.undetermined(
+                    view.idx,
+                    main.list.map_or(main.unmatched_span, |l| l.span),
+                    format!(
+                        "site `{}` calls `{site_name}` ({}), and whether its integration subnet is one the access restrictions allow cannot be determined: {}",
+                        model.res(call.caller).name,
+                        call.via,
+                        u.why
+                    ),
+                );
+                continue;
+            }
+            if subnets.is_empty() {
                 continue;
             }
             let caller_name = &model.res(call.caller).name;
@@ -328,16 +361,23 @@ fn outbound_ip_provenance(model: &crate::model::Model, from: ResIdx, detail: &st
     if !lower.contains(".outboundipaddresses") && !lower.contains(".possibleoutboundipaddresses") {
         return None;
     }
-    let start = detail.find("reference('")? + "reference('".len();
-    let end = start + detail[start..].find('\'')?;
-    let target = &detail[start..end];
+    // `reference('name')`, or `reference([parameters('name')])` for a symbolic name.
+    let start = detail.find("reference(")? + "reference(".len();
+    let target = match detail[start..].strip_prefix('\'') {
+        Some(rest) => &rest[..rest.find('\'')?],
+        None => {
+            let end = start + detail[start..].find(").").or_else(|| detail[start..].find(", '"))?;
+            &detail[start..end]
+        }
+    };
     let site = model.resolve(from, target).or_else(|| {
         // `reference('name')` of a site declared in the same template.
         model
             .of_type(crate::model::site::SITE)
             .iter()
             .copied()
-            .find(|s| model.res(*s).name.eq_ignore_ascii_case(target))
+            .filter(|s| model.res(*s).unit == model.res(from).unit)
+            .find(|s| model.res(*s).name.eq_ignore_ascii_case(target) || model.res(*s).id.eq_ignore_ascii_case(target))
     })?;
     model.res(site).is_type(crate::model::site::SITE).then_some(site)
 }

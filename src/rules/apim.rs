@@ -98,13 +98,27 @@ fn judge(model: &Model, site: ResIdx, rule: &AccessRule, gws: &[Gateway]) -> Adm
         if let Some(r) = unknown {
             return Admits::Unknown(r);
         }
-        let subnet_name = model.resolve(site, id).map_or_else(
-            || {
-                sn.as_str()
-                    .map_or_else(|| sn.value.as_unknown().map(|u| u.display()).unwrap_or_default(), str::to_string)
-            },
-            |r| model.res(r).name.clone(),
-        );
+        let subnet_name = |id: &str| {
+            model.resolve(site, id).map_or_else(
+                || {
+                    sn.as_str()
+                        .map_or_else(|| sn.value.as_unknown().map(|u| u.display()).unwrap_or_default(), str::to_string)
+                },
+                |r| model.res(r).name.clone(),
+            )
+        };
+        // Names not known offline may make the two subnets one.
+        if let Some(g) =
+            gws.iter().find(|g| matches!(&g.subnet, Ok(Some(gs)) if crate::model::ids::maybe_same_id(gs, &resolved)))
+        {
+            return Admits::Unknown(format!(
+                "access restriction {} admits subnet `{}`, which may be the subnet of gateway `{}`, depending on names not known offline",
+                rule_label(rule),
+                subnet_name(id),
+                model.res(g.service).name
+            ));
+        }
+        let subnet_name = subnet_name(id);
         let injected = gws.iter().any(|g| matches!(g.subnet, Ok(Some(_))));
         return Admits::More(if injected {
             format!("admits subnet `{subnet_name}`, which is not the gateway's subnet")
@@ -302,38 +316,99 @@ fn backends(cx: &RuleCx) -> Vec<ResIdx> {
         .collect()
 }
 
-/// Whether a policy document gives backend `name` a credential: a service-wide
-/// authentication policy, or one beside `backend-id="name"`. `Err` when the policy is
-/// stored behind a link and cannot be read.
-fn policy_credential(model: &Model, service: ResIdx, name: &str) -> Result<bool, String> {
+/// A policy's text, lower case, with each value not known offline as its canonical
+/// symbol (`backend-id="«p:f0:orders»"`); `Err` when the text cannot be read: stored
+/// behind a link, unknown as a whole, or with an unknown part outside an attribute value
+/// (which could be any XML, an authentication element included).
+fn policy_text(model: &Model, r: ResIdx) -> Result<Option<String>, String> {
+    let res = model.res(r);
+    let format = res.get("properties.format", model).as_str().unwrap_or("xml").to_ascii_lowercase();
+    let unreadable = || {
+        format!(
+            "policy `{}` is not inline (`format` `{format}` or an expression), so its authentication cannot be read",
+            res.name
+        )
+    };
+    match res.get("properties.value", model) {
+        Lookup::Absent => Ok(None),
+        _ if format.ends_with("-link") => Err(unreadable()),
+        Lookup::Found(n) => Ok(Some(n.as_str().unwrap_or_default().to_ascii_lowercase())),
+        Lookup::Unknown(u) => {
+            let Some(parts) = &u.parts else { return Err(unreadable()) };
+            let mut text = String::new();
+            for p in parts.iter() {
+                match p {
+                    crate::value::Part::Text(t) => text.push_str(&t.to_ascii_lowercase()),
+                    crate::value::Part::Hole(h) => {
+                        let in_attribute = text.ends_with("=\"") || text.ends_with("='");
+                        match (&h.symbol, in_attribute) {
+                            (Some(sym), true) => {
+                                text.push(crate::value::SYMBOL_OPEN);
+                                text.push_str(&sym.to_ascii_lowercase());
+                                text.push(crate::value::SYMBOL_CLOSE);
+                            }
+                            (None, true) => text.push_str("\u{E000}?\u{E001}"),
+                            (_, false) => {
+                                return Err(format!(
+                                    "policy `{}` is built from values not known offline outside an attribute ({}), so its authentication cannot be read",
+                                    res.name, h.detail
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(Some(text))
+        }
+    }
+}
+
+/// The `backend-id` values a policy text names.
+fn backend_ids(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("backend-id=").filter_map(|(i, m)| {
+        let rest = &text[i + m.len()..];
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let rest = &rest[1..];
+        rest.find(quote).map(|end| &rest[..end])
+    })
+}
+
+/// Whether a policy document gives backend `leaf` (the lower-case key of its name's last
+/// segment) a credential: a service-wide authentication policy, or one beside
+/// `backend-id="leaf"`. `Err` when a policy cannot be read, or names a backend that may
+/// be this one depending on names not known offline.
+fn policy_credential(model: &Model, service: ResIdx, leaf: &str) -> Result<bool, String> {
     let mut stack = vec![service];
     let mut unknown = None;
     while let Some(r) = stack.pop() {
         stack.extend_from_slice(model.children(r));
-        let res = model.res(r);
-        if !res.type_.to_ascii_lowercase().ends_with("/policies") {
+        if !model.res(r).type_.to_ascii_lowercase().ends_with("/policies") {
             continue;
         }
-        let format = res.get("properties.format", model).as_str().unwrap_or("xml").to_ascii_lowercase();
-        let text = match res.get("properties.value", model) {
-            Lookup::Found(n) if !format.ends_with("-link") => n.as_str().unwrap_or_default().to_ascii_lowercase(),
-            Lookup::Unknown(_) | Lookup::Found(_) => {
-                unknown = Some(format!(
-                    "policy `{}` is not inline (`format` `{format}` or an expression), so its authentication cannot be read",
-                    res.name
-                ));
+        let text = match policy_text(model, r) {
+            Ok(Some(t)) => t,
+            Ok(None) => continue,
+            Err(why) => {
+                unknown = Some(why);
                 continue;
             }
-            Lookup::Absent => continue,
         };
         let authenticates =
             ["<authentication-managed-identity", "<authentication-certificate", "<authentication-basic"]
                 .iter()
                 .any(|p| text.contains(p));
-        let service_wide = model.parent(r) == Some(service);
-        let names_backend = text.contains(&format!("backend-id=\"{}\"", name.to_ascii_lowercase()));
-        if authenticates && (service_wide || names_backend) {
+        if !authenticates {
+            continue;
+        }
+        if model.parent(r) == Some(service) || backend_ids(&text).any(|id| id == leaf) {
             return Ok(true);
+        }
+        if let Some(id) = backend_ids(&text).find(|id| crate::model::ids::maybe_same(id, leaf)) {
+            let shown = if id.contains(crate::value::SYMBOL_OPEN) { "a name not known offline" } else { id };
+            unknown = Some(format!(
+                "policy `{}` authenticates the calls to backend `{shown}`, which may be this backend, depending on names not known offline",
+                model.res(r).name
+            ));
         }
     }
     match unknown {
@@ -377,7 +452,8 @@ pub fn backend_without_gateway_credentials(cx: &mut RuleCx) {
             );
             continue;
         };
-        match policy_credential(model, service, res.leaf_name()) {
+        let leaf = res.name_key.rsplit('/').next().unwrap_or_default();
+        match policy_credential(model, service, leaf) {
             Ok(true) => continue,
             Err(reason) => {
                 cx.undetermined(b, Default::default(), reason);

@@ -4,7 +4,7 @@
 
 use super::support::public_access;
 use crate::engine::{Related, RuleCx};
-use crate::model::secrets::{setting_names, setting_text};
+use crate::model::secrets::{OPAQUE, setting_names_or_opaque, setting_text};
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Model, Reference, ResIdx, SiteView};
 use crate::value::{Node, Value};
@@ -110,11 +110,45 @@ enum Kind {
     KeyVaultReference,
 }
 
+/// Whether the site runs on Linux: its `kind` says so, it sets `linuxFxVersion`, or
+/// its plan is a Linux plan (`reserved: true`, `kind` `linux`).
+fn is_linux(model: &Model, view: &SiteView) -> bool {
+    let says_linux =
+        |r: ResIdx| model.res(r).get("kind", model).as_str().is_some_and(|k| k.to_ascii_lowercase().contains("linux"));
+    if says_linux(view.idx) {
+        return true;
+    }
+    if matches!(view.setting("linuxFxVersion"), Lookup::Found(n) if n.as_str().is_some_and(|s| !s.trim().is_empty())) {
+        return true;
+    }
+    match super::net_subnets::plan_of(model, view.idx) {
+        Reference::Found(plan, _) => {
+            says_linux(plan)
+                || matches!(model.res(plan).get("properties.reserved", model), Lookup::Found(n) if n.value.as_bool() == Some(true))
+        }
+        _ => false,
+    }
+}
+
+const VAULT: &str = "Microsoft.KeyVault/vaults";
+const REGISTRY: &str = "Microsoft.ContainerRegistry/registries";
+
+/// The resources of type `ty` that `from` can see: its unit's and deployed state's.
+fn visible(model: &Model, from: ResIdx, ty: &str) -> Vec<ResIdx> {
+    let unit = model.res(from).unit;
+    model
+        .of_type(ty)
+        .iter()
+        .copied()
+        .filter(|r| model.res(*r).unit == unit || model.res(*r).kind == crate::model::OriginKind::State)
+        .collect()
+}
+
 fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>> {
     let rel = &model.relations;
     let mut out = Vec::new();
     for (name, value) in view.app_settings() {
-        let Some(text) = setting_names(value) else { continue };
+        let Some(text) = setting_names_or_opaque(value) else { continue };
         if name.eq_ignore_ascii_case("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING") {
             let account = text
                 .split(';')
@@ -163,6 +197,9 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
                     })
                     .filter(|r| model.res(*r).is_type("Microsoft.KeyVault/vaults"))
                     .collect();
+                // A vault named by a runtime value (`reference(…).vaultUri`) may be any.
+                let maybe =
+                    if maybe.is_empty() && text.contains(OPAQUE) { visible(model, view.idx, VAULT) } else { maybe };
                 for v in maybe {
                     out.push(Dependency {
                         service: v,
@@ -179,9 +216,9 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
         // A symbolic image names the registry built from the same symbols.
         let (n, text) = match view.setting(key) {
             Lookup::Found(n) => (n, n.as_str().map(str::to_string)),
-            Lookup::Unknown(u) => match (u.canonical(), view.setting_node(key)) {
-                (Some(c), Some(n)) => (n, Some(c)),
-                _ => continue,
+            Lookup::Unknown(_) => match view.setting_node(key) {
+                Some(n) => (n, setting_names_or_opaque(n).map(|t| t.into_owned())),
+                None => continue,
             },
             Lookup::Absent => continue,
         };
@@ -192,16 +229,27 @@ fn dependencies<'a>(model: &'a Model, view: &SiteView<'a>) -> Vec<Dependency<'a>
             .map(|(_, i)| i.to_string())
         {
             let host = image.split('/').next().unwrap_or_default();
-            let what = format!("pulls its image `{image}`");
+            // Shown as written: a symbolic image by its expressions, not its canonical form.
+            let shown = match &n.value {
+                crate::value::Value::Unknown(u) => {
+                    u.display().split_once('|').map_or_else(|| u.display(), |(_, i)| i.to_string())
+                }
+                _ => image.clone(),
+            };
+            let what = format!("pulls its image `{shown}`");
             match rel.backend_by_host(model.prefix_of(view.idx), host) {
                 Some(registry) => {
                     out.push(Dependency { service: registry, via: n, what, kind: Kind::ImagePull, maybe: false })
                 }
                 None => {
-                    for registry in
+                    // A registry named by a runtime value (`reference(…).loginServer`) may be any.
+                    let maybe = if host.contains(OPAQUE) {
+                        visible(model, view.idx, REGISTRY)
+                    } else {
                         rel.maybe_hosts(&format!("{}{}", model.prefix_of(view.idx), crate::model::ids::key(host)))
-                    {
-                        if model.res(registry).is_type("Microsoft.ContainerRegistry/registries") {
+                    };
+                    for registry in maybe {
+                        if model.res(registry).is_type(REGISTRY) {
                             out.push(Dependency {
                                 service: registry,
                                 via: n,
@@ -270,12 +318,7 @@ pub fn check(cx: &mut RuleCx) {
                     &["allTraffic", "imagePullTraffic"],
                 ),
                 Kind::KeyVaultReference => {
-                    let linux = model
-                        .res(site)
-                        .get("kind", model)
-                        .as_str()
-                        .is_some_and(|k| k.to_ascii_lowercase().contains("linux"));
-                    if !linux {
+                    if !is_linux(model, &view) {
                         continue;
                     }
                     routed(

@@ -271,6 +271,19 @@ pub fn integration_subnet_shared(cx: &mut RuleCx) {
             problems.push(("App Service plans from more than one subscription".into(), None));
         }
         if problems.is_empty() {
+            // An endpoint or a VM whose subnet cannot be identified may be in this one.
+            if let Some(u) = model.relations.maybe_placed_in(model, subnet) {
+                cx.undetermined(
+                    subnet,
+                    sn.type_span(),
+                    format!(
+                        "whether integration subnet `{}` also holds `{}` cannot be determined: {}",
+                        sn.name,
+                        model.res(u.resource).name,
+                        u.why
+                    ),
+                );
+            }
             continue;
         }
         let related = problems
@@ -299,7 +312,27 @@ pub fn plan_sku_without_vnet_integration(cx: &mut RuleCx) {
             Some(Reference::Unknown(u)) => u.span,
             _ => continue,
         };
-        let Reference::Found(plan, _) = plan_of(model, site) else { continue };
+        let plan = match plan_of(model, site) {
+            Reference::Found(plan, _) => plan,
+            // A plan named from values not known offline may be one without integration.
+            Reference::Unknown(u) => {
+                cx.undetermined(
+                    site,
+                    via,
+                    format!("the plan of `{}` cannot be identified, so whether it supports VNet integration is not known: {}", model.res(site).name, u.detail),
+                );
+                continue;
+            }
+            Reference::Missing(id, _) => {
+                cx.undetermined(
+                    site,
+                    via,
+                    format!("plan `{id}` is not in the scanned configuration, so whether it supports VNet integration is not known"),
+                );
+                continue;
+            }
+            Reference::Absent => continue,
+        };
         // A SKU chosen by a value not known offline may be one without integration.
         let p = model.res(plan);
         if let Some(u) = [p.get("sku.name", model), p.get("sku.tier", model)].into_iter().find_map(|l| match l {
@@ -363,15 +396,34 @@ pub fn integration_subnet_missing(cx: &mut RuleCx) {
             let site_res = model.res(site);
             // A subnet of a VNet that was scanned, or in the site's own resource group,
             // was meant to be here: mistyped or removed. Anything else is plainly external.
-            let vnet_id = crate::model::ids::parent_id(&id);
+            // A symbolic id is compared by its canonical form.
+            let k = Model::id_key(via).unwrap_or_else(|| crate::model::ids::key(&id));
+            let vnet_id = crate::model::ids::parent_id(&k);
             let vnet_scanned = vnet_id.is_some_and(|v| model.resolve(site, v).is_some());
-            let site_scope =
-                site_res.id.to_ascii_lowercase().split("/providers/").next().unwrap_or_default().to_string();
-            let same_group = id.to_ascii_lowercase().starts_with(&format!("{site_scope}/providers/"));
+            let scope = |s: &str| s.split("/providers/").next().unwrap_or_default().to_string();
+            let site_scope = scope(crate::model::ids::without_unit(&site_res.key));
+            let subnet_scope = scope(&k);
+            let same_group = subnet_scope == site_scope;
             let message = format!(
                 "Site `{}` integrates with subnet `{id}`, which is not in the scanned configuration",
                 site_res.name
             );
+            // Names not known offline may put it in a scanned VNet or the site's group.
+            let maybe_vnet = !vnet_scanned && vnet_id.is_some_and(|v| model.may_name_one(site, v));
+            let maybe_group = !same_group && crate::model::ids::maybe_same(&subnet_scope, &site_scope);
+            if site_res.kind != crate::model::OriginKind::State && (maybe_vnet || maybe_group) {
+                let why = if maybe_vnet {
+                    "its VNet may be one the scan holds, depending on names not known offline"
+                } else {
+                    "its resource group may be the site's own, depending on names not known offline"
+                };
+                cx.undetermined(
+                    site,
+                    via.span,
+                    format!("whether subnet `{id}` is missing cannot be determined: {why}"),
+                );
+                continue;
+            }
             if site_res.kind == crate::model::OriginKind::State && !vnet_scanned {
                 // Deployed state: the subnet exists somewhere; it was not exported.
                 cx.finding_with_severity(

@@ -193,7 +193,7 @@ fn hidden_backends(model: &Model, nsg: Option<ResIdx>, rule: ResIdx) -> Option<S
     let rel = &model.relations;
     let may_hold = |sn: ResIdx| {
         !backends_in(model, sn).is_empty()
-            || rel.unplaced().iter().any(|(r, _)| model.res(*r).unit == unit && is_backend(model, *r))
+            || rel.unplaced().iter().any(|u| u.may_be_in(model, sn) && is_backend(model, u.resource))
     };
     if nsg.is_none() {
         return Some(format!(
@@ -211,11 +211,15 @@ fn hidden_backends(model: &Model, nsg: Option<ResIdx>, rule: ResIdx) -> Option<S
     }
     let subnets = nsg.map(|n| rel.nsgs.subnets_of(n)).unwrap_or_default();
     if !subnets.is_empty()
-        && let Some((r, why)) = rel.unplaced().iter().find(|(r, _)| model.res(*r).unit == unit && is_backend(model, *r))
+        && let Some(u) = rel
+            .unplaced()
+            .iter()
+            .find(|u| subnets.iter().any(|sn| u.may_be_in(model, *sn)) && is_backend(model, u.resource))
     {
         return Some(format!(
-            "the subnet of back-end `{}` cannot be identified and may be one this NSG filters: {why}",
-            model.res(*r).name
+            "the subnet of back-end `{}` cannot be identified and may be one this NSG filters: {}",
+            model.res(u.resource).name,
+            u.why
         ));
     }
     None
@@ -227,15 +231,48 @@ fn is_backend(model: &Model, r: ResIdx) -> bool {
     !res.is_type("Microsoft.Network/applicationGateways") && !res.is_type("Microsoft.ApiManagement/service")
 }
 
+/// The NSG key a rule belongs to: its parent's, or, for a child whose NSG cannot be
+/// identified, the one its own key names.
+fn nsg_key_of(model: &Model, nsg: Option<ResIdx>, rule: ResIdx) -> Option<String> {
+    match nsg {
+        Some(n) => Some(model.res(n).key.clone()),
+        None => crate::model::ids::parent_id(&model.res(rule).key).map(str::to_string),
+    }
+}
+
 pub fn nsg_inbound_from_internet(cx: &mut RuleCx) {
-    for (nsg, rules) in rules_by_nsg(cx) {
+    let groups = rules_by_nsg(cx);
+    for (nsg, rules) in &groups {
+        let (nsg, rules) = (*nsg, rules.as_slice());
         let model = cx.model;
         for rule in rules.iter().filter(|r| r.inbound && r.allow) {
             let Some((src, src_span)) = rule.sources.iter().find(|(s, _)| internet(s)) else { continue };
             let name = &model.res(rule.idx).name;
             let open_ports: Vec<(u16, u16)> =
-                rule.ports.iter().copied().filter(|p| !shadowed(rule, *p, &rules)).collect();
+                rule.ports.iter().copied().filter(|p| !shadowed(rule, *p, rules)).collect();
             if open_ports.is_empty() {
+                continue;
+            }
+            // Rules of an NSG that names not known offline may make this rule's NSG.
+            let own = nsg_key_of(model, nsg, rule.idx);
+            // (Two declared NSGs are two NSGs.)
+            let maybe_shadow = groups.iter().filter(|(other, _)| nsg.is_none() || other.is_none()).find_map(|(other, others)| {
+                others.iter().filter(|o| o.idx != rule.idx).find(|o| {
+                    let theirs = nsg_key_of(model, *other, o.idx);
+                    // Keys keep their unit: only rules of the same template may meet.
+                    let maybe = matches!((&own, &theirs), (Some(a), Some(b)) if a != b && crate::model::ids::maybe_same(a, b));
+                    maybe && open_ports.iter().any(|p| shadowed(rule, *p, std::slice::from_ref(o)))
+                })
+            });
+            if let Some(o) = maybe_shadow {
+                cx.undetermined(
+                    rule.idx,
+                    *src_span,
+                    format!(
+                        "`{name}` admits `{src}` inbound, and deny rule `{}` may belong to the same NSG and shadow it, depending on names not known offline",
+                        model.res(o.idx).name
+                    ),
+                );
                 continue;
             }
             let backend_subnet =
@@ -304,18 +341,22 @@ pub fn backend_subnet_without_nsg(cx: &mut RuleCx) {
             .collect();
         if held.is_empty() {
             // Back-ends whose subnet is unknown may be here.
-            let unit = res.unit;
-            let unplaced = model.relations.unplaced().iter().find(|(r, _)| {
-                let r = model.res(*r);
-                r.unit == unit
+            let unplaced = model.relations.unplaced().iter().find(|u| {
+                let r = model.res(u.resource);
+                u.may_be_in(model, sn)
                     && !r.is_type("Microsoft.Network/applicationGateways")
                     && !r.is_type("Microsoft.ApiManagement/service")
             });
-            if let (Some((r, why)), Lookup::Absent) = (unplaced, res.get("properties.networkSecurityGroup", model)) {
+            if let (Some(u), Lookup::Absent) = (unplaced, res.get("properties.networkSecurityGroup", model)) {
                 cx.undetermined(
                     sn,
                     Default::default(),
-                    format!("subnet `{}` has no NSG, and back-end `{}` may be in it: its subnet cannot be identified: {why}", res.name, model.res(*r).name),
+                    format!(
+                        "subnet `{}` has no NSG, and back-end `{}` may be in it: its subnet cannot be identified: {}",
+                        res.name,
+                        model.res(u.resource).name,
+                        u.why
+                    ),
                 );
             }
             continue;

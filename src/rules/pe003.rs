@@ -127,10 +127,20 @@ pub(super) fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
                         Some(p) => (p.full_type, p.full_name, None),
                         None => continue,
                     },
-                    Reference::Unknown(u) => {
-                        unknown = Some(format!("the endpoint's target cannot be determined: {}", u.detail));
-                        continue;
-                    }
+                    // A target named from values not known offline still has a known type
+                    // (`resourceId('Microsoft.KeyVault/vaults', parameters('kv'))`), and the
+                    // zone depends on the type and the group id only.
+                    Reference::Unknown(u) => match u.canonical().and_then(|c| parse_id(&c)) {
+                        Some(p) if !p.full_type.contains(crate::value::SYMBOL_OPEN) => {
+                            let shown = u.display();
+                            let name = parse_id(&shown).map_or(shown, |q| q.full_name);
+                            (p.full_type, name, None)
+                        }
+                        _ => {
+                            unknown = Some(format!("the endpoint's target cannot be determined: {}", u.detail));
+                            continue;
+                        }
+                    },
                     Reference::Absent => continue,
                 },
             };

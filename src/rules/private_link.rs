@@ -238,11 +238,7 @@ pub fn approved_endpoints(model: &Model, r: ResIdx) -> Result<Vec<Approved>, Str
 /// Why a resource without a known endpoint might still have one: an endpoint of the
 /// same document whose target cannot be known offline.
 pub fn unresolved_endpoint_reason(model: &Model, r: ResIdx) -> Option<String> {
-    let pe = model.relations.unresolved_endpoint(model.res(r).unit)?;
-    Some(format!(
-        "the target of private endpoint `{}` cannot be determined, and it may be this resource",
-        model.res(pe).name
-    ))
+    crate::model::access::unresolved_endpoint_reason(model, r)
 }
 
 /// The id of the VNet of the subnet an endpoint is placed in.

@@ -70,7 +70,14 @@ impl Frame<'_> {
         if !d.deployed && !list[i].existing {
             return None;
         }
-        let detail = format!("reference('{target}'{})", if full { ", 'Full'" } else { "" });
+        // A target built from symbols is shown as the name or id it matched.
+        let shown = if target.contains(crate::value::SYMBOL_OPEN) {
+            let n = if target.starts_with('/') { &list[i].id } else { &list[i].full_name };
+            n.value.as_unknown().map_or_else(|| format!("'{target}'"), |u| u.display())
+        } else {
+            format!("'{target}'")
+        };
+        let detail = format!("reference({shown}{})", if full { ", 'Full'" } else { "" });
         if d.opaque {
             return Some(Node::bare(Value::unknown(UnknownCause::LinkedTemplate, detail, Span::NONE)));
         }
