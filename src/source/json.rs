@@ -67,6 +67,13 @@ impl<'a> Parser<'a> {
 
     fn skip_trivia(&mut self) -> Result<(), ParseError> {
         loop {
+            // Indentation: eight spaces at a time.
+            while let Some(chunk) = self.src.get(self.pos..self.pos + 8) {
+                if chunk != b"        " {
+                    break;
+                }
+                self.pos += 8;
+            }
             match self.src.get(self.pos) {
                 Some(b' ' | b'\t' | b'\n' | b'\r') => self.pos += 1,
                 Some(b'/') => match self.src.get(self.pos + 1) {
@@ -245,16 +252,14 @@ impl<'a> Parser<'a> {
         self.pos += 1;
         let body = self.pos;
         // Fast path: no escapes.
-        while let Some(&c) = self.src.get(self.pos) {
-            if c == quote {
-                let s = Arc::from(&self.text[body..self.pos]);
-                self.pos += 1;
+        match memchr::memchr2(quote, b'\\', &self.src[self.pos..]) {
+            Some(n) if self.src[self.pos + n] == quote => {
+                let s = Arc::from(&self.text[body..self.pos + n]);
+                self.pos += n + 1;
                 return Ok(s);
             }
-            if c == b'\\' {
-                break;
-            }
-            self.pos += 1;
+            Some(n) => self.pos += n,
+            None => self.pos = self.src.len(),
         }
         let mut out = String::from(&self.text[body..self.pos]);
         loop {

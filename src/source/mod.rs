@@ -40,7 +40,7 @@ pub struct LineCol {
 impl SourceFile {
     pub fn new(path: String, abs_path: PathBuf, text: Arc<str>) -> SourceFile {
         let mut line_starts = vec![0u32];
-        line_starts.extend(memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         let block_chars = if text.is_ascii() {
             Vec::new()
         } else {
@@ -106,10 +106,6 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    hay.iter().enumerate().filter(move |(_, b)| **b == needle).map(|(i, _)| i)
 }
 
 /// All files of a scan, addressed by [`FileId`].
