@@ -295,3 +295,33 @@ fn a_config_child_of_a_site_unknown_offline_is_still_checked() {
     assert_eq!(tls.len(), 1, "{:?}", report.findings.iter().map(|f| &f.code).collect::<Vec<_>>());
     assert!(report.undetermined.iter().any(|u| u.code == "TLS001" && u.reason.contains("cannot be identified")));
 }
+
+/// Every format names symbolic resources by their expressions, and no canonical form
+/// (private-use marks, `p:f0:name` symbols) reaches any output.
+#[test]
+fn every_format_shows_symbolic_names_as_expressions() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in std::fs::read_dir(root.join("fixtures/rules")).expect("fixtures").flatten() {
+        for f in std::fs::read_dir(dir.path()).expect("rule dir").flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == "json") && p.to_string_lossy().contains("symbolic") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 60, "the symbolic fixtures are there: {}", files.len());
+    for format in ["text", "json", "sarif", "junit", "github", "markdown"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_azlint"))
+            .args(["scan", "--format", format, "--color", "never"])
+            .args(&files)
+            .output()
+            .expect("run azlint");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("[parameters('siteName')]"), "{format}: symbolic names are shown as expressions");
+        let leak =
+            text.lines().find(|l| l.chars().any(|c| ('\u{E000}'..='\u{E005}').contains(&c)) || l.contains("p:f0:"));
+        assert!(leak.is_none(), "{format}: a canonical form leaked: {}", leak.unwrap_or_default());
+    }
+}
