@@ -10,6 +10,7 @@ pub mod filter;
 pub mod fuzzing;
 pub mod live;
 pub mod model;
+pub mod problem;
 pub mod redact;
 pub mod report;
 pub mod rules;

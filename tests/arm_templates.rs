@@ -259,7 +259,7 @@ fn conditions_guards_and_local_errors() {
     assert_eq!(cause(at(site, "properties.broken")), UnknownCause::Error);
     assert_eq!(cause(at(site, "properties.cycle")), UnknownCause::Error);
     assert!(exp.diagnostics.iter().any(|d| d.code == "arm-eval" && d.message.contains("divide")));
-    assert!(exp.diagnostics.iter().any(|d| d.code == "arm-limit" && d.message.contains("circular")));
+    assert!(exp.diagnostics.iter().any(|d| d.code == "arm-eval" && d.message.contains("circular")));
     assert!(!exp.diagnostics.iter().any(|d| d.message.contains("split")), "{:?}", exp.diagnostics);
     // The error points into the expression: `div(1, 0)` inside the string.
     let broken = site.node.path("properties.broken").map(|n| n.span);

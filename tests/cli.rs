@@ -233,3 +233,37 @@ fn output_is_identical_with_one_thread_or_many() {
     assert!(a.1.len() > 1000);
     assert_eq!(a.1, b.1);
 }
+
+/// Each error names its class, so that a reviewer can tell a broken template from a
+/// template checked without the values its deployment supplies, and from a tool limit.
+#[test]
+fn errors_name_their_class() {
+    let dir = "fixtures/cli/error-classes";
+    let (code, v) = json(&["scan", dir]);
+    assert_eq!(code, 2);
+    let errors: Vec<(String, String, String, u64)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let file = e["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, e["code"].as_str().unwrap().into(), e["class"].as_str().unwrap().into(), e["line"].as_u64().unwrap())
+        })
+        .collect();
+    let expected = [
+        ("nested-without-parent.json", "arm-values", "invalid-for-values", 14),
+        ("nested-without-parent.json", "arm-values", "invalid-for-values", 21),
+        ("undeclared-variable.json", "arm-eval", "invalid-template", 8),
+    ];
+    let expected: Vec<(String, String, String, u64)> =
+        expected.iter().map(|(f, c, k, l)| (f.to_string(), c.to_string(), k.to_string(), *l)).collect();
+    // The `existing` resource whose name fails with the default (null) value is never
+    // used, and a `reference()` member declared null is runtime state: neither is an error.
+    assert_eq!(errors, expected);
+    assert_eq!(v["summary"]["errors_by_class"], serde_json::json!({"invalid-template": 1, "invalid-for-values": 2}));
+    let (_, text, _) = azlint(&["scan", dir, "--quiet"]);
+    assert!(text.ends_with("; errors: 1 invalid template, 2 invalid for the parameter values used\n"), "{text}");
+    // With the values its deployment supplies, the same template is valid.
+    let (code, v) = json(&["scan", "fixtures/cli/error-classes-with-values"]);
+    assert_eq!((code, v["summary"]["errors"].as_u64()), (0, Some(0)), "{v}");
+}

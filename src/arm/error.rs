@@ -97,6 +97,45 @@ impl ArmError {
         }
     }
 
+    /// The diagnostic code for this error in `expression` (the string it came from):
+    /// `arm-limit` for limits, `arm-unknown-function`, `arm-values` when Resource Manager
+    /// would reject the expression only for the values it read (a type error, a null
+    /// member, an index out of range, `fail()` in an expression that reads parameters,
+    /// variables or state), `arm-eval` for a template that is invalid whatever the values
+    /// (syntax, a name that is not declared, an argument count, a cycle).
+    pub fn code(&self, expression: &str) -> &'static str {
+        const READS_VALUES: [&str; 7] =
+            ["parameters(", "variables(", "reference(", "copyindex(", "resourcegroup(", "subscription(", "deployment("];
+        let template_error = |m: &str| {
+            [
+                "is not found",
+                "circular reference",
+                "argument(s)",
+                "is missing parameter",
+                "too many arguments",
+                "function requires",
+            ]
+            .iter()
+            .any(|p| m.contains(p))
+        };
+        match self {
+            ArmError::Limit { message, .. } if message.contains("circular reference") => "arm-eval",
+            ArmError::Limit { .. } => "arm-limit",
+            ArmError::UnknownFunction { .. } => "arm-unknown-function",
+            ArmError::Syntax { .. } => "arm-eval",
+            ArmError::Function { message, .. }
+            | ArmError::Evaluation { message, .. }
+            | ArmError::Fail { message, .. } => {
+                let lower = expression.to_ascii_lowercase();
+                if !template_error(message) && READS_VALUES.iter().any(|r| lower.contains(r)) {
+                    "arm-values"
+                } else {
+                    "arm-eval"
+                }
+            }
+        }
+    }
+
     /// True for limit violations (reported with the `arm-limit` code).
     pub fn is_limit(&self) -> bool {
         matches!(self, ArmError::Limit { .. })

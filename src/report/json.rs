@@ -24,7 +24,9 @@ pub fn to_value(report: &Report) -> Value {
         "tool": {"name": "azlint", "version": env!("CARGO_PKG_VERSION")},
         "summary": {
             "files": s.files, "skipped": s.skipped, "resources": s.resources,
-            "findings": s.findings, "undetermined": s.undetermined, "errors": s.errors, "warnings": s.warnings,
+            "findings": s.findings, "undetermined": s.undetermined, "errors": s.errors,
+            "errors_by_class": s.errors_by_class.iter().map(|(c, n)| (c.as_str().to_string(), json!(n))).collect::<Map<_, _>>(),
+            "warnings": s.warnings,
             "gaps": s.gaps, "suppressed": s.suppressed, "baselined": s.baselined,
             "by_severity": by_sev,
         },
@@ -78,7 +80,7 @@ pub fn to_value(report: &Report) -> Value {
 
 fn error(e: &super::ReportError) -> Value {
     json!({
-        "code": e.code, "message": e.message,
+        "code": e.code, "class": e.class.as_str(), "message": e.message,
         "file": e.file,
         "line": e.location.as_ref().map(|l| l.line),
         "column": e.location.as_ref().map(|l| l.column),

@@ -134,6 +134,8 @@ pub struct ReportUndetermined {
 #[derive(Clone, Debug)]
 pub struct ReportError {
     pub code: String,
+    /// What kind of problem the code names.
+    pub class: crate::problem::Class,
     pub message: String,
     pub location: Option<Location>,
     pub file: Option<String>,
@@ -198,6 +200,9 @@ pub struct Summary {
     pub findings: usize,
     pub undetermined: usize,
     pub errors: usize,
+    /// Errors counted by class, in [`Class::ALL`](crate::problem::Class::ALL) order;
+    /// classes without errors are left out.
+    pub errors_by_class: Vec<(crate::problem::Class, usize)>,
     pub warnings: usize,
     /// Coverage gaps: live reads that failed.
     pub gaps: usize,
@@ -281,6 +286,7 @@ impl<'a> Report<'a> {
         };
         let diagnostic = |code: &str, message: &str, span: Option<Span>, file: &Option<String>| ReportError {
             code: code.to_string(),
+            class: crate::problem::Class::of(code),
             message: plain(&if in_secret(span) {
                 crate::redact::mask_all_quoted(message)
             } else {
@@ -315,6 +321,11 @@ impl<'a> Report<'a> {
             findings: findings.len(),
             undetermined: undetermined.len(),
             errors: errors.len(),
+            errors_by_class: crate::problem::Class::ALL
+                .iter()
+                .map(|&c| (c, errors.iter().filter(|e| e.class == c).count()))
+                .filter(|(_, n)| *n > 0)
+                .collect(),
             warnings: warnings.len(),
             gaps: gaps.len(),
             suppressed: out.suppressed.len(),

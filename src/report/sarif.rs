@@ -264,6 +264,7 @@ fn notification(e: &ReportError, level: &str) -> Value {
         "level": level,
         "message": {"text": e.message},
         "descriptor": {"id": e.code},
+        "properties": {"class": e.class.as_str()},
     });
     let loc = match (&e.location, &e.file) {
         (Some(l), _) => Some(location_value(Some(l), None)),

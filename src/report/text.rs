@@ -138,7 +138,7 @@ pub fn render(report: &Report, opts: TextOptions) -> String {
         };
         emit(&Rendered {
             message,
-            code: e.code.clone(),
+            code: format!("{} ({})", e.code, e.class.describe()),
             severity: miette::Severity::Error,
             help: None,
             source,
@@ -306,6 +306,10 @@ pub fn summary_line(report: &Report) -> String {
         "{} files ({} skipped, {} errors), {} resources: {findings}, {} undetermined",
         s.files, s.skipped, s.errors, s.resources, s.undetermined
     );
+    if !s.errors_by_class.is_empty() {
+        let classes: Vec<String> = s.errors_by_class.iter().map(|(c, n)| format!("{n} {}", c.describe())).collect();
+        line.push_str(&format!("; errors: {}", classes.join(", ")));
+    }
     if s.gaps > 0 {
         let allowed = if report.allow_partial { " (allowed)" } else { "" };
         line.push_str(&format!(", {} coverage {}{allowed}", s.gaps, if s.gaps == 1 { "gap" } else { "gaps" }));

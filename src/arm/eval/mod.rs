@@ -267,6 +267,12 @@ impl<'h> Evaluator<'h> {
     fn member(&self, t: Node, name: &str, e: &ExprNode) -> Result<Node, ArmError> {
         match &t.value {
             Value::Object(o) => match o.get(name) {
+                // `reference()` reads runtime state: a member declared `null` is whatever
+                // the service fills in (an empty list, a default), not known offline.
+                Some(n) if n.value.is_null() && self.host.open_object(o).is_some() => {
+                    let detail = self.host.open_object(o).unwrap_or_default();
+                    Ok(unknown_node(UnknownCause::Reference, format!("{detail}.{name}")))
+                }
                 Some(n) => Ok(n.clone()),
                 None if self.host.open_object(o).is_some() => {
                     let detail = self.host.open_object(o).unwrap_or_default();

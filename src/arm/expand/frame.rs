@@ -25,6 +25,12 @@ pub(crate) struct LoopFrame {
 pub(crate) trait ExpandHost: Host {
     fn loops(&self) -> &RefCell<Vec<LoopFrame>>;
     fn shared(&self) -> &Shared<'_>;
+    /// Whether evaluation errors are not Resource Manager's (the declared values of an
+    /// `existing` resource, evaluated only when something uses them): they give unknown
+    /// values without being reported.
+    fn quiet(&self) -> bool {
+        false
+    }
 }
 
 /// `copyIndex([name])` against a loop stack (reference §6.5).
@@ -64,12 +70,10 @@ fn error_span(span: Span, text: &str, err: &ArmError) -> Span {
 
 /// Records an evaluation error and returns the `Unknown(Error)` that replaces the value.
 pub(crate) fn report(h: &dyn ExpandHost, span: Span, text: &str, err: &ArmError) -> Node {
-    let code = match err {
-        ArmError::Limit { .. } => "arm-limit",
-        ArmError::UnknownFunction { .. } => "arm-unknown-function",
-        _ => "arm-eval",
-    };
-    h.shared().diag(error_span(span, text, err), code, err.message(), true);
+    if h.quiet() && !matches!(err, ArmError::Limit { .. }) {
+        return Node::new(Value::unknown(UnknownCause::Error, err.message(), span), span);
+    }
+    h.shared().diag(error_span(span, text, err), err.code(text), err.message(), true);
     Node::new(Value::unknown(UnknownCause::Error, err.message(), span), span)
 }
 
@@ -201,7 +205,7 @@ fn count_value(h: &dyn ExpandHost, count: &Node, v: Node) -> Option<i64> {
         other => {
             h.shared().diag(
                 count.span,
-                "arm-eval",
+                "arm-values",
                 format!("The copy count must be a non-negative integer, got {}", other.to_json()),
                 true,
             );

@@ -80,7 +80,8 @@ pub struct ArmDiagnostic {
     /// Where: the failing part of an expression string when it can be located,
     /// otherwise the JSON value or declaration concerned.
     pub span: Span,
-    /// `arm-eval` (an expression failed), `arm-unknown-function`, `arm-limit`
+    /// `arm-eval` (an expression Resource Manager rejects whatever the values),
+    /// `arm-values` (one it rejects for the values it read), `arm-unknown-function`, `arm-limit`
     /// (lengths, depths, counts, cycles), `arm-linked-uri` (a linked template that is
     /// not read), `arm-linked-template` (a relative link that could not be loaded),
     /// `arm-template` (a malformed template structure).

@@ -181,4 +181,8 @@ impl ExpandHost for Frame<'_> {
     fn shared(&self) -> &Shared<'_> {
         self.shared
     }
+
+    fn quiet(&self) -> bool {
+        self.quiet.get()
+    }
 }
