@@ -4,7 +4,10 @@ azlint's scale benchmark: sites with config/web children and VNet integration, V
 with subnets, plans, key vaults, storage accounts and SQL servers with firewall rules,
 so that every rule family and the cross-resource index are exercised.
 
-usage: gen_export.py N OUT.json
+usage: gen_export.py N OUT.json [--compact]
+
+By default the output is shaped and indented as the Azure CLI prints it; --compact
+writes the bare resources on one line.
 """
 import json
 import sys
@@ -57,15 +60,45 @@ def group(i):
     ]
 
 
+def az_shape(r):
+    """The fields `az graph query` / `az resource list --expand` print for every
+    resource, in their order, so that file sizes match what a reviewer hands azlint."""
+    rg = r["id"].split("/")[4]
+    out = {
+        "extendedLocation": None,
+        "id": r["id"],
+        "identity": None,
+        "kind": r.get("kind", ""),
+        "location": r.get("location", "westeurope"),
+        "managedBy": "",
+        "name": r["name"],
+        "plan": None,
+        "properties": r.get("properties", {}),
+        "resourceGroup": rg,
+        "sku": r.get("sku"),
+        "subscriptionId": SUB.split("/")[2],
+        "tags": {"costCenter": "cc-" + rg, "environment": "production", "owner": "platform-team"},
+        "tenantId": "99999999-8888-4777-8666-555555555555",
+        "type": r["type"],
+        "zones": None,
+    }
+    return out
+
+
 def main():
     n, out = int(sys.argv[1]), sys.argv[2]
+    compact = len(sys.argv) > 3 and sys.argv[3] == "--compact"
     resources = []
     i = 0
     while len(resources) < n:
         resources.extend(group(i))
         i += 1
     with open(out, "w") as f:
-        json.dump({"value": resources[:n]}, f)
+        if compact:
+            json.dump({"value": resources[:n]}, f)
+        else:
+            # Pretty-printed like the Azure CLI (indent 2), with its per-resource fields.
+            json.dump({"value": [az_shape(r) for r in resources[:n]]}, f, indent=2)
 
 
 if __name__ == "__main__":

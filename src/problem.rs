@@ -71,14 +71,11 @@ impl Class {
             }
             "arm-values" => Class::InvalidForValues,
             "arm-limit" => Class::Limit,
-            "io-error"
-            | "symlink-loop"
-            | "arm-linked-template"
-            | "invalid-live-export"
-            | "export-truncated"
-            | "unsupported-version" => Class::UnreadableInput,
+            "io-error" | "arm-linked-template" | "invalid-live-export" | "export-truncated" | "unsupported-version" => {
+                Class::UnreadableInput
+            }
             "coverage-gap" | "export-gap" => Class::Incomplete,
-            "arm-linked-uri" => Class::NotFollowed,
+            "arm-linked-uri" | "arm-copy-unknown" | "symlink-loop" => Class::NotFollowed,
             _ => Class::InvalidConfig,
         }
     }

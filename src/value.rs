@@ -294,6 +294,11 @@ impl Object {
         Object { members: Vec::new() }
     }
 
+    /// An object of these members, in this order (duplicates kept: the last one wins).
+    pub fn from_members(members: Vec<Member>) -> Object {
+        Object { members }
+    }
+
     pub fn with_capacity(n: usize) -> Object {
         Object { members: Vec::with_capacity(n) }
     }
@@ -339,6 +344,11 @@ impl Object {
     /// Keeps the members whose key `keep` accepts.
     pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
         self.members.retain(|m| keep(&m.key));
+    }
+
+    /// The members, moved out.
+    pub fn into_members(self) -> Vec<Member> {
+        self.members
     }
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &Member> + DoubleEndedIterator {

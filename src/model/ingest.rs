@@ -55,9 +55,12 @@ pub struct IngestIssue {
 }
 
 /// Reads the resources of an exported-state document of kind `kind`.
-pub fn state_resources(kind: DocKind, doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> Vec<RawResource> {
+///
+/// The document is taken by value: each resource is moved out of it as it is
+/// normalised, so that an export of 100,000 resources is never held twice.
+pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut Vec<IngestIssue>) -> Vec<RawResource> {
     let mut out = Vec::new();
-    let push = |node: &Node, pointer: String, out: &mut Vec<RawResource>| {
+    let push = |node: Node, pointer: String, out: &mut Vec<RawResource>| {
         normalize_state(node, pointer, file, kind == DocKind::ResourceList, out);
     };
     match kind {
@@ -69,7 +72,7 @@ pub fn state_resources(kind: DocKind, doc: &Node, file: FileId, issues: &mut Vec
                     message: "the Resource Graph result is truncated (`skip_token` is set): resources after this page were not exported; page with `--skip-token` or `--first`".into(),
                 });
             }
-            for (i, item) in doc.get("data").and_then(|d| d.value.as_array()).unwrap_or_default().iter().enumerate() {
+            for (i, item) in into_items(take(&mut doc, "data")).into_iter().enumerate() {
                 push(item, format!("/data/{i}"), &mut out);
             }
         }
@@ -85,16 +88,15 @@ pub fn state_resources(kind: DocKind, doc: &Node, file: FileId, issues: &mut Vec
                     message: "the Resource Graph response is partial (`$skipToken` or `resultTruncated`): later pages were not exported".into(),
                 });
             }
-            match doc.get("data").map(|d| &d.value) {
-                Some(Value::Array(items)) => {
-                    for (i, item) in items.iter().enumerate() {
+            match take(&mut doc, "data") {
+                Some(data @ Node { value: Value::Array(_), .. }) => {
+                    for (i, item) in into_items(Some(data)).into_iter().enumerate() {
                         push(item, format!("/data/{i}"), &mut out);
                     }
                 }
-                Some(Value::Object(_)) => {
-                    let data = doc.get("data").expect("checked above");
-                    for (i, row) in table_rows(data).into_iter().enumerate() {
-                        push(&row, format!("/data/rows/{i}"), &mut out);
+                Some(data @ Node { value: Value::Object(_), .. }) => {
+                    for (i, row) in table_rows(&data).into_iter().enumerate() {
+                        push(row, format!("/data/rows/{i}"), &mut out);
                     }
                 }
                 _ => {}
@@ -108,12 +110,12 @@ pub fn state_resources(kind: DocKind, doc: &Node, file: FileId, issues: &mut Vec
                     message: "the list response has a `nextLink`: later pages were not exported".into(),
                 });
             }
-            for (i, item) in doc.get("value").and_then(|d| d.value.as_array()).unwrap_or_default().iter().enumerate() {
+            for (i, item) in into_items(take(&mut doc, "value")).into_iter().enumerate() {
                 push(item, format!("/value/{i}"), &mut out);
             }
         }
         DocKind::PsRule | DocKind::PsRuleLegacy | DocKind::ResourceList | DocKind::ResourceArray => {
-            for (i, item) in doc.value.as_array().unwrap_or_default().iter().enumerate() {
+            for (i, item) in into_items(Some(doc)).into_iter().enumerate() {
                 push(item, format!("/{i}"), &mut out);
             }
         }
@@ -129,10 +131,10 @@ pub fn state_resources(kind: DocKind, doc: &Node, file: FileId, issues: &mut Vec
                 }
             }
             top.insert("properties", Node::new(Value::object(props), doc.span));
-            push(&Node::new(Value::object(top), doc.span), String::new(), &mut out);
+            push(Node::new(Value::object(top), doc.span), String::new(), &mut out);
         }
         DocKind::Resource => push(doc, String::new(), &mut out),
-        DocKind::LiveExport => out = live_export(doc, file, issues).raws,
+        DocKind::LiveExport => out = live_export(&doc, file, issues).raws,
         DocKind::Template | DocKind::ExportTemplateResponse | DocKind::Parameters => {}
     }
     out
@@ -215,7 +217,7 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> L
     match doc.get("resources").map(|r| &r.value) {
         Some(Value::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                normalize_state(item, format!("/resources/{i}"), file, false, &mut out.raws);
+                normalize_state(item.clone(), format!("/resources/{i}"), file, false, &mut out.raws);
             }
         }
         other => issues.push(IngestIssue {
@@ -387,15 +389,16 @@ fn canonical_key(key: &str) -> &str {
 
 /// Normalises one exported resource (and, recursively, the children nested under its
 /// `resources` array) into raw resources whose type and name are derived from the id.
-fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: bool, out: &mut Vec<RawResource>) {
-    let Some(obj) = node.value.as_object() else {
+fn normalize_state(node: Node, pointer: String, file: FileId, inventory_only: bool, out: &mut Vec<RawResource>) {
+    let Value::Object(obj) = node.value else {
         return;
     };
-    let mut o = Object::with_capacity(obj.len());
+    let members = Arc::unwrap_or_clone(obj).into_members();
+    let mut o = Object::with_capacity(members.len());
     let mut children = None;
-    for m in obj.iter() {
+    for m in members {
         if m.key.eq_ignore_ascii_case("resources") && m.value.value.as_array().is_some() {
-            children = Some(&m.value);
+            children = Some(m.value);
             continue;
         }
         let k = canonical_key(&m.key);
@@ -403,7 +406,8 @@ fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: b
         if o.contains_key(k) && k != &*m.key {
             continue;
         }
-        o.push(Arc::from(k), m.key_span, m.value.clone());
+        let key = if k == &*m.key { m.key } else { Arc::from(k) };
+        o.push(key, m.key_span, m.value);
     }
     let id = o.get("id").and_then(Node::as_str).map(str::to_string);
     let declared_type = o.get("type").and_then(Node::as_str).unwrap_or_default().to_string();
@@ -440,9 +444,25 @@ fn normalize_state(node: &Node, pointer: String, file: FileId, inventory_only: b
         });
     }
     if let Some(children) = children {
-        for (i, c) in children.value.as_array().unwrap_or_default().iter().enumerate() {
+        for (i, c) in into_items(Some(children)).into_iter().enumerate() {
             normalize_state(c, format!("{pointer}/resources/{i}"), file, inventory_only, out);
         }
+    }
+}
+
+/// Removes member `key` (ignoring case) from an object node.
+fn take(doc: &mut Node, key: &str) -> Option<Node> {
+    match &mut doc.value {
+        Value::Object(o) => Arc::make_mut(o).remove(key),
+        _ => None,
+    }
+}
+
+/// The elements of an array node, moved out when nothing else holds the array.
+fn into_items(node: Option<Node>) -> Vec<Node> {
+    match node.map(|n| n.value) {
+        Some(Value::Array(a)) => Arc::unwrap_or_clone(a),
+        _ => Vec::new(),
     }
 }
 
@@ -453,7 +473,7 @@ mod tests {
 
     fn raws(kind: DocKind, text: &str) -> Vec<RawResource> {
         let doc = parse(text, FileId(0)).unwrap();
-        state_resources(kind, &doc, FileId(0), &mut Vec::new())
+        state_resources(kind, doc, FileId(0), &mut Vec::new())
     }
 
     #[test]

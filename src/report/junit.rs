@@ -23,10 +23,12 @@ pub fn render(report: &Report) -> String {
     // fixed and the same resource met twice is one case.
     type Key = (String, String, String);
     let key = |r: &ResourceRef| (r.type_.clone(), r.name.clone(), r.id.to_lowercase());
+    let checked: Vec<Vec<ResourceRef>> =
+        report.rules.iter().map(|rule| rule.checked.iter().map(|&r| report.resource(r)).collect()).collect();
     let mut suites: BTreeMap<&str, BTreeMap<Key, Case>> = BTreeMap::new();
-    for rule in &report.rules {
+    for (rule, refs) in report.rules.iter().zip(&checked) {
         let cases = suites.entry(rule.code.as_str()).or_default();
-        for r in &rule.checked {
+        for r in refs {
             cases.entry(key(r)).or_default().resource = Some(r);
         }
     }

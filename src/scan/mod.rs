@@ -277,6 +277,15 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         loaded.push(l);
     }
 
+    // Exported state leaves `loaded`: ingestion moves each resource out of its document,
+    // so that an export is never held twice.
+    let state_docs: Vec<(FileId, DocKind, Node)> = loaded
+        .iter_mut()
+        .filter_map(|l| {
+            let kind = l.kind.filter(|k| k.is_state() && *k != DocKind::LiveExport)?;
+            Some((l.file, kind, l.doc.take()?))
+        })
+        .collect();
     let params = pair_parameters(&loaded, &sources, opts);
     let explicit_params = opts
         .parameters
@@ -293,7 +302,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
         roots: templates::roots(&opts.paths),
     };
     let doc_of = |f: FileId| loaded.iter().find(|l| l.file == f).and_then(|l| l.doc.as_ref());
-    let units: Vec<LoadedUnit> = loaded
+    let mut units: Vec<LoadedUnit> = loaded
         .par_iter()
         .filter_map(|l| {
             let doc = l.doc.as_ref()?;
@@ -356,21 +365,28 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                         prefix: String::new(),
                     }
                 }
-                state => {
-                    let mut issues = Vec::new();
-                    let raws = state_resources(state, doc, l.file, &mut issues);
-                    errs.extend(issues.into_iter().map(|i| ScanError {
-                        code: i.code,
-                        message: i.message,
-                        file: path.clone(),
-                        span: Some(i.span),
-                    }));
-                    Unit { raws, scope: String::new(), ..Default::default() }
-                }
+                // Taken out of `loaded` above.
+                _ => return None,
             };
             Some((l.file, unit, errs, warns, stats, gaps, linked))
         })
         .collect();
+    let state_units: Vec<LoadedUnit> = state_docs
+        .into_par_iter()
+        .map(|(file, kind, doc)| {
+            let path = sources.get(file).map(|f| f.path.clone());
+            let mut issues = Vec::new();
+            let raws = state_resources(kind, doc, file, &mut issues);
+            let errs = issues
+                .into_iter()
+                .map(|i| ScanError { code: i.code, message: i.message, file: path.clone(), span: Some(i.span) })
+                .collect();
+            let unit = Unit { raws, scope: String::new(), ..Default::default() };
+            (file, unit, errs, Vec::new(), UnknownStats::default(), Vec::new(), Vec::new())
+        })
+        .collect();
+    units.extend(state_units);
+    units.sort_by_key(|u| u.0);
     let linked = linked_templates(&units);
     for l in &loaded {
         let path = sources.get(l.file).map(|f| f.path.clone()).unwrap_or_default();

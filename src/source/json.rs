@@ -7,9 +7,11 @@
 //! this is a small hand-written recursive-descent parser; it is also the hottest code in
 //! a scan and written to run at several hundred MB/s.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use crate::value::{FileId, Node, Object, Span, Value};
+use crate::value::{FileId, Member, Node, Object, Span, Value};
 
 /// Deepest nesting accepted; deeper input is hostile or broken.
 pub const MAX_DEPTH: usize = 512;
@@ -23,7 +25,16 @@ pub struct ParseError {
 
 /// Parses `text` (a whole file) into a spanned value tree.
 pub fn parse(text: &str, file: FileId) -> Result<Node, ParseError> {
-    let mut p = Parser { src: text.as_bytes(), text, pos: 0, file, depth: 0 };
+    let mut p = Parser {
+        src: text.as_bytes(),
+        text,
+        pos: 0,
+        file,
+        depth: 0,
+        members: Vec::new(),
+        items: Vec::new(),
+        interned: HashMap::default(),
+    };
     if text.starts_with('\u{feff}') {
         p.pos = 3;
     }
@@ -45,9 +56,65 @@ struct Parser<'a> {
     pos: usize,
     file: FileId,
     depth: usize,
+    /// Members of the objects being parsed, innermost last: each object takes its own
+    /// off the top into a vector of exactly its size (no growth, no slack).
+    members: Vec<Member>,
+    /// The same for array elements.
+    items: Vec<Node>,
+    /// Short strings seen so far: an export repeats the same keys and values
+    /// (`properties`, `westeurope`, `Enabled`) in every resource, and one allocation
+    /// shared by all of them is most of the parse tree's memory saved.
+    interned: HashMap<&'a str, Arc<str>, BuildHasherDefault<Fx>>,
+}
+
+/// Strings up to this length are shared; longer ones (ids, expressions) rarely repeat.
+const INTERN_MAX: usize = 24;
+/// Distinct strings kept for sharing per file; past it, strings are still looked up.
+const INTERN_CAP: usize = 1 << 16;
+
+/// A multiply-rotate hash (as rustc's FxHasher) for short keys: SipHash costs more than
+/// the allocation interning saves.
+#[derive(Default)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl<'a> Parser<'a> {
+    /// The shared allocation for `s` (a slice of the source text).
+    fn intern(&mut self, s: &'a str) -> Arc<str> {
+        if s.len() > INTERN_MAX {
+            return Arc::from(s);
+        }
+        if let Some(a) = self.interned.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        if self.interned.len() < INTERN_CAP {
+            self.interned.insert(s, a.clone());
+        }
+        a
+    }
+
     fn error(&self, message: impl Into<String>) -> ParseError {
         ParseError { offset: self.pos, message: message.into() }
     }
@@ -155,7 +222,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut obj = Object::new();
+        let base = self.members.len();
         loop {
             self.skip_trivia()?;
             let key_start = self.pos;
@@ -182,7 +249,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.skip_trivia()?;
             let value = self.value()?;
-            obj.push(key, key_span, value);
+            self.members.push(Member { key, key_span, value });
             self.skip_trivia()?;
             match self.src.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -198,6 +265,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let obj = Object::from_members(self.members.drain(base..).collect());
         Ok(Node::new(Value::object(obj), self.span(start)))
     }
 
@@ -205,7 +273,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut items = Vec::new();
+        let base = self.items.len();
         loop {
             self.skip_trivia()?;
             if self.src.get(self.pos) == Some(&b']') {
@@ -215,7 +283,8 @@ impl<'a> Parser<'a> {
             if self.pos >= self.src.len() {
                 return Err(self.error("expected a value or `]`, found the end of the file"));
             }
-            items.push(self.value()?);
+            let item = self.value()?;
+            self.items.push(item);
             self.skip_trivia()?;
             match self.src.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -231,6 +300,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
+        let items: Vec<Node> = self.items.drain(base..).collect();
         Ok(Node::new(Value::array(items), self.span(start)))
     }
 
@@ -244,7 +314,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Arc::from(&self.text[start..self.pos])
+        self.intern(&self.text[start..self.pos])
     }
 
     fn string(&mut self, quote: u8) -> Result<Arc<str>, ParseError> {
@@ -254,7 +324,7 @@ impl<'a> Parser<'a> {
         // Fast path: no escapes.
         match memchr::memchr2(quote, b'\\', &self.src[self.pos..]) {
             Some(n) if self.src[self.pos + n] == quote => {
-                let s = Arc::from(&self.text[body..self.pos + n]);
+                let s = self.intern(&self.text[body..self.pos + n]);
                 self.pos += n + 1;
                 return Ok(s);
             }

@@ -196,7 +196,7 @@ fn count_value(h: &dyn ExpandHost, count: &Node, v: Node) -> Option<i64> {
         Value::Unknown(u) => {
             h.shared().diag(
                 count.span,
-                "arm-eval",
+                "arm-copy-unknown",
                 format!("The copy count is unknown offline ({}); one instance is assumed", u.detail),
                 false,
             );
