@@ -4,10 +4,11 @@ azlint's scale benchmark: sites with config/web children and VNet integration, V
 with subnets, plans, key vaults, storage accounts and SQL servers with firewall rules,
 so that every rule family and the cross-resource index are exercised.
 
-usage: gen_export.py N OUT.json [--compact]
+usage: gen_export.py N OUT.json [--compact] [--subscription K]
 
 By default the output is shaped and indented as the Azure CLI prints it; --compact
-writes the bare resources on one line.
+writes the bare resources on one line. --subscription K numbers the subscription, so
+that ten files of 100,000 are ten subscriptions of a tenant (the ids do not collide).
 """
 import json
 import sys
@@ -86,8 +87,12 @@ def az_shape(r):
 
 
 def main():
+    global SUB
     n, out = int(sys.argv[1]), sys.argv[2]
-    compact = len(sys.argv) > 3 and sys.argv[3] == "--compact"
+    compact = "--compact" in sys.argv[3:]
+    if "--subscription" in sys.argv[3:]:
+        k = int(sys.argv[sys.argv.index("--subscription") + 1])
+        SUB = f"/subscriptions/11111111-2222-4333-8444-{k:012d}"
     resources = []
     i = 0
     while len(resources) < n:

@@ -294,6 +294,13 @@ fn parse_auth(s: &str) -> Result<azlint::live::auth::AuthMethod, String> {
 }
 
 fn main() -> ExitCode {
+    // A tenant export touches gigabytes of fresh memory; on 4 KB pages the kernel's
+    // page faults and zeroing were a third of the wall time of 1,000,000 resources.
+    // mimalloc asks for transparent huge pages (where the system allows them with
+    // `madvise`, as most distributions do); small scans never reach a huge page.
+    // SAFETY: sets a process-wide mimalloc option before any scan allocates; the call
+    // takes plain integers and mimalloc reads options atomically.
+    unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

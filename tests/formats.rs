@@ -283,3 +283,18 @@ fn sarif_with_coverage_gaps_validates_and_fails_the_run() {
         inv["toolExecutionNotifications"].as_array().unwrap().iter().any(|n| n["descriptor"]["id"] == "coverage-gap")
     );
 }
+
+/// The JSON report writes findings one at a time (a tenant's findings as one value
+/// tree cost more memory than the model): the text must be exactly what the whole
+/// value pretty-prints as, with findings, without, and with undetermined results.
+#[test]
+fn streamed_json_equals_the_whole_value() {
+    use azlint::report::{Report, json};
+    use azlint::scan::{ScanOptions, scan};
+    for dir in ["fixtures/scenarios", "fixtures/cli/clean-site.json", "fixtures/cli/error-classes", "fixtures/rules"] {
+        let out = scan(&ScanOptions { paths: vec![PathBuf::from(dir)], ..Default::default() });
+        let report = Report::new(&out, false);
+        let whole = serde_json::to_string_pretty(&json::to_value(&report)).unwrap() + "\n";
+        assert_eq!(json::render(&report), whole, "{dir}");
+    }
+}

@@ -5,15 +5,76 @@ use serde_json::{Map, Value, json};
 use super::{Location, Report, ResourceRef};
 use crate::engine::Severity;
 
-/// Renders the report as pretty-printed JSON.
+/// Renders the report as pretty-printed JSON, exactly as `to_value` would print.
+///
+/// Findings and undetermined results are written one at a time into the text: the
+/// value tree of a tenant's 20,000 findings costs more memory than the scan's model.
 pub fn render(report: &Report) -> String {
-    let mut out = serde_json::to_string_pretty(&to_value(report)).unwrap_or_default();
+    let skeleton = serde_json::to_string_pretty(&skeleton(report)).unwrap_or_default();
+    let mut out = String::with_capacity(skeleton.len() + 1024 * (report.findings.len() + report.undetermined.len()));
+    let mut rest = skeleton.as_str();
+    for (key, items) in [
+        ("findings", &mut report.findings.iter().map(finding) as &mut dyn Iterator<Item = Value>),
+        ("undetermined", &mut report.undetermined.iter().map(undetermined)),
+    ] {
+        let empty = format!("\n  \"{key}\": []");
+        let Some(at) = rest.find(&empty) else { continue };
+        out.push_str(&rest[..at + empty.len() - 1]);
+        rest = &rest[at + empty.len() - 1..];
+        let mut first = true;
+        for item in items {
+            out.push_str(if first { "\n" } else { ",\n" });
+            first = false;
+            for (i, line) in serde_json::to_string_pretty(&item).unwrap_or_default().lines().enumerate() {
+                if i > 0 {
+                    out.push('\n');
+                }
+                out.push_str("    ");
+                out.push_str(line);
+            }
+        }
+        if !first {
+            out.push_str("\n  ");
+        }
+    }
+    out.push_str(rest);
     out.push('\n');
     out
 }
 
 /// The report as a JSON value.
 pub fn to_value(report: &Report) -> Value {
+    let mut value = skeleton(report);
+    value["findings"] = report.findings.iter().map(finding).collect();
+    value["undetermined"] = report.undetermined.iter().map(undetermined).collect();
+    value
+}
+
+fn finding(f: &super::ReportFinding) -> Value {
+    json!({
+        "rule": f.code, "name": f.name, "severity": f.severity.as_str(),
+        "message": f.message, "help": f.help,
+        "resource": resource(&f.resource),
+        "location": location(f.location.as_ref()),
+        "related": f.related.iter().map(|r| json!({
+            "resource": r.resource.as_ref().map(resource),
+            "location": location(r.location.as_ref()),
+            "message": r.message,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn undetermined(u: &super::ReportUndetermined) -> Value {
+    json!({
+        "rule": u.code, "name": u.name, "severity": u.severity.as_str(),
+        "resource": resource(&u.resource),
+        "location": location(u.location.as_ref()),
+        "reason": u.reason,
+    })
+}
+
+/// The report with empty `findings` and `undetermined` arrays.
+fn skeleton(report: &Report) -> Value {
     let s = &report.summary;
     let mut by_sev = Map::new();
     for sev in Severity::ALL {
@@ -30,23 +91,8 @@ pub fn to_value(report: &Report) -> Value {
             "gaps": s.gaps, "suppressed": s.suppressed, "baselined": s.baselined,
             "by_severity": by_sev,
         },
-        "findings": report.findings.iter().map(|f| json!({
-            "rule": f.code, "name": f.name, "severity": f.severity.as_str(),
-            "message": f.message, "help": f.help,
-            "resource": resource(&f.resource),
-            "location": location(f.location.as_ref()),
-            "related": f.related.iter().map(|r| json!({
-                "resource": r.resource.as_ref().map(resource),
-                "location": location(r.location.as_ref()),
-                "message": r.message,
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "undetermined": report.undetermined.iter().map(|u| json!({
-            "rule": u.code, "name": u.name, "severity": u.severity.as_str(),
-            "resource": resource(&u.resource),
-            "location": location(u.location.as_ref()),
-            "reason": u.reason,
-        })).collect::<Vec<_>>(),
+        "findings": [],
+        "undetermined": [],
         "errors": report.errors.iter().map(error).collect::<Vec<_>>(),
         "warnings": report.warnings.iter().map(error).collect::<Vec<_>>(),
         "skipped": report.skipped.iter().map(|(file, reason)| json!({"file": file, "reason": reason})).collect::<Vec<_>>(),
