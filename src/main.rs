@@ -300,7 +300,10 @@ fn main() -> ExitCode {
     // `madvise`, as most distributions do); small scans never reach a huge page.
     // SAFETY: sets a process-wide mimalloc option before any scan allocates; the call
     // takes plain integers and mimalloc reads options atomically.
-    unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1)
+    };
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -322,7 +325,7 @@ fn main() -> ExitCode {
 }
 
 fn registry(rule_dirs: &[PathBuf]) -> Result<Registry, u8> {
-    let mut reg = Registry::builtin().map_err(|errs| {
+    let mut reg = azlint::rules::registry().map_err(|errs| {
         for e in errs {
             eprintln!("azlint: {e}");
         }

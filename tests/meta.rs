@@ -3,13 +3,13 @@
 
 use std::path::Path;
 
-use azlint::engine::{Registry, RuleKind};
+use azlint::engine::RuleKind;
 
 const HEADINGS: &[&str] = &["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References"];
 
 #[test]
 fn every_rule_is_documented_and_named_after_its_file() {
-    let reg = Registry::builtin().expect("rules load");
+    let reg = azlint::rules::registry().expect("rules load");
     assert!(!reg.rules.is_empty());
     for r in &reg.rules {
         let mut last = 0;
@@ -32,7 +32,7 @@ fn every_rule_is_documented_and_named_after_its_file() {
 
 #[test]
 fn every_native_check_is_used_by_exactly_one_rule() {
-    let reg = Registry::builtin().expect("rules load");
+    let reg = azlint::rules::registry().expect("rules load");
     for (name, f) in azlint::rules::NATIVE {
         let users =
             reg.rules.iter().filter(|r| matches!(r.kind, RuleKind::Native(g) if std::ptr::fn_addr_eq(g, *f))).count();
@@ -42,7 +42,7 @@ fn every_native_check_is_used_by_exactly_one_rule() {
 
 #[test]
 fn readme_rule_table_is_current() {
-    let reg = Registry::builtin().expect("rules load");
+    let reg = azlint::rules::registry().expect("rules load");
     let mut table = String::from("| code | name | severity | title |\n|---|---|---|---|\n");
     for r in &reg.rules {
         table.push_str(&format!("| {} | `{}` | {} | {} |\n", r.code, r.name, r.severity, r.title));

@@ -107,7 +107,7 @@ fn rule_fixtures_match_their_golden_files() {
 
 #[test]
 fn every_rule_has_failing_and_passing_fixtures() {
-    let reg = azlint::engine::Registry::builtin().expect("rules load");
+    let reg = azlint::rules::registry().expect("rules load");
     let all = fixtures();
     for r in &reg.rules {
         let names: Vec<String> = all

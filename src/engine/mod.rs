@@ -18,8 +18,6 @@ use defaults::Defaults;
 use eval::{EvalCx, Tri, display_field};
 pub use meta::{RuleKind, RuleMeta, Severity};
 
-include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
-
 /// A cross-resource check written in Rust (`src/rules/`).
 pub type NativeFn = fn(&mut RuleCx);
 
@@ -130,6 +128,10 @@ impl<'a> RuleCx<'a> {
 pub struct Registry {
     pub rules: Vec<RuleMeta>,
     pub defaults: Defaults,
+    /// The checks written in Rust that rule files name with `native = "..."`, handed in
+    /// by whoever builds the registry (`crate::rules::registry`): the engine does not
+    /// know the rules.
+    natives: &'static [(&'static str, NativeFn)],
 }
 
 /// A rule file that could not be loaded.
@@ -141,11 +143,20 @@ pub struct RuleLoadError {
 }
 
 impl Registry {
-    /// The rules shipped in the binary.
-    pub fn builtin() -> Result<Registry, Vec<RuleLoadError>> {
-        let mut reg = Registry { rules: Vec::new(), defaults: Defaults::default() };
+    /// A registry without rules whose files may name these native checks.
+    pub fn new(natives: &'static [(&'static str, NativeFn)]) -> Registry {
+        Registry { rules: Vec::new(), defaults: Defaults::default(), natives }
+    }
+
+    /// The rules of these files ((path, contents); `defaults.toml` is the defaults
+    /// table), whose `native` keys name checks of `natives`.
+    pub fn load(
+        natives: &'static [(&'static str, NativeFn)],
+        files: &[(&str, &str)],
+    ) -> Result<Registry, Vec<RuleLoadError>> {
+        let mut reg = Registry::new(natives);
         let mut errors = Vec::new();
-        for (path, text) in EMBEDDED_RULES {
+        for (path, text) in files {
             if path.ends_with("defaults.toml") {
                 match Defaults::parse(text) {
                     Ok(d) => reg.defaults = d,
@@ -199,7 +210,10 @@ impl Registry {
                 RuleKind::Declarative(Condition::parse(check).map_err(|e| err(format!("`check`: {e}")))?)
             }
             (None, Some(native)) => RuleKind::Native(
-                crate::rules::native(native)
+                self.natives
+                    .iter()
+                    .find(|(n, _)| n == native)
+                    .map(|(_, f)| *f)
                     .ok_or_else(|| err(format!("`native = \"{native}\"` names no check in src/rules/")))?,
             ),
             _ => {
@@ -317,7 +331,8 @@ impl Registry {
     }
 }
 
-/// Fills `{resource}`, `{type}`, `{field}` and `{value}` in a declarative rule's message.
+/// Fills `{resource}`, `{type}`, `{field}`, `{value}` and `{evidence}` in a declarative
+/// rule's message.
 fn render_message(template: &str, model: &Model, r: ResIdx, w: Option<&eval::Witness>) -> String {
     let res = model.res(r);
     let value = w

@@ -7,6 +7,7 @@ use crate::model::SiteView;
 use crate::model::access::{AccessList, AccessRule, Endpoint, Unmatched, access_list, public_access_open};
 use crate::model::roles::Backend;
 use crate::model::site::{SITE, SLOT};
+use crate::value::Span;
 
 /// Every deployed site and slot with its view.
 pub fn sites<'a>(cx: &RuleCx<'a>) -> Vec<SiteView<'a>> {
@@ -58,7 +59,7 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
             Ok(Some(x)) => x,
             Ok(None) => continue,
             Err(reason) => {
-                cx.undetermined(view.idx, Default::default(), reason);
+                cx.undetermined(view.idx, Span::NONE, reason);
                 continue;
             }
         };
@@ -73,7 +74,7 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
             });
         if let Some(why) = role_unknown {
             if open {
-                cx.undetermined(view.idx, Default::default(), why.to_string());
+                cx.undetermined(view.idx, Span::NONE, why.to_string());
             }
             continue;
         }
@@ -110,7 +111,7 @@ pub fn lists<'a>(cx: &mut RuleCx<'a>, view: &SiteView<'a>) -> Vec<AccessList<'a>
         match access_list(view, e) {
             Ok(l) if !l.uses_main => out.push(l),
             Ok(_) => {}
-            Err(reason) => cx.undetermined(view.idx, Default::default(), reason),
+            Err(reason) => cx.undetermined(view.idx, Span::NONE, reason),
         }
     }
     out
@@ -152,7 +153,7 @@ pub fn scm_site_unrestricted(cx: &mut RuleCx) {
         let (main, scm) = match (access_list(&view, Endpoint::Main), access_list(&view, Endpoint::Scm)) {
             (Ok(m), Ok(s)) => (m, s),
             (Err(r), _) | (_, Err(r)) => {
-                cx.undetermined(view.idx, Default::default(), r);
+                cx.undetermined(view.idx, Span::NONE, r);
                 continue;
             }
         };
@@ -161,7 +162,7 @@ pub fn scm_site_unrestricted(cx: &mut RuleCx) {
             continue;
         }
         match public_access_open(model, view.idx) {
-            Err(reason) => cx.undetermined(view.idx, Default::default(), reason),
+            Err(reason) => cx.undetermined(view.idx, Span::NONE, reason),
             Ok((false, _)) => {}
             Ok((true, _)) => {
                 let related = vec![Related {

@@ -11,6 +11,7 @@ use crate::engine::{Related, RuleCx};
 use crate::model::access::{AccessRule, Endpoint, Unmatched, access_list};
 use crate::model::{Model, Reference, ResIdx, SiteView};
 use crate::value::Node;
+use crate::value::Span;
 
 /// The subnets a site's allow rules admit, resolved: (rule, subnet, id node).
 fn allowed_subnets<'a>(cx: &mut RuleCx<'a>, rule: &AccessRule<'a>, site: ResIdx) -> Option<(ResIdx, &'a Node)> {
@@ -134,7 +135,7 @@ pub fn vnet_rule_allows_no_caller(cx: &mut RuleCx) {
         let main = match access_list(&view, Endpoint::Main) {
             Ok(main) => main,
             Err(reason) => {
-                cx.undetermined(view.idx, Default::default(), reason);
+                cx.undetermined(view.idx, Span::NONE, reason);
                 continue;
             }
         };
@@ -306,7 +307,7 @@ pub fn caller_subnet_shared_by_other_apps(cx: &mut RuleCx) {
         let main = match access_list(&view, Endpoint::Main) {
             Ok(main) => main,
             Err(reason) => {
-                cx.undetermined(view.idx, Default::default(), reason);
+                cx.undetermined(view.idx, Span::NONE, reason);
                 continue;
             }
         };

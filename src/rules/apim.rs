@@ -12,6 +12,7 @@ use crate::engine::{Related, RuleCx};
 use crate::model::access::{AccessRule, Unmatched};
 use crate::model::relations::APIM_BACKEND;
 use crate::model::{Lookup, Model, ResIdx};
+use crate::value::Span;
 use crate::value::{Node, Value};
 
 pub const APIM_SERVICE: &str = "Microsoft.ApiManagement/service";
@@ -211,7 +212,7 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
             Ok(Some(x)) => x,
             Ok(None) => continue,
             Err(reason) => {
-                cx.undetermined(view.idx, Default::default(), reason);
+                cx.undetermined(view.idx, Span::NONE, reason);
                 continue;
             }
         };
@@ -226,11 +227,7 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
             continue;
         }
         if let Some(name) = missing {
-            cx.undetermined(
-                view.idx,
-                Default::default(),
-                format!("the API Management service of `{name}` is not in the scan"),
-            );
+            cx.undetermined(view.idx, Span::NONE, format!("the API Management service of `{name}` is not in the scan"));
             continue;
         }
         let mut unknown = None;
@@ -256,7 +253,7 @@ pub fn backend_bypasses_gateway(cx: &mut RuleCx) {
                 related,
             );
         } else if let Some(r) = unknown {
-            cx.undetermined(view.idx, Default::default(), r);
+            cx.undetermined(view.idx, Span::NONE, r);
         }
     }
 }
@@ -274,7 +271,7 @@ fn hidden_gateway(cx: &mut RuleCx, view: &crate::model::SiteView) {
     {
         cx.undetermined(
             view.idx,
-            Default::default(),
+            Span::NONE,
             format!(
                 "whether {} is called through API Management cannot be determined: `{}` ({}) names a host that may be this one, depending on names not known offline",
                 label(model, view.idx),
@@ -294,7 +291,7 @@ fn hidden_gateway(cx: &mut RuleCx, view: &crate::model::SiteView) {
     if let Ok(Some(_)) = crate::model::access::open_main_list(view) {
         cx.undetermined(
             view.idx,
-            Default::default(),
+            Span::NONE,
             format!(
                 "whether {} is called through API Management cannot be determined: {}",
                 label(model, view.idx),
@@ -435,7 +432,7 @@ pub fn backend_without_gateway_credentials(cx: &mut RuleCx) {
             Lookup::Found(n) => Some(n),
             Lookup::Absent => None,
             Lookup::Unknown(u) => {
-                cx.undetermined(b, Default::default(), format!("`credentials` cannot be determined: {}", u.detail));
+                cx.undetermined(b, Span::NONE, format!("`credentials` cannot be determined: {}", u.detail));
                 continue;
             }
         };
@@ -445,18 +442,14 @@ pub fn backend_without_gateway_credentials(cx: &mut RuleCx) {
             continue;
         }
         let Some(service) = model.parent(b) else {
-            cx.undetermined(
-                b,
-                Default::default(),
-                "the API Management service of this backend is not in the scan".into(),
-            );
+            cx.undetermined(b, Span::NONE, "the API Management service of this backend is not in the scan".into());
             continue;
         };
         let leaf = res.name_key.rsplit('/').next().unwrap_or_default();
         match policy_credential(model, service, leaf) {
             Ok(true) => continue,
             Err(reason) => {
-                cx.undetermined(b, Default::default(), reason);
+                cx.undetermined(b, Span::NONE, reason);
                 continue;
             }
             Ok(false) => {}
@@ -486,7 +479,7 @@ pub fn backend_tls_validation_off(cx: &mut RuleCx) {
                     Vec::new(),
                 ),
                 Lookup::Unknown(u) => {
-                    cx.undetermined(b, Default::default(), format!("`tls.{field}` cannot be determined: {}", u.detail))
+                    cx.undetermined(b, Span::NONE, format!("`tls.{field}` cannot be determined: {}", u.detail))
                 }
                 _ => {}
             }

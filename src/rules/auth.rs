@@ -11,6 +11,7 @@ use crate::model::roles::{Backend, RoleInfo};
 use crate::model::site::SLOT;
 use crate::model::{Lookup, Model, ResIdx, SiteView};
 use crate::value::Node;
+use crate::value::Span;
 
 /// The tag that says the app validates tokens itself (AUTH001).
 pub const APP_AUTH_TAG: &str = "azlint:app-auth";
@@ -60,9 +61,9 @@ pub fn backend_without_app_auth(cx: &mut RuleCx) {
         }
         match auth_state(&view) {
             AuthState::On(_) => {}
-            AuthState::Unknown(reason) => cx.undetermined(view.idx, Default::default(), reason),
+            AuthState::Unknown(reason) => cx.undetermined(view.idx, Span::NONE, reason),
             AuthState::Off(span, what) => match role {
-                Err(why) => cx.undetermined(view.idx, Default::default(), why.into()),
+                Err(why) => cx.undetermined(view.idx, Span::NONE, why.into()),
                 Ok(role) => {
                     let who = label(model, view.idx);
                     cx.finding(
@@ -88,7 +89,7 @@ fn enabled<'a>(cx: &mut RuleCx<'a>) -> Vec<(SiteView<'a>, AuthConfig<'a>)> {
             AuthState::On(cfg) => out.push((view, cfg)),
             // A configuration a live read did not return may be on: these rules cannot
             // pass the site.
-            AuthState::Unknown(reason) if auth_unread(&view) => cx.undetermined(view.idx, Default::default(), reason),
+            AuthState::Unknown(reason) if auth_unread(&view) => cx.undetermined(view.idx, Span::NONE, reason),
             // Otherwise whether auth is on at all is AUTH001's question; these rules need it on.
             AuthState::Off(..) | AuthState::Unknown(_) => {}
         }
@@ -110,7 +111,7 @@ fn with_entra<'a>(cx: &mut RuleCx<'a>) -> Vec<(SiteView<'a>, AuthConfig<'a>, &'a
     for (view, cfg) in enabled(cx) {
         match entra(&cfg) {
             None => {}
-            Some(Err(reason)) => cx.undetermined(view.idx, Default::default(), reason),
+            Some(Err(reason)) => cx.undetermined(view.idx, Span::NONE, reason),
             Some(Ok(p)) => out.push((view, cfg, p)),
         }
     }
@@ -142,7 +143,7 @@ pub fn auth_allows_anonymous(cx: &mut RuleCx) {
             },
             Lookup::Unknown(u) => cx.undetermined(
                 view.idx,
-                Default::default(),
+                Span::NONE,
                 format!("`unauthenticatedClientAction` cannot be determined: {}", u.detail),
             ),
             Lookup::Absent => {
@@ -173,7 +174,7 @@ pub fn auth_allows_anonymous(cx: &mut RuleCx) {
                 ),
                 Lookup::Unknown(u) => cx.undetermined(
                     view.idx,
-                    Default::default(),
+                    Span::NONE,
                     format!("`requireAuthentication` cannot be determined: {}", u.detail),
                 ),
             },
@@ -209,7 +210,7 @@ pub fn auth_without_audience(cx: &mut RuleCx) {
                     Vec::new(),
                 );
             }
-            Err(reason) => cx.undetermined(view.idx, Default::default(), reason),
+            Err(reason) => cx.undetermined(view.idx, Span::NONE, reason),
         }
     }
 }
@@ -243,7 +244,7 @@ pub fn auth_without_caller_allowlist(cx: &mut RuleCx) {
             continue;
         }
         if let Some(reason) = unknown {
-            cx.undetermined(view.idx, Default::default(), reason);
+            cx.undetermined(view.idx, Span::NONE, reason);
             continue;
         }
         let span = match cfg {
@@ -303,7 +304,7 @@ pub fn client_certificate_not_required(cx: &mut RuleCx) {
                 let required =
                     enabled == Some(true) && mode.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Required"));
                 if !required {
-                    cx.undetermined(view.idx, Default::default(), unknown.to_string());
+                    cx.undetermined(view.idx, Span::NONE, unknown.to_string());
                 }
                 continue;
             }
@@ -311,7 +312,7 @@ pub fn client_certificate_not_required(cx: &mut RuleCx) {
         let why = format!("it is a back-end {}{behind}", because(evidence));
         match view.setting("clientCertEnabled") {
             Lookup::Unknown(u) => {
-                cx.undetermined(view.idx, Default::default(), format!("`clientCertEnabled` cannot be determined: {}", u.detail))
+                cx.undetermined(view.idx, Span::NONE, format!("`clientCertEnabled` cannot be determined: {}", u.detail))
             }
             Lookup::Found(n) if n.value.as_bool() == Some(true) => match view.setting("clientCertMode") {
                 Lookup::Found(m) if m.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Required")) => {}
@@ -330,7 +331,7 @@ pub fn client_certificate_not_required(cx: &mut RuleCx) {
                 ),
                 Lookup::Unknown(u) => cx.undetermined(
                     view.idx,
-                    Default::default(),
+                    Span::NONE,
                     format!("`clientCertMode` cannot be determined: {}", u.detail),
                 ),
             },

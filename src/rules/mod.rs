@@ -24,7 +24,15 @@ mod pub005;
 mod pub006;
 mod support;
 
-use crate::engine::NativeFn;
+use crate::engine::{NativeFn, Registry, RuleLoadError};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The rules shipped in the binary: the rule files under `rules/` with the native
+/// checks of this module.
+pub fn registry() -> Result<Registry, Vec<RuleLoadError>> {
+    Registry::load(NATIVE, EMBEDDED_RULES)
+}
 
 /// Every native check, by the name rule files use.
 pub const NATIVE: &[(&str, NativeFn)] = &[
@@ -65,8 +73,3 @@ pub const NATIVE: &[(&str, NativeFn)] = &[
     ("nsg_inbound_from_internet", nsg::nsg_inbound_from_internet),
     ("backend_subnet_without_nsg", nsg::backend_subnet_without_nsg),
 ];
-
-/// The native check called `name`.
-pub fn native(name: &str) -> Option<NativeFn> {
-    NATIVE.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
-}

@@ -5,6 +5,7 @@ use crate::engine::{Related, RuleCx};
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Reference, ResIdx};
 use crate::value::Node;
+use crate::value::Span;
 
 /// The delegation App Service integration needs (facts sheet §1.2), compared ignoring
 /// case because templates write `Microsoft.Web/serverfarms`.
@@ -67,9 +68,9 @@ fn check_subnet(cx: &mut RuleCx, site: ResIdx, subnet: ResIdx, via: &Node, want:
         return;
     }
     if let Some(reason) = unknown {
-        return cx.undetermined(subnet, Default::default(), reason);
+        return cx.undetermined(subnet, Span::NONE, reason);
     }
-    let span = s.node.path("properties.delegations").map_or(Default::default(), |n| n.span);
+    let span = s.node.path("properties.delegations").map_or(Span::NONE, |n| n.span);
     let now = if services.is_empty() {
         "it has no delegation".to_string()
     } else {

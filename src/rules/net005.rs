@@ -55,7 +55,7 @@ pub fn check(cx: &mut RuleCx) {
         let space = match prefixes(model, vnet, "properties.addressSpace.addressPrefixes") {
             Ok(s) => s,
             Err(reason) => {
-                cx.undetermined(vnet, Default::default(), reason);
+                cx.undetermined(vnet, Span::NONE, reason);
                 continue;
             }
         };
@@ -69,7 +69,7 @@ pub fn check(cx: &mut RuleCx) {
             }
             match subnet_prefixes(model, s) {
                 Ok(ps) => all.extend(ps.into_iter().map(|(p, sp)| (p, sp, s))),
-                Err(reason) => cx.undetermined(s, Default::default(), reason),
+                Err(reason) => cx.undetermined(s, Span::NONE, reason),
             }
         }
         let vnet_name = &model.res(vnet).name;
@@ -102,7 +102,7 @@ pub fn check(cx: &mut RuleCx) {
                 if told.insert(*s) {
                     cx.undetermined(
                         *s,
-                        Default::default(),
+                        Span::NONE,
                         format!("whether the subnets of `{vnet_name}` overlap cannot be determined: {why}"),
                     );
                 }
@@ -160,11 +160,9 @@ pub fn check(cx: &mut RuleCx) {
             Reference::Missing(id, n) => {
                 cx.undetermined(peering, n.span, format!("the remote VNet `{id}` is not in the scanned configuration"))
             }
-            Reference::Unknown(u) => cx.undetermined(
-                peering,
-                Default::default(),
-                format!("the remote VNet cannot be determined: {}", u.detail),
-            ),
+            Reference::Unknown(u) => {
+                cx.undetermined(peering, Span::NONE, format!("the remote VNet cannot be determined: {}", u.detail))
+            }
             Reference::Absent => {}
         }
     }

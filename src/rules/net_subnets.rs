@@ -10,6 +10,7 @@ use ipnet::Ipv4Net;
 use crate::engine::{Related, RuleCx};
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Model, Reference, ResIdx};
+use crate::value::Span;
 use crate::value::Value;
 
 const SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets";
@@ -159,7 +160,7 @@ pub fn integration_subnet_undersized(cx: &mut RuleCx) {
             Ok(Some(p)) => p,
             Ok(None) => continue,
             Err(reason) => {
-                cx.undetermined(subnet, Default::default(), reason);
+                cx.undetermined(subnet, Span::NONE, reason);
                 continue;
             }
         };

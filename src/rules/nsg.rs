@@ -167,18 +167,14 @@ fn rules_by_nsg(cx: &mut RuleCx) -> Vec<(Option<ResIdx>, Vec<SecRule>)> {
         if let Lookup::Unknown(u) = model.res(nsg).get("properties.securityRules", model)
             && !model.res(nsg).existing
         {
-            cx.undetermined(
-                nsg,
-                Default::default(),
-                format!("the NSG's `securityRules` cannot be determined: {}", u.detail),
-            );
+            cx.undetermined(nsg, Span::NONE, format!("the NSG's `securityRules` cannot be determined: {}", u.detail));
         }
     }
     let mut groups: std::collections::BTreeMap<Option<ResIdx>, Vec<SecRule>> = Default::default();
     for (_, r) in last {
         match read(model, r) {
             Ok(rule) => groups.entry(model.parent(r)).or_default().push(rule),
-            Err(reason) => cx.undetermined(r, Default::default(), reason),
+            Err(reason) => cx.undetermined(r, Span::NONE, reason),
         }
     }
     groups.into_iter().collect()
@@ -350,7 +346,7 @@ pub fn backend_subnet_without_nsg(cx: &mut RuleCx) {
             if let (Some(u), Lookup::Absent) = (unplaced, res.get("properties.networkSecurityGroup", model)) {
                 cx.undetermined(
                     sn,
-                    Default::default(),
+                    Span::NONE,
                     format!(
                         "subnet `{}` has no NSG, and back-end `{}` may be in it: its subnet cannot be identified: {}",
                         res.name,
@@ -363,11 +359,9 @@ pub fn backend_subnet_without_nsg(cx: &mut RuleCx) {
         }
         match res.get("properties.networkSecurityGroup", model) {
             Lookup::Found(_) => {}
-            Lookup::Unknown(u) => cx.undetermined(
-                sn,
-                Default::default(),
-                format!("`networkSecurityGroup` cannot be determined: {}", u.detail),
-            ),
+            Lookup::Unknown(u) => {
+                cx.undetermined(sn, Span::NONE, format!("`networkSecurityGroup` cannot be determined: {}", u.detail))
+            }
             Lookup::Absent => {
                 let first = model.res(held[0]);
                 cx.finding(

@@ -5,6 +5,7 @@
 use super::private_link::{Access, SERVICES, Service, access, approved_endpoints, unresolved_endpoint_reason};
 use crate::engine::{Related, RuleCx};
 use crate::model::site::{SITE, SLOT};
+use crate::value::Span;
 
 pub fn check(cx: &mut RuleCx) {
     report(cx, |_| true);
@@ -22,21 +23,21 @@ pub fn report(cx: &mut RuleCx, select: fn(&Service) -> bool) {
             let approved = match approved_endpoints(model, r) {
                 Ok(a) => a,
                 Err(reason) => {
-                    cx.undetermined(r, Default::default(), reason);
+                    cx.undetermined(r, Span::NONE, reason);
                     continue;
                 }
             };
             let (span, shown) = match access(model, r, svc, !approved.is_empty()) {
                 Access::Enabled(span, shown) => (span, shown),
                 Access::Unknown(reason) if !approved.is_empty() => {
-                    cx.undetermined(r, Default::default(), reason);
+                    cx.undetermined(r, Span::NONE, reason);
                     continue;
                 }
                 _ => continue,
             };
             let Some(first) = approved.first() else {
                 if let Some(reason) = unresolved_endpoint_reason(model, r) {
-                    cx.undetermined(r, Default::default(), reason);
+                    cx.undetermined(r, Span::NONE, reason);
                 }
                 continue;
             };

@@ -5,6 +5,7 @@ use crate::engine::{Related, RuleCx};
 use crate::model::network::ZONE_GROUP;
 use crate::model::relations::PRIVATE_ENDPOINT;
 use crate::model::{Lookup, lookup};
+use crate::value::Span;
 
 pub fn check(cx: &mut RuleCx) {
     let model = cx.model;
@@ -33,7 +34,7 @@ pub fn check(cx: &mut RuleCx) {
                 }
             }
             if !any && let Some(reason) = unknown {
-                cx.undetermined(pe, Default::default(), reason);
+                cx.undetermined(pe, Span::NONE, reason);
                 continue;
             }
             match (any, empty) {
@@ -56,11 +57,7 @@ pub fn check(cx: &mut RuleCx) {
         match e.get("properties.customDnsConfigs", model) {
             Lookup::Found(n) if n.value.as_array().is_some_and(|a| !a.is_empty()) => continue,
             Lookup::Unknown(u) => {
-                cx.undetermined(
-                    pe,
-                    Default::default(),
-                    format!("`customDnsConfigs` cannot be determined: {}", u.detail),
-                );
+                cx.undetermined(pe, Span::NONE, format!("`customDnsConfigs` cannot be determined: {}", u.detail));
                 continue;
             }
             _ => {}
@@ -68,7 +65,7 @@ pub fn check(cx: &mut RuleCx) {
         if let Some(g) = model.relations.network.orphan_group(e.unit) {
             cx.undetermined(
                 pe,
-                Default::default(),
+                Span::NONE,
                 format!(
                     "zone group `{}` cannot be matched to its endpoint offline; it may belong to this one",
                     model.res(g).name
@@ -89,7 +86,7 @@ pub fn check(cx: &mut RuleCx) {
         let target = connection_target(cx, pe).map_or_else(String::new, |t| format!(" to `{t}`"));
         cx.finding(
             pe,
-            Default::default(),
+            Span::NONE,
             format!(
                 "Private endpoint `{}`{target} has no private DNS zone group and no `customDnsConfigs`, so clients keep resolving the public address; add a `privateDnsZoneGroups` child that links the matching `privatelink` zone",
                 e.name

@@ -8,6 +8,7 @@ use crate::engine::{Related, RuleCx};
 use crate::model::ids::key;
 use crate::model::network::{DNS_ZONE, IdRef, Tri};
 use crate::model::relations::PRIVATE_ENDPOINT;
+use crate::value::Span;
 
 pub fn check(cx: &mut RuleCx) {
     let model = cx.model;
@@ -39,7 +40,7 @@ pub fn check(cx: &mut RuleCx) {
                 }
                 Ok(None) => None,
                 Err(reason) => {
-                    cx.undetermined(z, Default::default(), reason);
+                    cx.undetermined(z, Span::NONE, reason);
                     None
                 }
             };
@@ -48,7 +49,7 @@ pub fn check(cx: &mut RuleCx) {
                     let site = &model.res(call.caller).name;
                     let (vnets, unknown) = site_vnets(model, call.caller);
                     if let Some(reason) = unknown {
-                        cx.undetermined(z, Default::default(), reason);
+                        cx.undetermined(z, Span::NONE, reason);
                     }
                     for (v, span) in vnets {
                         // A caller whose VNet has no route to the endpoint would not be
@@ -59,7 +60,7 @@ pub fn check(cx: &mut RuleCx) {
                                 Tri::Yes => {}
                                 Tri::No => continue,
                                 Tri::Unknown(reason) => {
-                                    cx.undetermined(z, Default::default(), reason);
+                                    cx.undetermined(z, Span::NONE, reason);
                                     continue;
                                 }
                             }
@@ -133,21 +134,21 @@ pub fn check(cx: &mut RuleCx) {
         }
         for (vnet, why) in maybe {
             if model.relations.network.zone_linked(model, &zone.key, &vnet) != Tri::Yes {
-                cx.undetermined(z, Default::default(), why);
+                cx.undetermined(z, Span::NONE, why);
             }
         }
         for (vnet, why, related) in needed {
             match model.relations.network.zone_linked(model, &zone.key, &vnet) {
                 Tri::Yes => {}
-                Tri::Unknown(reason) => cx.undetermined(z, Default::default(), reason),
+                Tri::Unknown(reason) => cx.undetermined(z, Span::NONE, reason),
                 Tri::No => {
                     if let Some(reason) = custom_dns(model, &vnet) {
-                        cx.undetermined(z, Default::default(), reason);
+                        cx.undetermined(z, Span::NONE, reason);
                         continue;
                     }
                     cx.finding(
                         z,
-                        Default::default(),
+                        Span::NONE,
                         format!(
                             "Private DNS zone `{}` has no virtual network link to VNet `{}`, {why}, so names there resolve to the public address; add a `virtualNetworkLinks` child for that VNet",
                             zone.name,

@@ -29,12 +29,12 @@ pub fn check(cx: &mut RuleCx) {
             let approved = match approved_endpoints(model, b) {
                 Ok(a) => a,
                 Err(reason) => {
-                    cx.undetermined(b, Default::default(), reason);
+                    cx.undetermined(b, Span::NONE, reason);
                     continue;
                 }
             };
             if let Some(reason) = injected(model, b) {
-                cx.undetermined(b, Default::default(), reason);
+                cx.undetermined(b, Span::NONE, reason);
                 continue;
             }
             match access(model, b, svc, !approved.is_empty()) {
@@ -43,14 +43,14 @@ pub fn check(cx: &mut RuleCx) {
                 Access::Perimeter => {
                     cx.undetermined(
                         b,
-                        Default::default(),
+                        Span::NONE,
                         "public access is `SecuredByPerimeter`; the perimeter's rules are not in the configuration"
                             .into(),
                     );
                     continue;
                 }
                 Access::Unknown(reason) => {
-                    cx.undetermined(b, Default::default(), reason);
+                    cx.undetermined(b, Span::NONE, reason);
                     continue;
                 }
             }
@@ -94,7 +94,7 @@ fn hidden_calls(cx: &mut RuleCx) {
         if let Some((label, b)) = private.iter().find(|(_, b)| *b != site) {
             cx.undetermined(
                 site,
-                Default::default(),
+                Span::NONE,
                 format!(
                     "whether `{}` calls a back-end that accepts private traffic only ({label} `{}`) \
                      cannot be determined: {reason}",
@@ -167,7 +167,7 @@ fn check_call(cx: &mut RuleCx, label: &str, b: ResIdx, call: &Call, approved: &[
         }
     }
     if let Some(reason) = unknown {
-        return cx.undetermined(site, Default::default(), reason);
+        return cx.undetermined(site, Span::NONE, reason);
     }
     if matches!(gap, Gap::NoIntegration) && !vnets.is_empty() {
         // Integrated, but no endpoint names a subnet: nothing to compare.

@@ -4,6 +4,7 @@
 use super::support::public_access;
 use crate::engine::{Related, RuleCx, Severity};
 use crate::model::{Lookup, ResIdx};
+use crate::value::Span;
 
 const FIREWALL_RULE: &str = "Microsoft.Sql/servers/firewallRules";
 
@@ -20,7 +21,7 @@ pub fn check(cx: &mut RuleCx) {
             (Lookup::Unknown(u), _) | (_, Lookup::Unknown(u)) => {
                 cx.undetermined(
                     rule,
-                    Default::default(),
+                    Span::NONE,
                     format!("the firewall rule's range cannot be determined: {}", u.detail),
                 );
                 continue;
@@ -46,16 +47,16 @@ fn check_server(cx: &mut RuleCx, rule: ResIdx, severity: Severity, what: &str) {
     let Some(server) = model.parent(rule) else {
         return cx.undetermined(
             rule,
-            Default::default(),
+            Span::NONE,
             format!("the SQL server of firewall rule `{}` is not in the scanned configuration", r.name),
         );
     };
     let srv = model.res(server);
     match public_access(model, server, "properties.publicNetworkAccess") {
-        Err(reason) => cx.undetermined(rule, Default::default(), reason),
+        Err(reason) => cx.undetermined(rule, Span::NONE, reason),
         Ok((false, _)) => {}
         Ok((true, pna_span)) => {
-            let span = r.node.path("properties.startIpAddress").map_or(Default::default(), |n| n.span);
+            let span = r.node.path("properties.startIpAddress").map_or(Span::NONE, |n| n.span);
             cx.finding_with_severity(
                 rule,
                 span,

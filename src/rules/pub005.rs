@@ -5,6 +5,7 @@
 use super::support::{array, public_access, str_eq};
 use crate::engine::RuleCx;
 use crate::model::{Lookup, Model, ResIdx};
+use crate::value::Span;
 use crate::value::Value;
 
 /// How one resource type filters public traffic.
@@ -79,7 +80,7 @@ pub fn check(cx: &mut RuleCx) {
             let (open, span) = match public_access(model, r, spec.pna) {
                 Ok(x) => x,
                 Err(reason) => {
-                    cx.undetermined(r, Default::default(), reason);
+                    cx.undetermined(r, Span::NONE, reason);
                     continue;
                 }
             };
@@ -87,7 +88,7 @@ pub fn check(cx: &mut RuleCx) {
                 continue;
             }
             match (spec.filter)(model, r) {
-                Err(reason) => cx.undetermined(r, Default::default(), reason),
+                Err(reason) => cx.undetermined(r, Span::NONE, reason),
                 Ok(Some(_)) => {}
                 Ok(None) => {
                     let pna =

@@ -2,6 +2,7 @@
 //! formats, pair templates with parameters files, expand templates, build the model and
 //! run the rules. Every file ends up scanned, skipped (with the reason) or in error.
 
+mod pairing;
 pub mod templates;
 
 use std::collections::HashMap;
@@ -147,7 +148,7 @@ struct Loaded {
 /// Runs a scan. Errors in individual inputs are collected, never fatal.
 pub fn scan(opts: &ScanOptions) -> ScanOutput {
     let mut errors = Vec::new();
-    let mut registry = match Registry::builtin() {
+    let mut registry = match crate::rules::registry() {
         Ok(r) => r,
         Err(es) => {
             errors.extend(es.into_iter().map(|e| ScanError {
@@ -156,7 +157,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
                 file: None,
                 span: None,
             }));
-            Registry { rules: Vec::new(), defaults: Default::default() }
+            Registry::new(crate::rules::NATIVE)
         }
     };
     for dir in &opts.rule_dirs {
@@ -191,14 +192,7 @@ pub fn scan(opts: &ScanOptions) -> ScanOutput {
             .iter()
             .filter(|i| i.explicit)
             .filter_map(|i| {
-                let name = i.path.file_name()?.to_str()?;
-                let lower = name.to_ascii_lowercase();
-                let sib = match lower.strip_suffix(".parameters.json") {
-                    Some(_) => {
-                        i.path.with_file_name(format!("{}.json", &name[..name.len() - ".parameters.json".len()]))
-                    }
-                    None => i.path.with_file_name(format!("{}.parameters.json", name.strip_suffix(".json")?)),
-                };
+                let sib = pairing::template_of(&i.path).or_else(|| pairing::parameters_of(&i.path))?;
                 sib.is_file().then(|| crate::source::walk::Input {
                     display: sib.to_string_lossy().to_string(),
                     path: sib,
@@ -527,12 +521,9 @@ fn pair_parameters(loaded: &[Loaded], sources: &SourceMap, opts: &ScanOptions) -
         let Some(f) = sources.get(l.file) else {
             continue;
         };
-        let name = f.abs_path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let lower = name.to_ascii_lowercase();
-        let Some(stem_len) = lower.strip_suffix(".parameters.json").map(str::len) else {
+        let Some(template) = pairing::template_of(&f.abs_path) else {
             continue;
         };
-        let template = f.abs_path.with_file_name(format!("{}.json", &name[..stem_len]));
         if let Some(&t) = by_path.get(template.as_path()) {
             out.insert(t, l.file);
         }
@@ -574,8 +565,7 @@ pub fn expand_file(
     };
     let abs = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let (ttext, tdoc) = read(path, FileId(0))?;
-    let paired =
-        path.to_str().and_then(|s| s.strip_suffix(".json")).map(|s| PathBuf::from(format!("{s}.parameters.json")));
+    let paired = pairing::parameters_of(path);
     let params_path =
         if no_parameters { None } else { parameters.map(Path::to_path_buf).or(paired.filter(|p| p.is_file())) };
     let params = params_path.as_deref().map(|p| read(p, FileId(1))).transpose()?;
