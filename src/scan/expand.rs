@@ -1,0 +1,89 @@
+//! `azlint expand`: one template expanded as the scan expands it, for a user to see
+//! what azlint made of it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{pairing, templates};
+use crate::arm::DeploymentContext;
+use crate::source::detect::{DocKind, detect};
+use crate::source::{SourceFile, SourceMap, json, read_text};
+use crate::value::{FileId, Node};
+
+/// `azlint expand`: the template at `path` with its parameters (given, paired or none),
+/// as `{"resources": [...], "outputs": {...}}` with unknown values as
+/// `{"$unknown": cause, "detail": ...}`; also the diagnostics as `file:line:col: message`
+/// lines and whether any was an error.
+pub fn expand_file(
+    path: &Path,
+    parameters: Option<&Path>,
+    no_parameters: bool,
+    context: &DeploymentContext,
+) -> Result<(serde_json::Value, Vec<String>, bool), String> {
+    let read = |p: &Path, id: FileId| -> Result<(Arc<str>, Node), String> {
+        let text: Arc<str> = read_text(p).map_err(|e| format!("{}: {e}", p.display()))?.into();
+        let node = json::parse(&text, id).map_err(|e| format!("{}: byte {}: {}", p.display(), e.offset, e.message))?;
+        Ok((text, node))
+    };
+    let abs = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (ttext, tdoc) = read(path, FileId(0))?;
+    let paired = pairing::parameters_of(path);
+    let params_path =
+        if no_parameters { None } else { parameters.map(Path::to_path_buf).or(paired.filter(|p| p.is_file())) };
+    let params = params_path.as_deref().map(|p| read(p, FileId(1))).transpose()?;
+    let loader = templates::DiskLoader {
+        root: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
+        files: std::sync::Mutex::new(Vec::new()),
+        first_id: 2,
+        template: (FileId(0), abs.clone()),
+    };
+    let tpl = if detect(&tdoc) == Some(DocKind::ExportTemplateResponse) {
+        tdoc.get("template").unwrap_or(&tdoc)
+    } else {
+        &tdoc
+    };
+    let opts = crate::arm::ExpandOptions {
+        context,
+        parameters: params.as_ref().map(|p| &p.1),
+        loader: Some(&loader),
+        file: FileId(0),
+    };
+    let exp = crate::arm::expand(tpl, &opts);
+    let mut sources = SourceMap::new();
+    sources.add(SourceFile::new(path.to_string_lossy().into(), abs.clone(), ttext));
+    let (pp, ptext) = match (&params_path, params) {
+        (Some(p), Some((t, _))) => (p.clone(), t),
+        _ => (PathBuf::new(), Arc::from("")),
+    };
+    sources.add(SourceFile::new(pp.to_string_lossy().into(), pp.clone(), ptext));
+    for (p, t) in loader.files.lock().map(|f| f.clone()).unwrap_or_default() {
+        sources.add(SourceFile::new(p.to_string_lossy().into(), p, t));
+    }
+    let mut failed = false;
+    let diagnostics = exp
+        .diagnostics
+        .iter()
+        .map(|d| {
+            failed |= d.is_error;
+            let at =
+                sources.locate(d.span).map_or_else(String::new, |(f, s, _)| format!("{f}:{}:{}: ", s.line, s.column));
+            format!("{at}{} [{}]", d.message, d.code)
+        })
+        .collect();
+    let resources: Vec<serde_json::Value> = exp
+        .resources
+        .iter()
+        .filter(|r| !r.existing)
+        .map(|r| {
+            let mut json = r.node.value.to_json();
+            // languageVersion 2.0: the resource's symbolic name (`myStorages[0]` in a loop).
+            if let (Some(name), Some(o)) = (&r.symbolic_name, json.as_object_mut()) {
+                o.insert("symbolicName".into(), serde_json::Value::from(name.as_str()));
+            }
+            json
+        })
+        .collect();
+    let outputs: serde_json::Map<String, serde_json::Value> =
+        exp.outputs.iter().map(|(k, v)| (k.clone(), v.value.to_json())).collect();
+    Ok((serde_json::json!({"resources": resources, "outputs": outputs}), diagnostics, failed))
+}

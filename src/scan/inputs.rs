@@ -1,0 +1,57 @@
+//! Stage 2: the inputs. Walks the paths (excludes, symlinks, special files), brings a
+//! template's parameters file along and the reverse, and adds `--parameters`.
+
+use super::{Problems, ScanError, ScanOptions, ScanWarning, Skipped, pairing};
+use crate::source::walk::{Input, IssueKind, collect, exclude_set};
+
+/// The files to read, sorted, without duplicates.
+pub(super) fn inputs(opts: &ScanOptions, p: &mut Problems) -> Vec<Input> {
+    let exclude = exclude_set(&opts.exclude).unwrap_or_else(|e| {
+        p.errors.push(ScanError { code: "bad-option", message: e, file: None, span: None });
+        globset::GlobSet::empty()
+    });
+    let (mut inputs, issues) = collect(&opts.paths, &exclude);
+    for i in issues {
+        match i.kind {
+            IssueKind::Error => {
+                p.errors.push(ScanError { code: "io-error", message: i.message, file: Some(i.path), span: None })
+            }
+            IssueKind::Warning => p.warnings.push(ScanWarning {
+                code: "symlink-loop",
+                message: i.message,
+                file: Some(i.path),
+                span: None,
+            }),
+            IssueKind::Skipped => p.skipped.push(Skipped { file: i.path, reason: i.message }),
+        }
+    }
+    // A template named on the command line brings its `X.parameters.json` along, and a
+    // parameters file brings its template (a pre-commit hook passes only changed files).
+    if !opts.no_parameters && opts.parameters.is_none() {
+        let siblings: Vec<_> = inputs
+            .iter()
+            .filter(|i| i.explicit)
+            .filter_map(|i| {
+                let sib = pairing::template_of(&i.path).or_else(|| pairing::parameters_of(&i.path))?;
+                sib.is_file().then(|| crate::source::walk::Input {
+                    display: sib.to_string_lossy().to_string(),
+                    path: sib,
+                    explicit: false,
+                })
+            })
+            .collect();
+        for s in siblings {
+            if !inputs.iter().any(|i| i.path == s.path) {
+                inputs.push(s);
+            }
+        }
+        inputs.sort();
+    }
+    if let Some(p) = &opts.parameters {
+        let display = p.to_string_lossy().to_string();
+        if !inputs.iter().any(|i| i.path == *p) {
+            inputs.push(crate::source::walk::Input { display, path: p.clone(), explicit: true });
+        }
+    }
+    inputs
+}

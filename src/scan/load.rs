@@ -1,0 +1,82 @@
+//! Stage 3: read and parse. Every input is read and parsed in parallel (file ids follow
+//! the sorted input order) and its format detected.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::{Problems, ScanError, ScanOptions};
+use crate::source::detect::{DocKind, detect};
+use crate::source::walk::Input;
+use crate::source::{SourceFile, SourceMap, json, read_text};
+use crate::value::{FileId, Node, Span};
+
+/// One input after parsing: its document (`None` when unreadable or invalid) and kind
+/// (`None` when it is none of the shapes azlint reads).
+pub(super) struct Loaded {
+    pub(super) file: FileId,
+    pub(super) doc: Option<Node>,
+    pub(super) kind: Option<DocKind>,
+}
+
+/// The sources and their parsed documents, in file id order.
+pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (SourceMap, Vec<Loaded>) {
+    // Read and parse in parallel; file ids follow the sorted input order.
+    let read: Vec<_> = inputs
+        .par_iter()
+        .map(|input| {
+            let abs = std::fs::canonicalize(&input.path).unwrap_or_else(|_| input.path.clone());
+            (input.display.clone(), abs, read_text(&input.path))
+        })
+        .collect();
+    let mut sources = SourceMap::new();
+    let mut texts = Vec::new();
+    for (display, abs, text) in read {
+        match text {
+            Ok(t) => {
+                let text: Arc<str> = Arc::from(t);
+                let id = sources.add(SourceFile::new(display, abs, text.clone()));
+                texts.push((id, Some(text)));
+            }
+            Err(e) => {
+                let id = sources.add(SourceFile::new(display.clone(), abs, Arc::from("")));
+                p.errors.push(ScanError { code: "io-error", message: e.to_string(), file: Some(display), span: None });
+                texts.push((id, None));
+            }
+        }
+    }
+    for d in &opts.documents {
+        let text: Arc<str> = Arc::from(d.text.as_str());
+        let id = sources.add(SourceFile::new(d.name.clone(), PathBuf::from(&d.name), text.clone()));
+        texts.push((id, Some(text)));
+    }
+    let parsed: Vec<(Loaded, Option<ScanError>)> = texts
+        .par_iter()
+        .map(|(id, text)| {
+            let Some(text) = text else {
+                return (Loaded { file: *id, doc: None, kind: None }, None);
+            };
+            match json::parse(text, *id) {
+                Ok(doc) => {
+                    let kind = opts.input_format.or_else(|| detect(&doc));
+                    (Loaded { file: *id, doc: Some(doc), kind }, None)
+                }
+                Err(e) => {
+                    let path = sources.get(*id).map(|f| f.path.clone());
+                    let span = Span::new(*id, e.offset, e.offset);
+                    (
+                        Loaded { file: *id, doc: None, kind: None },
+                        Some(ScanError { code: "invalid-json", message: e.message, file: path, span: Some(span) }),
+                    )
+                }
+            }
+        })
+        .collect();
+    let mut loaded = Vec::with_capacity(parsed.len());
+    for (l, e) in parsed {
+        p.errors.extend(e);
+        loaded.push(l);
+    }
+    (sources, loaded)
+}

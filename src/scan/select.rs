@@ -1,0 +1,49 @@
+//! Stage 1: the rules. The shipped rules and `--rules` folders, narrowed by `--select`
+//! and `--ignore`.
+
+use super::{Problems, ScanError, ScanOptions};
+use crate::engine::Registry;
+
+/// The registry and the indexes of the rules that run.
+pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usize>) {
+    let mut registry = match crate::rules::registry() {
+        Ok(r) => r,
+        Err(es) => {
+            p.errors.extend(es.into_iter().map(|e| ScanError {
+                code: "rule-invalid",
+                message: e.to_string(),
+                file: None,
+                span: None,
+            }));
+            Registry::new(crate::rules::NATIVE)
+        }
+    };
+    for dir in &opts.rule_dirs {
+        for e in registry.load_dir(dir) {
+            p.errors.push(ScanError { code: "rule-invalid", message: e.message, file: Some(e.path), span: None });
+        }
+    }
+    let enabled = select_rules(&registry, opts, &mut p.errors);
+    (registry, enabled)
+}
+
+/// Applies `--select` and `--ignore` (codes, names or prefixes such as `NET`).
+fn select_rules(reg: &Registry, opts: &ScanOptions, errors: &mut Vec<ScanError>) -> Vec<usize> {
+    for sel in opts.select.iter().chain(&opts.ignore) {
+        if !reg.rules.iter().any(|r| r.matches_selector(sel)) {
+            errors.push(ScanError {
+                code: "bad-option",
+                message: format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"),
+                file: None,
+                span: None,
+            });
+        }
+    }
+    (0..reg.rules.len())
+        .filter(|&i| {
+            let r = &reg.rules[i];
+            (opts.select.is_empty() || opts.select.iter().any(|s| r.matches_selector(s)))
+                && !opts.ignore.iter().any(|s| r.matches_selector(s))
+        })
+        .collect()
+}

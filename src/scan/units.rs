@@ -1,0 +1,246 @@
+//! Stage 4: deployment units. Pairs templates with their parameters files, expands each
+//! entry template (with its nested and linked templates) and ingests exported state,
+//! giving the units the model is built from.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::load::Loaded;
+use super::{CoverageGap, NOT_AZURE, Problems, ScanError, ScanOptions, ScanWarning, Skipped, pairing, templates};
+use crate::arm::UnknownStats;
+use crate::model::Unit;
+use crate::model::ingest::{live_export, state_resources};
+use crate::source::SourceMap;
+use crate::source::detect::DocKind;
+use crate::value::{FileId, Node};
+
+/// What one document contributes: its file, resources, errors, warnings, unknowns,
+/// coverage gaps and the templates it links.
+type LoadedUnit = (FileId, Unit, Vec<ScanError>, Vec<ScanWarning>, UnknownStats, Vec<CoverageGap>, Vec<FileId>);
+
+/// The model's units, in file order, and the count of values left unknown by cause.
+pub(super) fn units(
+    mut loaded: Vec<Loaded>,
+    sources: &SourceMap,
+    opts: &ScanOptions,
+    p: &mut Problems,
+) -> (Vec<Unit>, UnknownStats) {
+    // Exported state leaves `loaded`: ingestion moves each resource out of its document,
+    // so that an export is never held twice.
+    let state_docs: Vec<(FileId, DocKind, Node)> = loaded
+        .iter_mut()
+        .filter_map(|l| {
+            let kind = l.kind.filter(|k| k.is_state() && *k != DocKind::LiveExport)?;
+            Some((l.file, kind, l.doc.take()?))
+        })
+        .collect();
+    let params = pair_parameters(&loaded, sources, opts);
+    let explicit_params = opts
+        .parameters
+        .as_ref()
+        .and_then(|p| sources.find_abs(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let used_params: std::collections::HashSet<FileId> = params.values().copied().chain(explicit_params).collect();
+
+    let loader = templates::Loader {
+        sources,
+        docs: loaded
+            .iter()
+            .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
+            .collect(),
+        roots: templates::roots(&opts.paths),
+    };
+    let doc_of = |f: FileId| loaded.iter().find(|l| l.file == f).and_then(|l| l.doc.as_ref());
+    let mut units: Vec<LoadedUnit> = loaded
+        .par_iter()
+        .filter_map(|l| {
+            let doc = l.doc.as_ref()?;
+            let kind = l.kind?;
+            let path = sources.get(l.file).map(|f| f.path.clone());
+            let mut errs = Vec::new();
+            let mut warns = Vec::new();
+            let mut stats = UnknownStats::default();
+            let mut gaps = Vec::new();
+            let mut linked = Vec::new();
+            let unit = match kind {
+                DocKind::Template | DocKind::ExportTemplateResponse => {
+                    if kind == DocKind::ExportTemplateResponse {
+                        report_export_errors(doc, l.file, sources, &mut errs);
+                    }
+                    let tpl = if kind == DocKind::Template { doc } else { doc.get("template")? };
+                    let params = if opts.no_parameters {
+                        None
+                    } else {
+                        explicit_params.or_else(|| params.get(&l.file).copied()).and_then(doc_of)
+                    };
+                    let x = templates::expand_template(tpl, l.file, params, &opts.context, &loader);
+                    for d in x.diagnostics {
+                        let span = Some(templates::diagnostic_span(&d, l.file));
+                        let file = sources.get(d.span.file).map(|f| f.path.clone()).or_else(|| path.clone());
+                        if d.is_error {
+                            errs.push(ScanError { code: d.code, message: d.message, file, span });
+                        } else {
+                            warns.push(ScanWarning { code: d.code, message: d.message, file, span });
+                        }
+                    }
+                    stats = x.stats;
+                    linked = x.linked;
+                    // Each entry template (with its nested and linked templates) is a
+                    // deployment unit of its own, unless azlint.toml groups it with others.
+                    let prefix = crate::model::unit_prefix(&unit_name(opts, sources, l.file));
+                    Unit { raws: x.raws, scope: String::new(), prefix, ..Default::default() }
+                }
+                DocKind::Parameters => return None,
+                DocKind::LiveExport => {
+                    let mut issues = Vec::new();
+                    let live = live_export(doc, l.file, &mut issues);
+                    errs.extend(issues.into_iter().map(|i| ScanError {
+                        code: i.code,
+                        message: i.message,
+                        file: path.clone(),
+                        span: Some(i.span),
+                    }));
+                    gaps.extend(live.gaps.into_iter().map(|g| CoverageGap {
+                        resource: g.resource,
+                        read: g.read,
+                        reason: g.reason,
+                        file: path.clone(),
+                        span: Some(g.span),
+                    }));
+                    Unit {
+                        raws: live.raws,
+                        scope: String::new(),
+                        unread_scopes: live.unread_scopes,
+                        prefix: String::new(),
+                    }
+                }
+                // Taken out of `loaded` above.
+                _ => return None,
+            };
+            Some((l.file, unit, errs, warns, stats, gaps, linked))
+        })
+        .collect();
+    let state_units: Vec<LoadedUnit> = state_docs
+        .into_par_iter()
+        .map(|(file, kind, doc)| {
+            let path = sources.get(file).map(|f| f.path.clone());
+            let mut issues = Vec::new();
+            let raws = state_resources(kind, doc, file, &mut issues);
+            let errs = issues
+                .into_iter()
+                .map(|i| ScanError { code: i.code, message: i.message, file: path.clone(), span: Some(i.span) })
+                .collect();
+            let unit = Unit { raws, scope: String::new(), ..Default::default() };
+            (file, unit, errs, Vec::new(), UnknownStats::default(), Vec::new(), Vec::new())
+        })
+        .collect();
+    units.extend(state_units);
+    units.sort_by_key(|u| u.0);
+    let linked = linked_templates(&units);
+    for l in &loaded {
+        let path = sources.get(l.file).map(|f| f.path.clone()).unwrap_or_default();
+        match (l.doc.as_ref(), l.kind) {
+            (Some(_), None) => p.skipped.push(Skipped { file: path, reason: NOT_AZURE.into() }),
+            (Some(_), Some(DocKind::Parameters)) if !used_params.contains(&l.file) => {
+                p.skipped.push(Skipped { file: path, reason: "parameters file without a template beside it".into() })
+            }
+            _ => {}
+        }
+    }
+    let mut model_units = Vec::with_capacity(units.len());
+    let mut unknown_stats = UnknownStats::default();
+    for (file, u, errs, warns, stats, unit_gaps, _) in units {
+        if linked.contains(&file) {
+            continue;
+        }
+        p.errors.extend(errs);
+        p.warnings.extend(warns);
+        p.gaps.extend(unit_gaps);
+        for (cause, n) in stats.by_cause {
+            *unknown_stats.by_cause.entry(cause).or_default() += n;
+        }
+        model_units.push(u);
+    }
+    (model_units, unknown_stats)
+}
+
+/// The templates that are expanded as linked templates of another one and so are not
+/// entries of their own: a template that another one links to by `relativePath` is
+/// expanded as part of its parent, with the parameters the parent passes (alone it
+/// would be evaluated without them). Templates that link each other in a cycle with no
+/// entry outside it keep one entry, the first in path order, so that their resources
+/// are neither lost nor counted twice.
+fn linked_templates(units: &[LoadedUnit]) -> std::collections::HashSet<FileId> {
+    use std::collections::HashSet;
+    let mut included: HashSet<FileId> = HashSet::new();
+    for (file, .., linked) in units {
+        included.extend(linked.iter().filter(|f| *f != file));
+    }
+    let mut covered: HashSet<FileId> = HashSet::new();
+    for (file, .., linked) in units {
+        if !included.contains(file) {
+            covered.extend(linked.iter().copied());
+        }
+    }
+    // Units follow the sorted input order, so the first of a cycle is the entry.
+    for (file, .., linked) in units {
+        if included.contains(file) && !covered.contains(file) && !linked.is_empty() {
+            covered.extend(linked.iter().copied().filter(|f| f != file));
+        }
+    }
+    covered
+}
+
+/// The deployment unit of an entry template: the first `[[units]]` group of azlint.toml
+/// whose `paths` globs match it (as the path was given or found), else the template itself.
+fn unit_name(opts: &ScanOptions, sources: &SourceMap, file: FileId) -> String {
+    let path = sources.get(file).map(|f| f.path.trim_start_matches("./").to_string()).unwrap_or_default();
+    for (i, group) in opts.config.units.iter().enumerate() {
+        let matches =
+            group.paths.iter().filter_map(|g| globset::Glob::new(g).ok()).any(|g| g.compile_matcher().is_match(&path));
+        if matches {
+            return format!("g{i}");
+        }
+    }
+    format!("t{}", file.0)
+}
+
+/// Pairs each template with its parameters file: `X.parameters.json` beside `X.json`.
+fn pair_parameters(loaded: &[Loaded], sources: &SourceMap, opts: &ScanOptions) -> HashMap<FileId, FileId> {
+    let mut out = HashMap::new();
+    if opts.no_parameters || opts.parameters.is_some() {
+        return out;
+    }
+    let by_path: HashMap<&Path, FileId> =
+        loaded.iter().filter_map(|l| Some((sources.get(l.file)?.abs_path.as_path(), l.file))).collect();
+    for l in loaded.iter().filter(|l| l.kind == Some(DocKind::Parameters)) {
+        let Some(f) = sources.get(l.file) else {
+            continue;
+        };
+        let Some(template) = pairing::template_of(&f.abs_path) else {
+            continue;
+        };
+        if let Some(&t) = by_path.get(template.as_path()) {
+            out.insert(t, l.file);
+        }
+    }
+    out
+}
+
+/// The REST `exportTemplate` response lists resources it could not export in `error`.
+fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mut Vec<ScanError>) {
+    let Some(details) = doc.path("error.details").and_then(|d| d.value.as_array()) else {
+        return;
+    };
+    for d in details {
+        let target = d.get("target").and_then(Node::as_str).unwrap_or("a resource");
+        let why = d.get("message").and_then(Node::as_str).unwrap_or("no reason given");
+        errs.push(ScanError {
+            code: "export-gap",
+            message: format!("`{target}` was not exported: {why}"),
+            file: sources.get(file).map(|f| f.path.clone()),
+            span: Some(d.span),
+        });
+    }
+}
