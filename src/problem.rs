@@ -2,6 +2,29 @@
 //! limit. Every error and warning code belongs to exactly one class; reports print the
 //! class next to the code and the summary counts errors by class.
 
+use crate::value::Span;
+
+/// A problem any stage reports: unreadable or invalid input, a bad option, something not
+/// followed. The scan keeps errors (the scan is incomplete) and warnings (it is not) in
+/// separate lists of this one type.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// The stable code (`arm-eval`, `io-error`, ...); it names the [`Class`].
+    pub code: &'static str,
+    pub message: String,
+    /// The file it concerns, as given; `None` for option errors.
+    pub file: Option<String>,
+    /// The position in the file, when there is one.
+    pub span: Option<Span>,
+}
+
+impl Problem {
+    /// What kind of problem this is.
+    pub fn class(&self) -> Class {
+        Class::of(self.code)
+    }
+}
+
 /// What kind of problem an error or warning code names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Class {

@@ -10,7 +10,7 @@ use globset::{Glob, GlobMatcher};
 
 use crate::engine::{Finding, Registry, Severity};
 use crate::model::{Lookup, Model, OriginKind, ResIdx};
-use crate::scan::{ScanError, ScanWarning};
+use crate::problem::Problem;
 use crate::source::SourceMap;
 use crate::value::{Node, Span};
 use config::{Config, SuppressConfig};
@@ -50,8 +50,8 @@ pub struct Suppressed {
 #[derive(Debug, Default)]
 pub struct Filtered {
     pub suppressed: Vec<Suppressed>,
-    pub errors: Vec<ScanError>,
-    pub warnings: Vec<ScanWarning>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
 }
 
 /// Today's date (`YYYY-MM-DD`, UTC), or `AZLINT_TODAY` for reproducible tests.
@@ -79,11 +79,11 @@ pub fn collect(
     sources: &SourceMap,
     config: &Config,
     config_path: Option<&str>,
-) -> (Vec<Suppression>, Vec<ScanError>) {
+) -> (Vec<Suppression>, Vec<Problem>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let file_of = |span: Span| sources.get(span.file).map(|f| f.path.clone());
-    let invalid = |span: Option<Span>, file: Option<String>, message: String| ScanError {
+    let invalid = |span: Option<Span>, file: Option<String>, message: String| Problem {
         code: "suppression-invalid",
         message,
         file,
@@ -254,9 +254,9 @@ pub fn apply(
 }
 
 /// A warning about a suppression, located where it is written.
-fn warning(s: &Suppression, sources: &SourceMap, code: &'static str, message: String) -> ScanWarning {
+fn warning(s: &Suppression, sources: &SourceMap, code: &'static str, message: String) -> Problem {
     let file = s.span.and_then(|sp| sources.get(sp.file)).map(|x| x.path.clone()).or_else(|| Some(s.source.clone()));
-    ScanWarning { code, message, file, span: s.span }
+    Problem { code, message, file, span: s.span }
 }
 
 #[cfg(test)]

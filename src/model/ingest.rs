@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::ids::{display_type, key, parse_id};
+use crate::problem::Problem;
 use crate::source::detect::{DocKind, LIVE_EXPORT_KEY};
 use crate::value::{FileId, Node, Object, Span, Unknown, UnknownCause, Value};
 
@@ -46,19 +47,11 @@ pub struct RawResource {
     pub uncounted: Option<String>,
 }
 
-/// A problem with an input document that is not a finding: a gap in what was exported.
-#[derive(Clone, Debug)]
-pub struct IngestIssue {
-    pub span: Span,
-    pub code: &'static str,
-    pub message: String,
-}
-
 /// Reads the resources of an exported-state document of kind `kind`.
 ///
 /// The document is taken by value: each resource is moved out of it as it is
 /// normalised, so that an export of 100,000 resources is never held twice.
-pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut Vec<IngestIssue>) -> Vec<RawResource> {
+pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut Vec<Problem>) -> Vec<RawResource> {
     let mut out = Vec::new();
     let push = |node: Node, pointer: String, out: &mut Vec<RawResource>| {
         normalize_state(node, pointer, file, kind == DocKind::ResourceList, out);
@@ -66,8 +59,9 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
     match kind {
         DocKind::GraphCli => {
             if doc.get("skip_token").is_some_and(|t| !t.value.is_null()) {
-                issues.push(IngestIssue {
-                    span: doc.get("skip_token").map_or(doc.span, |n| n.span),
+                issues.push(Problem {
+                    span: Some(doc.get("skip_token").map_or(doc.span, |n| n.span)),
+                    file: None,
                     code: "export-truncated",
                     message: "the Resource Graph result is truncated (`skip_token` is set): resources after this page were not exported; page with `--skip-token` or `--first`".into(),
                 });
@@ -82,8 +76,9 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
                     t.value.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")) || t.value.as_bool() == Some(true)
                 });
             if truncated {
-                issues.push(IngestIssue {
-                    span: doc.span,
+                issues.push(Problem {
+                    span: Some(doc.span),
+                    file: None,
                     code: "export-truncated",
                     message: "the Resource Graph response is partial (`$skipToken` or `resultTruncated`): later pages were not exported".into(),
                 });
@@ -104,8 +99,9 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
         }
         DocKind::ArmList => {
             if doc.get("nextLink").is_some_and(|t| !t.value.is_null()) {
-                issues.push(IngestIssue {
-                    span: doc.get("nextLink").map_or(doc.span, |n| n.span),
+                issues.push(Problem {
+                    span: Some(doc.get("nextLink").map_or(doc.span, |n| n.span)),
+                    file: None,
                     code: "export-truncated",
                     message: "the list response has a `nextLink`: later pages were not exported".into(),
                 });
@@ -178,11 +174,12 @@ pub struct LiveExport {
 /// or `not-read`): the document itself for a read that names one document
 /// (`config/web`), a child named `?unread` for a collection (`subnets`). A version
 /// other than [`LIVE_EXPORT_VERSION`] is refused: nothing of the file is read.
-pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> LiveExport {
+pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveExport {
     let mut out = LiveExport::default();
     let Some(version) = doc.get(LIVE_EXPORT_KEY) else {
-        issues.push(IngestIssue {
-            span: doc.span,
+        issues.push(Problem {
+            span: Some(doc.span),
+            file: None,
             code: "invalid-live-export",
             message: format!("the document has no `{LIVE_EXPORT_KEY}` version key: it is not a live export"),
         });
@@ -191,8 +188,9 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> L
     match version.value.as_i64() {
         Some(LIVE_EXPORT_VERSION) => {}
         Some(v) => {
-            issues.push(IngestIssue {
-                span: version.span,
+            issues.push(Problem {
+                span: Some(version.span),
+                file: None,
                 code: "unsupported-version",
                 message: format!(
                     "live export version {v} is not supported: this azlint reads \
@@ -203,8 +201,9 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> L
             return out;
         }
         None => {
-            issues.push(IngestIssue {
-                span: version.span,
+            issues.push(Problem {
+                span: Some(version.span),
+                file: None,
                 code: "unsupported-version",
                 message: format!(
                     "`{LIVE_EXPORT_KEY}` must be the format version number {LIVE_EXPORT_VERSION}, found `{}`",
@@ -220,8 +219,9 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> L
                 normalize_state(item.clone(), format!("/resources/{i}"), file, false, &mut out.raws);
             }
         }
-        other => issues.push(IngestIssue {
-            span: doc.get("resources").map_or(doc.span, |n| n.span),
+        other => issues.push(Problem {
+            span: Some(doc.get("resources").map_or(doc.span, |n| n.span)),
+            file: None,
             code: "invalid-live-export",
             message: match other {
                 None => "the live export has no `resources` array: nothing was read from it".into(),
@@ -233,8 +233,9 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> L
     for (list, failed) in [("gaps", true), ("notRead", false)] {
         let Some(entries) = doc.get(list) else { continue };
         let Some(entries) = entries.value.as_array() else {
-            issues.push(IngestIssue {
-                span: entries.span,
+            issues.push(Problem {
+                span: Some(entries.span),
+                file: None,
                 code: "invalid-live-export",
                 message: format!("`{list}` of the live export must be an array"),
             });
@@ -262,11 +263,12 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<IngestIssue>) -> L
 
 /// Reads one entry of `gaps` or `notRead`; `None` (with an issue) when it lacks the
 /// resource or the read.
-fn unread_entry(entry: &Node, failed: bool, list: &str, issues: &mut Vec<IngestIssue>) -> Option<UnreadRead> {
+fn unread_entry(entry: &Node, failed: bool, list: &str, issues: &mut Vec<Problem>) -> Option<UnreadRead> {
     let text = |k: &str| entry.get(k).and_then(Node::as_str).map(str::trim).filter(|s| !s.is_empty());
     let (Some(resource), Some(read)) = (text("resource"), entry.get("read").and_then(Node::as_str)) else {
-        issues.push(IngestIssue {
-            span: entry.span,
+        issues.push(Problem {
+            span: Some(entry.span),
+            file: None,
             code: "invalid-live-export",
             message: format!(
                 "an entry of `{list}` needs `resource` and `read`: \
@@ -574,7 +576,7 @@ mod tests {
             assert_eq!(issues.len(), 1);
             assert_eq!(issues[0].code, "unsupported-version");
             assert!(issues[0].message.contains(want), "{}", issues[0].message);
-            assert_eq!(issues[0].span.start, 21, "points at the version");
+            assert_eq!(issues[0].span.map(|s| s.start), Some(21), "points at the version");
         }
     }
 

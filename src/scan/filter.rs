@@ -1,6 +1,6 @@
 //! Stage 6: filter. Suppressions and azlint.toml, then the baseline.
 
-use super::{Problems, ScanError, ScanOptions};
+use super::{Problem, Problems, ScanOptions};
 use crate::engine::{Registry, Results};
 use crate::model::Model;
 use crate::source::SourceMap;
@@ -39,7 +39,7 @@ fn apply_baseline(
     model: &Model,
     sources: &SourceMap,
     registry: &Registry,
-    errors: &mut Vec<ScanError>,
+    errors: &mut Vec<Problem>,
 ) -> (usize, Vec<crate::filter::baseline::Entry>) {
     use crate::filter::baseline::{Baseline, Entry};
     let key = |f: &crate::engine::Finding| Entry {
@@ -51,7 +51,7 @@ fn apply_baseline(
     if let Some(path) = &opts.write_baseline {
         let target = std::fs::canonicalize(path).ok();
         if let Some(input) = sources.iter().find(|(_, f)| Some(&f.abs_path) == target.as_ref()) {
-            errors.push(ScanError {
+            errors.push(Problem {
                 code: "bad-option",
                 message: format!("refusing to write the baseline over the scanned file `{}`", input.1.path),
                 file: Some(path.display().to_string()),
@@ -61,7 +61,7 @@ fn apply_baseline(
         }
         let b = Baseline::new(results.findings.iter().map(key).collect());
         if let Err(e) = std::fs::write(path, b.to_json()) {
-            errors.push(ScanError {
+            errors.push(Problem {
                 code: "io-error",
                 message: format!("cannot write the baseline: {e}"),
                 file: Some(path.display().to_string()),
@@ -74,7 +74,7 @@ fn apply_baseline(
     let b = match Baseline::read(path) {
         Ok(b) => b,
         Err(message) => {
-            errors.push(ScanError { code: "bad-option", message, file: Some(path.display().to_string()), span: None });
+            errors.push(Problem { code: "bad-option", message, file: Some(path.display().to_string()), span: None });
             return (0, Vec::new());
         }
     };

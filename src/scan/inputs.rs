@@ -1,27 +1,24 @@
 //! Stage 2: the inputs. Walks the paths (excludes, symlinks, special files), brings a
 //! template's parameters file along and the reverse, and adds `--parameters`.
 
-use super::{Problems, ScanError, ScanOptions, ScanWarning, Skipped, pairing};
+use super::{Problem, Problems, ScanOptions, Skipped, pairing};
 use crate::source::walk::{Input, IssueKind, collect, exclude_set};
 
 /// The files to read, sorted, without duplicates.
 pub(super) fn inputs(opts: &ScanOptions, p: &mut Problems) -> Vec<Input> {
     let exclude = exclude_set(&opts.exclude).unwrap_or_else(|e| {
-        p.errors.push(ScanError { code: "bad-option", message: e, file: None, span: None });
+        p.errors.push(Problem { code: "bad-option", message: e, file: None, span: None });
         globset::GlobSet::empty()
     });
     let (mut inputs, issues) = collect(&opts.paths, &exclude);
     for i in issues {
         match i.kind {
             IssueKind::Error => {
-                p.errors.push(ScanError { code: "io-error", message: i.message, file: Some(i.path), span: None })
+                p.errors.push(Problem { code: "io-error", message: i.message, file: Some(i.path), span: None })
             }
-            IssueKind::Warning => p.warnings.push(ScanWarning {
-                code: "symlink-loop",
-                message: i.message,
-                file: Some(i.path),
-                span: None,
-            }),
+            IssueKind::Warning => {
+                p.warnings.push(Problem { code: "symlink-loop", message: i.message, file: Some(i.path), span: None })
+            }
             IssueKind::Skipped => p.skipped.push(Skipped { file: i.path, reason: i.message }),
         }
     }

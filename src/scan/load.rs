@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{Problems, ScanError, ScanOptions};
+use super::{Problem, Problems, ScanOptions};
 use crate::source::detect::{DocKind, detect};
 use crate::source::walk::Input;
 use crate::source::{SourceFile, SourceMap, json, read_text};
@@ -41,7 +41,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
             }
             Err(e) => {
                 let id = sources.add(SourceFile::new(display.clone(), abs, Arc::from("")));
-                p.errors.push(ScanError { code: "io-error", message: e.to_string(), file: Some(display), span: None });
+                p.errors.push(Problem { code: "io-error", message: e.to_string(), file: Some(display), span: None });
                 texts.push((id, None));
             }
         }
@@ -51,7 +51,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
         let id = sources.add(SourceFile::new(d.name.clone(), PathBuf::from(&d.name), text.clone()));
         texts.push((id, Some(text)));
     }
-    let parsed: Vec<(Loaded, Option<ScanError>)> = texts
+    let parsed: Vec<(Loaded, Option<Problem>)> = texts
         .par_iter()
         .map(|(id, text)| {
             let Some(text) = text else {
@@ -67,7 +67,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
                     let span = Span::new(*id, e.offset, e.offset);
                     (
                         Loaded { file: *id, doc: None, kind: None },
-                        Some(ScanError { code: "invalid-json", message: e.message, file: path, span: Some(span) }),
+                        Some(Problem { code: "invalid-json", message: e.message, file: path, span: Some(span) }),
                     )
                 }
             }

@@ -20,6 +20,7 @@ pub use expand::expand_file;
 use crate::arm::{DeploymentContext, UnknownStats};
 use crate::engine::{Registry, Results, RuleOptions};
 use crate::model::Model;
+use crate::problem::Problem;
 use crate::source::SourceMap;
 use crate::source::detect::DocKind;
 use crate::value::Span;
@@ -63,27 +64,6 @@ pub struct ScanOptions {
     pub allow_partial: bool,
 }
 
-/// A problem that makes the scan incomplete: unreadable or invalid input, bad options.
-#[derive(Clone, Debug)]
-pub struct ScanError {
-    pub code: &'static str,
-    pub message: String,
-    /// The file it concerns, as given; `None` for option errors.
-    pub file: Option<String>,
-    /// The position in the file, when there is one.
-    pub span: Option<Span>,
-}
-
-/// Something the scan could not follow that does not make it incomplete: a linked
-/// template by URI (never fetched), a symlink loop.
-#[derive(Clone, Debug)]
-pub struct ScanWarning {
-    pub code: &'static str,
-    pub message: String,
-    pub file: Option<String>,
-    pub span: Option<Span>,
-}
-
 /// A live read that failed after retries (403, 404 of a listed resource, timeout,
 /// malformed body), as a live export's `gaps` records it: the rules that depend on it
 /// report the resource as undetermined, and the scan is incomplete unless
@@ -120,8 +100,8 @@ pub struct ScanOutput {
     pub enabled: Vec<usize>,
     pub model: Model,
     pub results: Results,
-    pub errors: Vec<ScanError>,
-    pub warnings: Vec<ScanWarning>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
     /// Reads of live exports that failed, sorted by resource (ignoring case), read and file.
     pub gaps: Vec<CoverageGap>,
     /// Whether gaps leave the exit code to the findings (`--allow-partial`).
@@ -142,8 +122,8 @@ pub struct ScanOutput {
 /// What the stages report besides their result, in the order met.
 #[derive(Default)]
 struct Problems {
-    errors: Vec<ScanError>,
-    warnings: Vec<ScanWarning>,
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
     skipped: Vec<Skipped>,
     gaps: Vec<CoverageGap>,
 }

@@ -1,7 +1,7 @@
 //! Stage 1: the rules. The shipped rules and `--rules` folders, narrowed by `--select`
 //! and `--ignore`.
 
-use super::{Problems, ScanError, ScanOptions};
+use super::{Problem, Problems, ScanOptions};
 use crate::engine::Registry;
 
 /// The registry and the indexes of the rules that run.
@@ -9,7 +9,7 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
     let mut registry = match crate::rules::registry() {
         Ok(r) => r,
         Err(es) => {
-            p.errors.extend(es.into_iter().map(|e| ScanError {
+            p.errors.extend(es.into_iter().map(|e| Problem {
                 code: "rule-invalid",
                 message: e.to_string(),
                 file: None,
@@ -20,7 +20,7 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
     };
     for dir in &opts.rule_dirs {
         for e in registry.load_dir(dir) {
-            p.errors.push(ScanError { code: "rule-invalid", message: e.message, file: Some(e.path), span: None });
+            p.errors.push(Problem { code: "rule-invalid", message: e.message, file: Some(e.path), span: None });
         }
     }
     let enabled = select_rules(&registry, opts, &mut p.errors);
@@ -28,10 +28,10 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
 }
 
 /// Applies `--select` and `--ignore` (codes, names or prefixes such as `NET`).
-fn select_rules(reg: &Registry, opts: &ScanOptions, errors: &mut Vec<ScanError>) -> Vec<usize> {
+fn select_rules(reg: &Registry, opts: &ScanOptions, errors: &mut Vec<Problem>) -> Vec<usize> {
     for sel in opts.select.iter().chain(&opts.ignore) {
         if !reg.rules.iter().any(|r| r.matches_selector(sel)) {
-            errors.push(ScanError {
+            errors.push(Problem {
                 code: "bad-option",
                 message: format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"),
                 file: None,

@@ -8,7 +8,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::load::Loaded;
-use super::{CoverageGap, NOT_AZURE, Problems, ScanError, ScanOptions, ScanWarning, Skipped, pairing, templates};
+use super::{CoverageGap, NOT_AZURE, Problem, Problems, ScanOptions, Skipped, pairing, templates};
 use crate::arm::UnknownStats;
 use crate::model::Unit;
 use crate::model::ingest::{live_export, state_resources};
@@ -18,7 +18,7 @@ use crate::value::{FileId, Node};
 
 /// What one document contributes: its file, resources, errors, warnings, unknowns,
 /// coverage gaps and the templates it links.
-type LoadedUnit = (FileId, Unit, Vec<ScanError>, Vec<ScanWarning>, UnknownStats, Vec<CoverageGap>, Vec<FileId>);
+type LoadedUnit = (FileId, Unit, Vec<Problem>, Vec<Problem>, UnknownStats, Vec<CoverageGap>, Vec<FileId>);
 
 /// The model's units, in file order, and the count of values left unknown by cause.
 pub(super) fn units(
@@ -79,9 +79,9 @@ pub(super) fn units(
                         let span = Some(templates::diagnostic_span(&d, l.file));
                         let file = sources.get(d.span.file).map(|f| f.path.clone()).or_else(|| path.clone());
                         if d.is_error {
-                            errs.push(ScanError { code: d.code, message: d.message, file, span });
+                            errs.push(Problem { code: d.code, message: d.message, file, span });
                         } else {
-                            warns.push(ScanWarning { code: d.code, message: d.message, file, span });
+                            warns.push(Problem { code: d.code, message: d.message, file, span });
                         }
                     }
                     stats = x.stats;
@@ -95,12 +95,7 @@ pub(super) fn units(
                 DocKind::LiveExport => {
                     let mut issues = Vec::new();
                     let live = live_export(doc, l.file, &mut issues);
-                    errs.extend(issues.into_iter().map(|i| ScanError {
-                        code: i.code,
-                        message: i.message,
-                        file: path.clone(),
-                        span: Some(i.span),
-                    }));
+                    errs.extend(issues.into_iter().map(|i| Problem { file: path.clone(), ..i }));
                     gaps.extend(live.gaps.into_iter().map(|g| CoverageGap {
                         resource: g.resource,
                         read: g.read,
@@ -127,10 +122,7 @@ pub(super) fn units(
             let path = sources.get(file).map(|f| f.path.clone());
             let mut issues = Vec::new();
             let raws = state_resources(kind, doc, file, &mut issues);
-            let errs = issues
-                .into_iter()
-                .map(|i| ScanError { code: i.code, message: i.message, file: path.clone(), span: Some(i.span) })
-                .collect();
+            let errs = issues.into_iter().map(|i| Problem { file: path.clone(), ..i }).collect();
             let unit = Unit { raws, scope: String::new(), ..Default::default() };
             (file, unit, errs, Vec::new(), UnknownStats::default(), Vec::new(), Vec::new())
         })
@@ -229,14 +221,14 @@ fn pair_parameters(loaded: &[Loaded], sources: &SourceMap, opts: &ScanOptions) -
 }
 
 /// The REST `exportTemplate` response lists resources it could not export in `error`.
-fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mut Vec<ScanError>) {
+fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mut Vec<Problem>) {
     let Some(details) = doc.path("error.details").and_then(|d| d.value.as_array()) else {
         return;
     };
     for d in details {
         let target = d.get("target").and_then(Node::as_str).unwrap_or("a resource");
         let why = d.get("message").and_then(Node::as_str).unwrap_or("no reason given");
-        errs.push(ScanError {
+        errs.push(Problem {
             code: "export-gap",
             message: format!("`{target}` was not exported: {why}"),
             file: sources.get(file).map(|f| f.path.clone()),
