@@ -4,13 +4,109 @@
 
 use crate::value::Span;
 
+/// Every error and warning code: a stable name in reports, and the [`Class`] it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    /// `arm-eval`
+    ArmEval,
+    /// `arm-values`
+    ArmValues,
+    /// `arm-limit`
+    ArmLimit,
+    /// `arm-unknown-function`
+    ArmUnknownFunction,
+    /// `arm-template`
+    ArmTemplate,
+    /// `arm-linked-template`
+    ArmLinkedTemplate,
+    /// `arm-linked-cycle`
+    ArmLinkedCycle,
+    /// `arm-linked-uri`
+    ArmLinkedUri,
+    /// `arm-copy-unknown`
+    ArmCopyUnknown,
+    /// `invalid-json`
+    InvalidJson,
+    /// `io-error`
+    IoError,
+    /// `symlink-loop`
+    SymlinkLoop,
+    /// `invalid-live-export`
+    InvalidLiveExport,
+    /// `export-truncated`
+    ExportTruncated,
+    /// `export-gap`
+    ExportGap,
+    /// `unsupported-version`
+    UnsupportedVersion,
+    /// `coverage-gap`
+    CoverageGap,
+    /// `bad-option`
+    BadOption,
+    /// `rule-invalid`
+    RuleInvalid,
+    /// `suppression-invalid`
+    SuppressionInvalid,
+    /// `suppression-unused`
+    SuppressionUnused,
+    /// `suppression-expired`
+    SuppressionExpired,
+}
+
+impl Code {
+    /// The stable name reports print.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::ArmEval => "arm-eval",
+            Code::ArmValues => "arm-values",
+            Code::ArmLimit => "arm-limit",
+            Code::ArmUnknownFunction => "arm-unknown-function",
+            Code::ArmTemplate => "arm-template",
+            Code::ArmLinkedTemplate => "arm-linked-template",
+            Code::ArmLinkedCycle => "arm-linked-cycle",
+            Code::ArmLinkedUri => "arm-linked-uri",
+            Code::ArmCopyUnknown => "arm-copy-unknown",
+            Code::InvalidJson => "invalid-json",
+            Code::IoError => "io-error",
+            Code::SymlinkLoop => "symlink-loop",
+            Code::InvalidLiveExport => "invalid-live-export",
+            Code::ExportTruncated => "export-truncated",
+            Code::ExportGap => "export-gap",
+            Code::UnsupportedVersion => "unsupported-version",
+            Code::CoverageGap => "coverage-gap",
+            Code::BadOption => "bad-option",
+            Code::RuleInvalid => "rule-invalid",
+            Code::SuppressionInvalid => "suppression-invalid",
+            Code::SuppressionUnused => "suppression-unused",
+            Code::SuppressionExpired => "suppression-expired",
+        }
+    }
+
+    /// The class of problem this code names.
+    pub fn class(self) -> Class {
+        Class::of(self)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// A problem any stage reports: unreadable or invalid input, a bad option, something not
 /// followed. The scan keeps errors (the scan is incomplete) and warnings (it is not) in
 /// separate lists of this one type.
 #[derive(Clone, Debug)]
 pub struct Problem {
-    /// The stable code (`arm-eval`, `io-error`, ...); it names the [`Class`].
-    pub code: &'static str,
+    /// What it is (`arm-eval`, `io-error`, ...); the code names the [`Class`].
+    pub code: Code,
     pub message: String,
     /// The file it concerns, as given; `None` for option errors.
     pub file: Option<String>,
@@ -21,7 +117,7 @@ pub struct Problem {
 impl Problem {
     /// What kind of problem this is.
     pub fn class(&self) -> Class {
-        Class::of(self.code)
+        self.code.class()
     }
 }
 
@@ -85,21 +181,26 @@ impl Class {
         }
     }
 
-    /// The class of a code. A code not listed is an option error (the command line's
-    /// own codes, all of which are configuration).
-    pub fn of(code: &str) -> Class {
+    /// The class of a code (exhaustive: a new code must choose its class).
+    pub fn of(code: Code) -> Class {
         match code {
-            "arm-eval" | "arm-template" | "arm-unknown-function" | "arm-linked-cycle" | "invalid-json" => {
+            Code::ArmEval | Code::ArmTemplate | Code::ArmUnknownFunction | Code::ArmLinkedCycle | Code::InvalidJson => {
                 Class::InvalidTemplate
             }
-            "arm-values" => Class::InvalidForValues,
-            "arm-limit" => Class::Limit,
-            "io-error" | "arm-linked-template" | "invalid-live-export" | "export-truncated" | "unsupported-version" => {
-                Class::UnreadableInput
-            }
-            "coverage-gap" | "export-gap" => Class::Incomplete,
-            "arm-linked-uri" | "arm-copy-unknown" | "symlink-loop" => Class::NotFollowed,
-            _ => Class::InvalidConfig,
+            Code::ArmValues => Class::InvalidForValues,
+            Code::ArmLimit => Class::Limit,
+            Code::IoError
+            | Code::ArmLinkedTemplate
+            | Code::InvalidLiveExport
+            | Code::ExportTruncated
+            | Code::UnsupportedVersion => Class::UnreadableInput,
+            Code::CoverageGap | Code::ExportGap => Class::Incomplete,
+            Code::ArmLinkedUri | Code::ArmCopyUnknown | Code::SymlinkLoop => Class::NotFollowed,
+            Code::BadOption
+            | Code::RuleInvalid
+            | Code::SuppressionInvalid
+            | Code::SuppressionUnused
+            | Code::SuppressionExpired => Class::InvalidConfig,
         }
     }
 }
@@ -122,10 +223,11 @@ mod tests {
 
     #[test]
     fn template_errors_and_value_errors_are_told_apart() {
-        assert_eq!(Class::of("arm-eval"), Class::InvalidTemplate);
-        assert_eq!(Class::of("arm-values"), Class::InvalidForValues);
-        assert_eq!(Class::of("arm-limit"), Class::Limit);
-        assert_eq!(Class::of("io-error"), Class::UnreadableInput);
-        assert_eq!(Class::of("rule-invalid"), Class::InvalidConfig);
+        assert_eq!(Code::ArmEval.class(), Class::InvalidTemplate);
+        assert_eq!(Code::ArmValues.class(), Class::InvalidForValues);
+        assert_eq!(Code::ArmLimit.class(), Class::Limit);
+        assert_eq!(Code::IoError.class(), Class::UnreadableInput);
+        assert_eq!(Code::RuleInvalid.class(), Class::InvalidConfig);
+        assert_eq!(Code::ArmCopyUnknown.class(), Class::NotFollowed);
     }
 }

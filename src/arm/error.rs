@@ -1,5 +1,7 @@
 //! Errors raised while parsing or evaluating an ARM template expression.
 
+use crate::problem::Code;
+
 /// An expression that Resource Manager would reject. Messages follow the service's
 /// wording where it is known (function-error-vectors.json); `start..end` is the byte
 /// range inside the raw expression string (including the leading `[`).
@@ -103,7 +105,7 @@ impl ArmError {
     /// member, an index out of range, `fail()` in an expression that reads parameters,
     /// variables or state), `arm-eval` for a template that is invalid whatever the values
     /// (syntax, a name that is not declared, an argument count, a cycle).
-    pub fn code(&self, expression: &str) -> &'static str {
+    pub fn code(&self, expression: &str) -> Code {
         const READS_VALUES: [&str; 7] =
             ["parameters(", "variables(", "reference(", "copyindex(", "resourcegroup(", "subscription(", "deployment("];
         let template_error = |m: &str| {
@@ -119,18 +121,18 @@ impl ArmError {
             .any(|p| m.contains(p))
         };
         match self {
-            ArmError::Limit { message, .. } if message.contains("circular reference") => "arm-eval",
-            ArmError::Limit { .. } => "arm-limit",
-            ArmError::UnknownFunction { .. } => "arm-unknown-function",
-            ArmError::Syntax { .. } => "arm-eval",
+            ArmError::Limit { message, .. } if message.contains("circular reference") => Code::ArmEval,
+            ArmError::Limit { .. } => Code::ArmLimit,
+            ArmError::UnknownFunction { .. } => Code::ArmUnknownFunction,
+            ArmError::Syntax { .. } => Code::ArmEval,
             ArmError::Function { message, .. }
             | ArmError::Evaluation { message, .. }
             | ArmError::Fail { message, .. } => {
                 let lower = expression.to_ascii_lowercase();
                 if !template_error(message) && READS_VALUES.iter().any(|r| lower.contains(r)) {
-                    "arm-values"
+                    Code::ArmValues
                 } else {
-                    "arm-eval"
+                    Code::ArmEval
                 }
             }
         }

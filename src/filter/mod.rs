@@ -10,7 +10,7 @@ use globset::{Glob, GlobMatcher};
 
 use crate::engine::{Finding, Registry, Severity};
 use crate::model::{Lookup, Model, OriginKind, ResIdx};
-use crate::problem::Problem;
+use crate::problem::{Code, Problem};
 use crate::source::SourceMap;
 use crate::value::{Node, Span};
 use config::{Config, SuppressConfig};
@@ -84,7 +84,7 @@ pub fn collect(
     let mut errors = Vec::new();
     let file_of = |span: Span| sources.get(span.file).map(|f| f.path.clone());
     let invalid = |span: Option<Span>, file: Option<String>, message: String| Problem {
-        code: "suppression-invalid",
+        code: Code::SuppressionInvalid,
         message,
         file,
         span,
@@ -230,7 +230,7 @@ pub fn apply(
                         "the suppression of {} on `{}` expired on {until} and no longer applies",
                         s.rule, res.name
                     );
-                    out.warnings.push(warning(s, sources, "suppression-expired", message));
+                    out.warnings.push(warning(s, sources, Code::SuppressionExpired, message));
                 }
                 continue;
             }
@@ -247,14 +247,14 @@ pub fn apply(
                 Target::Glob(_, g) => format!("resources matching `{g}`"),
             };
             let message = format!("the suppression of {} on {what} matches no finding; remove it", s.rule);
-            out.warnings.push(warning(s, sources, "suppression-unused", message));
+            out.warnings.push(warning(s, sources, Code::SuppressionUnused, message));
         }
     }
     out
 }
 
 /// A warning about a suppression, located where it is written.
-fn warning(s: &Suppression, sources: &SourceMap, code: &'static str, message: String) -> Problem {
+fn warning(s: &Suppression, sources: &SourceMap, code: Code, message: String) -> Problem {
     let file = s.span.and_then(|sp| sources.get(sp.file)).map(|x| x.path.clone()).or_else(|| Some(s.source.clone()));
     Problem { code, message, file, span: s.span }
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::ids::{display_type, key, parse_id};
-use crate::problem::Problem;
+use crate::problem::{Code, Problem};
 use crate::source::detect::{DocKind, LIVE_EXPORT_KEY};
 use crate::value::{FileId, Node, Object, Span, Unknown, UnknownCause, Value};
 
@@ -62,7 +62,7 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
                 issues.push(Problem {
                     span: Some(doc.get("skip_token").map_or(doc.span, |n| n.span)),
                     file: None,
-                    code: "export-truncated",
+                    code: Code::ExportTruncated,
                     message: "the Resource Graph result is truncated (`skip_token` is set): resources after this page were not exported; page with `--skip-token` or `--first`".into(),
                 });
             }
@@ -79,7 +79,7 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
                 issues.push(Problem {
                     span: Some(doc.span),
                     file: None,
-                    code: "export-truncated",
+                    code: Code::ExportTruncated,
                     message: "the Resource Graph response is partial (`$skipToken` or `resultTruncated`): later pages were not exported".into(),
                 });
             }
@@ -102,7 +102,7 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
                 issues.push(Problem {
                     span: Some(doc.get("nextLink").map_or(doc.span, |n| n.span)),
                     file: None,
-                    code: "export-truncated",
+                    code: Code::ExportTruncated,
                     message: "the list response has a `nextLink`: later pages were not exported".into(),
                 });
             }
@@ -180,7 +180,7 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveE
         issues.push(Problem {
             span: Some(doc.span),
             file: None,
-            code: "invalid-live-export",
+            code: Code::InvalidLiveExport,
             message: format!("the document has no `{LIVE_EXPORT_KEY}` version key: it is not a live export"),
         });
         return out;
@@ -191,7 +191,7 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveE
             issues.push(Problem {
                 span: Some(version.span),
                 file: None,
-                code: "unsupported-version",
+                code: Code::UnsupportedVersion,
                 message: format!(
                     "live export version {v} is not supported: this azlint reads \
                      `\"{LIVE_EXPORT_KEY}\": {LIVE_EXPORT_VERSION}`; scan it with the azlint that wrote it, \
@@ -204,7 +204,7 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveE
             issues.push(Problem {
                 span: Some(version.span),
                 file: None,
-                code: "unsupported-version",
+                code: Code::UnsupportedVersion,
                 message: format!(
                     "`{LIVE_EXPORT_KEY}` must be the format version number {LIVE_EXPORT_VERSION}, found `{}`",
                     version.value
@@ -222,7 +222,7 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveE
         other => issues.push(Problem {
             span: Some(doc.get("resources").map_or(doc.span, |n| n.span)),
             file: None,
-            code: "invalid-live-export",
+            code: Code::InvalidLiveExport,
             message: match other {
                 None => "the live export has no `resources` array: nothing was read from it".into(),
                 Some(_) => "`resources` of the live export must be an array: nothing was read from it".into(),
@@ -236,7 +236,7 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveE
             issues.push(Problem {
                 span: Some(entries.span),
                 file: None,
-                code: "invalid-live-export",
+                code: Code::InvalidLiveExport,
                 message: format!("`{list}` of the live export must be an array"),
             });
             continue;
@@ -269,7 +269,7 @@ fn unread_entry(entry: &Node, failed: bool, list: &str, issues: &mut Vec<Problem
         issues.push(Problem {
             span: Some(entry.span),
             file: None,
-            code: "invalid-live-export",
+            code: Code::InvalidLiveExport,
             message: format!(
                 "an entry of `{list}` needs `resource` and `read`: \
                  without them azlint cannot tell which rules the read affects"

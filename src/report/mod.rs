@@ -293,17 +293,18 @@ impl<'a> Report<'a> {
         let in_secret = |span: Option<Span>| {
             span.is_some_and(|s| redact.iter().any(|r| r.file == s.file && r.start <= s.start && s.start <= r.end))
         };
-        let diagnostic = |code: &str, message: &str, span: Option<Span>, file: &Option<String>| ReportError {
-            code: code.to_string(),
-            class: crate::problem::Class::of(code),
-            message: plain(&if in_secret(span) {
-                crate::redact::mask_all_quoted(message)
-            } else {
-                message.to_string()
-            }),
-            location: span.and_then(|s| loc(s, None)),
-            file: file.as_deref().map(plain),
-        };
+        let diagnostic =
+            |code: crate::problem::Code, message: &str, span: Option<Span>, file: &Option<String>| ReportError {
+                code: code.to_string(),
+                class: code.class(),
+                message: plain(&if in_secret(span) {
+                    crate::redact::mask_all_quoted(message)
+                } else {
+                    message.to_string()
+                }),
+                location: span.and_then(|s| loc(s, None)),
+                file: file.as_deref().map(plain),
+            };
         let errors: Vec<ReportError> =
             out.errors.iter().map(|e| diagnostic(e.code, &e.message, e.span, &e.file)).collect();
         let warnings: Vec<ReportError> =

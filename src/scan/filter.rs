@@ -3,6 +3,7 @@
 use super::{Problem, Problems, ScanOptions};
 use crate::engine::{Registry, Results};
 use crate::model::Model;
+use crate::problem::Code;
 use crate::source::SourceMap;
 
 /// What the filters accepted: suppressed findings, how many the baseline accepted, and
@@ -52,7 +53,7 @@ fn apply_baseline(
         let target = std::fs::canonicalize(path).ok();
         if let Some(input) = sources.iter().find(|(_, f)| Some(&f.abs_path) == target.as_ref()) {
             errors.push(Problem {
-                code: "bad-option",
+                code: Code::BadOption,
                 message: format!("refusing to write the baseline over the scanned file `{}`", input.1.path),
                 file: Some(path.display().to_string()),
                 span: None,
@@ -62,7 +63,7 @@ fn apply_baseline(
         let b = Baseline::new(results.findings.iter().map(key).collect());
         if let Err(e) = std::fs::write(path, b.to_json()) {
             errors.push(Problem {
-                code: "io-error",
+                code: Code::IoError,
                 message: format!("cannot write the baseline: {e}"),
                 file: Some(path.display().to_string()),
                 span: None,
@@ -74,7 +75,7 @@ fn apply_baseline(
     let b = match Baseline::read(path) {
         Ok(b) => b,
         Err(message) => {
-            errors.push(Problem { code: "bad-option", message, file: Some(path.display().to_string()), span: None });
+            errors.push(Problem { code: Code::BadOption, message, file: Some(path.display().to_string()), span: None });
             return (0, Vec::new());
         }
     };

@@ -2,22 +2,23 @@
 //! template's parameters file along and the reverse, and adds `--parameters`.
 
 use super::{Problem, Problems, ScanOptions, Skipped, pairing};
+use crate::problem::Code;
 use crate::source::walk::{Input, IssueKind, collect, exclude_set};
 
 /// The files to read, sorted, without duplicates.
 pub(super) fn inputs(opts: &ScanOptions, p: &mut Problems) -> Vec<Input> {
     let exclude = exclude_set(&opts.exclude).unwrap_or_else(|e| {
-        p.errors.push(Problem { code: "bad-option", message: e, file: None, span: None });
+        p.errors.push(Problem { code: Code::BadOption, message: e, file: None, span: None });
         globset::GlobSet::empty()
     });
     let (mut inputs, issues) = collect(&opts.paths, &exclude);
     for i in issues {
         match i.kind {
             IssueKind::Error => {
-                p.errors.push(Problem { code: "io-error", message: i.message, file: Some(i.path), span: None })
+                p.errors.push(Problem { code: Code::IoError, message: i.message, file: Some(i.path), span: None })
             }
             IssueKind::Warning => {
-                p.warnings.push(Problem { code: "symlink-loop", message: i.message, file: Some(i.path), span: None })
+                p.warnings.push(Problem { code: Code::SymlinkLoop, message: i.message, file: Some(i.path), span: None })
             }
             IssueKind::Skipped => p.skipped.push(Skipped { file: i.path, reason: i.message }),
         }

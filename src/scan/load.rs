@@ -1,6 +1,7 @@
 //! Stage 3: read and parse. Every input is read and parsed in parallel (file ids follow
 //! the sorted input order) and its format detected.
 
+use crate::problem::Code;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -41,7 +42,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
             }
             Err(e) => {
                 let id = sources.add(SourceFile::new(display.clone(), abs, Arc::from("")));
-                p.errors.push(Problem { code: "io-error", message: e.to_string(), file: Some(display), span: None });
+                p.errors.push(Problem { code: Code::IoError, message: e.to_string(), file: Some(display), span: None });
                 texts.push((id, None));
             }
         }
@@ -67,7 +68,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
                     let span = Span::new(*id, e.offset, e.offset);
                     (
                         Loaded { file: *id, doc: None, kind: None },
-                        Some(Problem { code: "invalid-json", message: e.message, file: path, span: Some(span) }),
+                        Some(Problem { code: Code::InvalidJson, message: e.message, file: path, span: Some(span) }),
                     )
                 }
             }

@@ -3,6 +3,7 @@
 
 use super::{Problem, Problems, ScanOptions};
 use crate::engine::Registry;
+use crate::problem::Code;
 
 /// The registry and the indexes of the rules that run.
 pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usize>) {
@@ -10,7 +11,7 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
         Ok(r) => r,
         Err(es) => {
             p.errors.extend(es.into_iter().map(|e| Problem {
-                code: "rule-invalid",
+                code: Code::RuleInvalid,
                 message: e.to_string(),
                 file: None,
                 span: None,
@@ -20,7 +21,7 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
     };
     for dir in &opts.rule_dirs {
         for e in registry.load_dir(dir) {
-            p.errors.push(Problem { code: "rule-invalid", message: e.message, file: Some(e.path), span: None });
+            p.errors.push(Problem { code: Code::RuleInvalid, message: e.message, file: Some(e.path), span: None });
         }
     }
     let enabled = select_rules(&registry, opts, &mut p.errors);
@@ -32,7 +33,7 @@ fn select_rules(reg: &Registry, opts: &ScanOptions, errors: &mut Vec<Problem>) -
     for sel in opts.select.iter().chain(&opts.ignore) {
         if !reg.rules.iter().any(|r| r.matches_selector(sel)) {
             errors.push(Problem {
-                code: "bad-option",
+                code: Code::BadOption,
                 message: format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"),
                 file: None,
                 span: None,

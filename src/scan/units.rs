@@ -2,6 +2,7 @@
 //! entry template (with its nested and linked templates) and ingests exported state,
 //! giving the units the model is built from.
 
+use crate::problem::Code;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -229,7 +230,7 @@ fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mu
         let target = d.get("target").and_then(Node::as_str).unwrap_or("a resource");
         let why = d.get("message").and_then(Node::as_str).unwrap_or("no reason given");
         errs.push(Problem {
-            code: "export-gap",
+            code: Code::ExportGap,
             message: format!("`{target}` was not exported: {why}"),
             file: sources.get(file).map(|f| f.path.clone()),
             span: Some(d.span),

@@ -2,6 +2,7 @@
 //! evaluator with errors turned into diagnostics plus `Unknown(Error)` values,
 //! property and variable `copy` loops, and copy counts.
 
+use crate::problem::Code;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -158,7 +159,7 @@ pub(crate) fn eval_count(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -
 /// [`eval_count`], and for a count not known offline (one instance is assumed) why.
 pub(crate) fn eval_count_known(h: &dyn ExpandHost, count: Option<&Node>, span: Span) -> Option<(i64, Option<String>)> {
     let Some(count) = count else {
-        h.shared().diag(span, "arm-template", "The copy loop has no `count`", true);
+        h.shared().diag(span, Code::ArmTemplate, "The copy loop has no `count`", true);
         return None;
     };
     let v = match try_eval_node(h, count) {
@@ -182,7 +183,7 @@ fn count_value(h: &dyn ExpandHost, count: &Node, v: Node) -> Option<i64> {
         Value::Int(n) if n > MAX_COPY_COUNT => {
             h.shared().diag(
                 count.span,
-                "arm-limit",
+                Code::ArmLimit,
                 format!("The copy count {n} exceeds the limit of {MAX_COPY_COUNT}"),
                 true,
             );
@@ -196,7 +197,7 @@ fn count_value(h: &dyn ExpandHost, count: &Node, v: Node) -> Option<i64> {
         Value::Unknown(u) => {
             h.shared().diag(
                 count.span,
-                "arm-copy-unknown",
+                Code::ArmCopyUnknown,
                 format!("The copy count is unknown offline ({}); one instance is assumed", u.detail),
                 false,
             );
@@ -205,7 +206,7 @@ fn count_value(h: &dyn ExpandHost, count: &Node, v: Node) -> Option<i64> {
         other => {
             h.shared().diag(
                 count.span,
-                "arm-values",
+                Code::ArmValues,
                 format!("The copy count must be a non-negative integer, got {}", other.to_json()),
                 true,
             );
@@ -219,7 +220,7 @@ pub(crate) fn eval_copy_entry(h: &dyn ExpandHost, entry: &Node) -> Option<(Arc<s
     let name: Arc<str> = match entry.get("name").map(|n| try_eval_node(h, n)) {
         Some(Ok(Node { value: Value::String(s), .. })) => s,
         _ => {
-            h.shared().diag(entry.span, "arm-template", "A copy loop needs a string `name`", true);
+            h.shared().diag(entry.span, Code::ArmTemplate, "A copy loop needs a string `name`", true);
             return None;
         }
     };
@@ -234,7 +235,7 @@ pub(crate) fn eval_copy_entry(h: &dyn ExpandHost, entry: &Node) -> Option<(Arc<s
     let array = Value::array(items);
     if let Err(x) = h.shared().budget.measure(&array, MAX_VALUE_BYTES) {
         let message = x.message(&format!("The copy loop '{name}'"));
-        h.shared().diag(entry.span, "arm-limit", message.clone(), true);
+        h.shared().diag(entry.span, Code::ArmLimit, message.clone(), true);
         return Some((name, Node::new(Value::unknown(UnknownCause::Error, message, entry.span), entry.span)));
     }
     Some((name, Node::new(array, entry.span)))

@@ -21,6 +21,7 @@ mod reference;
 mod resources;
 mod scope;
 
+use crate::problem::Code;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -85,7 +86,7 @@ pub struct ArmDiagnostic {
     /// (lengths, depths, counts, cycles), `arm-linked-uri` (a linked template that is
     /// not read), `arm-linked-template` (a relative link that could not be loaded),
     /// `arm-template` (a malformed template structure).
-    pub code: &'static str,
+    pub code: Code,
     /// One sentence, in Resource Manager's words where known.
     pub message: String,
     /// Errors make a value unknown or drop a resource; warnings only inform.
@@ -183,7 +184,7 @@ impl Shared<'_> {
         }
     }
 
-    fn diag(&self, span: Span, code: &'static str, message: impl Into<String>, is_error: bool) {
+    fn diag(&self, span: Span, code: Code, message: impl Into<String>, is_error: bool) {
         self.diagnostics.borrow_mut().push(ArmDiagnostic { span, code, message: message.into(), is_error });
     }
 }
@@ -208,7 +209,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
     let supplied = opts.parameters.and_then(|p| p.get("parameters")).map(scope::supplied_from_file).unwrap_or_default();
     let mut out = Expansion::default();
     if !matches!(template.value, Value::Object(_)) {
-        shared.diag(template.span, "arm-template", "The template is not a JSON object", true);
+        shared.diag(template.span, Code::ArmTemplate, "The template is not a JSON object", true);
     } else {
         let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared, Arc::from(format!("f{}", opts.file.0)));
         let result = resources::run(

@@ -2,6 +2,7 @@
 //! in `inner` or `outer` expression scope, `templateLink.relativePath` through the
 //! caller's loader, and opaque `uri` / template-spec links.
 
+use crate::problem::Code;
 use std::collections::HashMap;
 
 use super::resources::{Frame, Placement, run};
@@ -94,7 +95,7 @@ pub(super) fn deploy(
     if frame.depth + 1 > MAX_DEPLOYMENT_DEPTH {
         frame.shared.diag(
             decl.span,
-            "arm-limit",
+            Code::ArmLimit,
             format!("Nested deployments go deeper than {MAX_DEPLOYMENT_DEPTH} levels; this one is not expanded"),
             true,
         );
@@ -136,7 +137,7 @@ pub(super) fn deploy(
         if rel.trim().is_empty() {
             frame.shared.diag(
                 link.span,
-                "arm-linked-template",
+                Code::ArmLinkedTemplate,
                 format!("Deployment `{name}` links a template with an empty `relativePath`; it is not expanded"),
                 true,
             );
@@ -145,7 +146,7 @@ pub(super) fn deploy(
         let Some(loader) = frame.shared.loader else {
             frame.shared.diag(
                 link.span,
-                "arm-linked-template",
+                Code::ArmLinkedTemplate,
                 format!("The linked template `{rel}` is not read: no loader was supplied"),
                 false,
             );
@@ -156,7 +157,7 @@ pub(super) fn deploy(
                 let chain: Vec<String> = frame.links.iter().chain([&file]).map(|f| loader.name(*f)).collect();
                 frame.shared.diag(
                     link.span,
-                    "arm-linked-cycle",
+                    Code::ArmLinkedCycle,
                     format!(
                         "The linked templates form a cycle ({}); deployment `{name}` is not expanded again",
                         chain.join(" -> ")
@@ -172,7 +173,7 @@ pub(super) fn deploy(
             Err(e) => {
                 frame.shared.diag(
                     link.span,
-                    "arm-linked-template",
+                    Code::ArmLinkedTemplate,
                     format!("The linked template `{rel}` could not be read: {e}"),
                     true,
                 );
@@ -189,7 +190,7 @@ pub(super) fn deploy(
         (None, Some(id)) => format!("The template spec `{}` is not fetched", id.as_str().unwrap_or("?")),
         _ => "The template link has no `uri`, `id` or `relativePath`".to_string(),
     };
-    frame.shared.diag(link.span, "arm-linked-uri", format!("{what}; deployment `{name}` is not expanded"), false);
+    frame.shared.diag(link.span, Code::ArmLinkedUri, format!("{what}; deployment `{name}` is not expanded"), false);
     (None, true, Vec::new())
 }
 

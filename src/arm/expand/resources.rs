@@ -2,6 +2,7 @@
 //! resources, 2.0 symbolic names and `parent`), evaluated lazily so `reference()` can
 //! read another declared resource (or a nested deployment's outputs) first.
 
+use crate::problem::Code;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -135,7 +136,7 @@ impl<'a> Frame<'a> {
         parent_uncounted: &Option<String>,
     ) {
         if decl.value.as_object().is_none() {
-            self.shared.diag(decl.span, "arm-template", "A resource declaration must be an object", true);
+            self.shared.diag(decl.span, Code::ArmTemplate, "A resource declaration must be an object", true);
             return;
         }
         let copy = decl.get("copy").filter(|c| c.value.as_object().is_some());
@@ -259,7 +260,7 @@ impl<'a> Frame<'a> {
                 Value::Unknown(_) => unknown_condition = Some(v),
                 ref other => self.shared.diag(
                     c.span,
-                    "arm-eval",
+                    Code::ArmEval,
                     format!("The resource condition must be a boolean, got {}", other.to_json()),
                     true,
                 ),
@@ -296,7 +297,7 @@ impl<'a> Frame<'a> {
         if let Err(x) = self.shared.budget.add_resource(&node.value) {
             // The resource keeps its identity; what it would hold is unknown.
             let message = x.message("This resource");
-            self.shared.diag(decl.span, "arm-limit", message.clone(), true);
+            self.shared.diag(decl.span, Code::ArmLimit, message.clone(), true);
             if let Value::Object(o) = &mut node.value {
                 let o = Arc::make_mut(o);
                 o.retain(|k| ["id", "type", "name", "condition"].iter().any(|x| k.eq_ignore_ascii_case(x)));
@@ -393,7 +394,7 @@ pub(crate) fn run<'a>(
     if deployed as i64 > MAX_COPY_COUNT && depth == 0 {
         shared.diag(
             template.span,
-            "arm-limit",
+            Code::ArmLimit,
             format!("The template deploys {deployed} resources; Resource Manager allows {MAX_COPY_COUNT}"),
             false,
         );
