@@ -3,8 +3,7 @@
 //! points at the value's span; it never quotes the value (the text report also masks
 //! the span in its source snippet, see `model::secrets::secret_spans`).
 
-use super::acl_lists::sites;
-use super::auth::label;
+use super::support::sites::{label, sites};
 use crate::engine::RuleCx;
 use crate::model::secrets::{Verdict, site_verdicts};
 

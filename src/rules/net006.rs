@@ -121,7 +121,7 @@ fn is_linux(model: &Model, view: &SiteView) -> bool {
     if matches!(view.setting("linuxFxVersion"), Lookup::Found(n) if n.as_str().is_some_and(|s| !s.trim().is_empty())) {
         return true;
     }
-    match super::net_subnets::plan_of(model, view.idx) {
+    match super::support::sites::plan_of(model, view.idx) {
         Reference::Found(plan, _) => {
             says_linux(plan)
                 || matches!(model.res(plan).get("properties.reserved", model), Lookup::Found(n) if n.value.as_bool() == Some(true))

@@ -1,23 +1,11 @@
 //! PE003 private-dns-zone-mismatch: a zone group puts an endpoint's records in a zone
-//! that is not the one the target's group id needs (the table in `dns_zones`). The
-//! expected zone depends only on the target's type and group id, both of which the
+//! that is not the one the target's group id needs (the table in `support::dns_zones`).
+//! The expected zone depends only on the target's type and group id, both of which the
 //! endpoint states, so the check works when the target or the zone is outside the scan.
 
-use super::dns_zones::{zone_accepted, zones_for};
+use super::support::dns_zones::{Need, needs, zone_accepted};
 use crate::engine::{Related, RuleCx};
-use crate::model::ids::parse_id;
 use crate::model::network::{IdRef, ZONE_GROUP};
-use crate::model::{Lookup, Model, Reference, ResIdx, lookup};
-
-/// What one connection of the endpoint needs.
-pub(super) struct Need {
-    target: String,
-    target_idx: Option<ResIdx>,
-    group_id: String,
-    /// The zones that resolve it, when azlint's table knows them.
-    pub(super) zones: Option<&'static [&'static str]>,
-    ty: String,
-}
 
 pub fn check(cx: &mut RuleCx) {
     let model = cx.model;
@@ -102,72 +90,4 @@ pub fn check(cx: &mut RuleCx) {
             );
         }
     }
-}
-
-/// The target type and group ids of every connection of the endpoint, and the reason
-/// when one cannot be known.
-pub(super) fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
-    let mut out = Vec::new();
-    let mut unknown = None;
-    for path in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
-        let list = match model.res(pe).get(path, model) {
-            Lookup::Found(l) => l,
-            Lookup::Unknown(u) => {
-                unknown = Some(format!("the endpoint's connections cannot be determined: {}", u.detail));
-                continue;
-            }
-            Lookup::Absent => continue,
-        };
-        for c in list.value.as_array().unwrap_or_default() {
-            let (ty, target, target_idx) = match c.path("properties.privateLinkServiceId").map(|n| (n, &n.value)) {
-                Some((_, crate::value::Value::Null)) | None => continue,
-                Some((n, _)) => match model.follow_node(pe, n) {
-                    Reference::Found(t, _) => (model.res(t).type_.clone(), model.res(t).name.clone(), Some(t)),
-                    Reference::Missing(id, _) => match parse_id(&id) {
-                        Some(p) => (p.full_type, p.full_name, None),
-                        None => continue,
-                    },
-                    // A target named from values not known offline still has a known type
-                    // (`resourceId('Microsoft.KeyVault/vaults', parameters('kv'))`), and the
-                    // zone depends on the type and the group id only.
-                    Reference::Unknown(u) => match u.canonical().and_then(|c| parse_id(&c)) {
-                        Some(p) if !p.full_type.contains(crate::value::SYMBOL_OPEN) => {
-                            let shown = u.display();
-                            let name = parse_id(&shown).map_or(shown, |q| q.full_name);
-                            (p.full_type, name, None)
-                        }
-                        _ => {
-                            unknown = Some(format!("the endpoint's target cannot be determined: {}", u.detail));
-                            continue;
-                        }
-                    },
-                    Reference::Absent => continue,
-                },
-            };
-            let groups = match lookup(c, "properties.groupIds") {
-                Lookup::Found(g) => g.value.as_array().unwrap_or_default(),
-                Lookup::Unknown(u) => {
-                    unknown = Some(format!("the endpoint's group ids cannot be determined: {}", u.detail));
-                    continue;
-                }
-                Lookup::Absent => &[],
-            };
-            for gid in groups {
-                match &gid.value {
-                    crate::value::Value::String(s) => out.push(Need {
-                        zones: zones_for(&ty, s),
-                        target: target.clone(),
-                        target_idx,
-                        group_id: s.to_string(),
-                        ty: ty.clone(),
-                    }),
-                    crate::value::Value::Unknown(u) => {
-                        unknown = Some(format!("the endpoint's group ids cannot be determined: {}", u.detail));
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    (out, unknown)
 }

@@ -2,8 +2,8 @@
 //! virtual network link to a VNet whose clients must resolve it: the endpoint's own
 //! VNet, and the integration VNet of every site that calls the endpoint's target.
 
-use super::dns_zones::zone_accepted;
-use super::private_link::{custom_dns, display_name, endpoint_vnet, is_site_caller, site_vnets};
+use super::support::dns_zones::{needs, zone_accepted};
+use super::support::private_link::{custom_dns, display_name, endpoint_vnet, is_site_caller, site_vnets};
 use crate::engine::{Related, RuleCx};
 use crate::model::ids::key;
 use crate::model::network::{DNS_ZONE, IdRef, Tri};
@@ -192,7 +192,7 @@ fn unknown_users(model: &crate::model::Model, zone_name: &str) -> Vec<(crate::mo
         }) else {
             continue;
         };
-        let (needs, unknown) = super::pe003::needs(model, pe);
+        let (needs, unknown) = needs(model, pe);
         let fits = unknown.is_some()
             || needs.is_empty()
             || needs.iter().any(|n| n.zones.is_none_or(|z| zone_accepted(z, zone_name)));

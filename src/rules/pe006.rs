@@ -4,8 +4,9 @@
 //! (peering is not transitive), and a zone that resolves the endpoint must be linked to
 //! the site's integration VNet. Otherwise the call fails at run time.
 
-use super::private_link::{
-    Access, SERVICES, access, approved_endpoints, custom_dns, display_name, endpoint_vnet, is_site_caller, site_vnets,
+use super::support::private_link::{
+    Access, Approved, SERVICES, access, approved_endpoints, custom_dns, display_name, endpoint_vnet, is_site_caller,
+    site_vnets,
 };
 use crate::engine::{Related, RuleCx};
 use crate::model::network::{IdRef, Tri};
@@ -114,7 +115,7 @@ enum Gap {
     NoDns { site_vnet: String, endpoint: ResIdx, zone: Option<String>, span: Span },
 }
 
-fn check_call(cx: &mut RuleCx, label: &str, b: ResIdx, call: &Call, approved: &[super::private_link::Approved]) {
+fn check_call(cx: &mut RuleCx, label: &str, b: ResIdx, call: &Call, approved: &[Approved]) {
     let model = cx.model;
     let site = call.caller;
     let (vnets, unknown_vnet) = site_vnets(model, site);

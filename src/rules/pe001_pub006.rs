@@ -1,14 +1,20 @@
 //! PE001 public-access-despite-private-endpoint: a resource with an approved private
-//! endpoint whose public network access is still enabled. PUB006 is the same check
-//! restricted to sites and slots, so that site reviewers can select it on its own.
+//! endpoint whose public network access is still enabled. PUB006
+//! site-public-network-with-private-endpoint is the same check restricted to sites and
+//! slots, so that site reviewers can select it on its own.
 
-use super::private_link::{Access, SERVICES, Service, access, approved_endpoints, unresolved_endpoint_reason};
+use super::support::private_link::{Access, SERVICES, Service, access, approved_endpoints, unresolved_endpoint_reason};
 use crate::engine::{Related, RuleCx};
 use crate::model::site::{SITE, SLOT};
 use crate::value::Span;
 
-pub fn check(cx: &mut RuleCx) {
+pub fn public_access_despite_private_endpoint(cx: &mut RuleCx) {
     report(cx, |_| true);
+}
+
+/// PUB006: PE001 for sites and slots only.
+pub fn site_public_network_with_private_endpoint(cx: &mut RuleCx) {
+    report(cx, is_site);
 }
 
 /// Reports every resource of the services `select` keeps.

@@ -1,4 +1,14 @@
-//! Small helpers the native rules share: reading ARM values as the rules need them.
+//! What the native rules share; rule files hold checks only. Here: reading ARM values
+//! as the rules need them. In the submodules: the sites the rules walk and how messages
+//! name them (`sites`), access restriction lists (`access`), VNet and subnet address
+//! prefixes (`address_prefixes`), private endpoints and public access
+//! (`private_link`), and the Private Link DNS zone table (`dns_zones`).
+
+pub mod access;
+pub mod address_prefixes;
+pub mod dns_zones;
+pub mod private_link;
+pub mod sites;
 
 use crate::model::{Lookup, Model, ResIdx};
 use crate::value::{Node, Span, Value};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use ipnet::Ipv4Net;
 
+use super::support::sites::plan_of;
 use crate::engine::{Related, RuleCx};
 use crate::model::site::{SITE, SLOT};
 use crate::model::{Lookup, Model, Reference, ResIdx};
@@ -17,18 +18,6 @@ const SUBNET: &str = "Microsoft.Network/virtualNetworks/subnets";
 const AUTOSCALE: &str = "Microsoft.Insights/autoscalesettings";
 /// Addresses Azure keeps in every subnet: the first four and the last (facts §1.2).
 const RESERVED: u64 = 5;
-
-/// The plan a site or slot runs on (a slot without its own `serverFarmId` uses its site's).
-pub fn plan_of(model: &Model, site: ResIdx) -> Reference<'_> {
-    let Some(view) = model.site(site) else { return Reference::Absent };
-    match view.plan() {
-        Reference::Absent => match model.parent(site).filter(|_| view.is_slot()) {
-            Some(parent) => plan_of(model, parent),
-            None => Reference::Absent,
-        },
-        r => r,
-    }
-}
 
 fn sku_name(model: &Model, plan: ResIdx) -> Option<String> {
     model.res(plan).get("sku.name", model).as_str().map(str::to_ascii_uppercase)

@@ -11,6 +11,12 @@
 //! (uncertain), so any of the three is accepted. Site Recovery, Backup and File Sync
 //! zones lost or renamed their region label; the current names are used. Redis
 //! Enterprise's group id was `redisCache` in 2021 and is `redisEnterprise` now.
+//!
+//! `needs` reads, from a private endpoint's connections, the zones its records need
+//! (PE003, PE004).
+
+use crate::model::ids::parse_id;
+use crate::model::{Lookup, Model, Reference, ResIdx, lookup};
 
 /// One row: a target type, its group ids, and the zones their records go in.
 pub struct ZoneRow {
@@ -175,6 +181,84 @@ pub fn zone_accepted(zones: &[&str], name: &str) -> bool {
 fn zone_matches(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<&str>, Vec<&str>) = (pattern.split('.').collect(), name.split('.').collect());
     p.len() == n.len() && p.iter().zip(&n).all(|(p, n)| (*p == "{}" && !n.is_empty()) || p.eq_ignore_ascii_case(n))
+}
+
+/// What one connection of the endpoint needs.
+pub struct Need {
+    pub target: String,
+    pub target_idx: Option<ResIdx>,
+    pub group_id: String,
+    /// The zones that resolve it, when azlint's table knows them.
+    pub zones: Option<&'static [&'static str]>,
+    pub ty: String,
+}
+
+/// The target type and group ids of every connection of the endpoint, and the reason
+/// when one cannot be known.
+pub fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
+    let mut out = Vec::new();
+    let mut unknown = None;
+    for path in ["properties.privateLinkServiceConnections", "properties.manualPrivateLinkServiceConnections"] {
+        let list = match model.res(pe).get(path, model) {
+            Lookup::Found(l) => l,
+            Lookup::Unknown(u) => {
+                unknown = Some(format!("the endpoint's connections cannot be determined: {}", u.detail));
+                continue;
+            }
+            Lookup::Absent => continue,
+        };
+        for c in list.value.as_array().unwrap_or_default() {
+            let (ty, target, target_idx) = match c.path("properties.privateLinkServiceId").map(|n| (n, &n.value)) {
+                Some((_, crate::value::Value::Null)) | None => continue,
+                Some((n, _)) => match model.follow_node(pe, n) {
+                    Reference::Found(t, _) => (model.res(t).type_.clone(), model.res(t).name.clone(), Some(t)),
+                    Reference::Missing(id, _) => match parse_id(&id) {
+                        Some(p) => (p.full_type, p.full_name, None),
+                        None => continue,
+                    },
+                    // A target named from values not known offline still has a known type
+                    // (`resourceId('Microsoft.KeyVault/vaults', parameters('kv'))`), and the
+                    // zone depends on the type and the group id only.
+                    Reference::Unknown(u) => match u.canonical().and_then(|c| parse_id(&c)) {
+                        Some(p) if !p.full_type.contains(crate::value::SYMBOL_OPEN) => {
+                            let shown = u.display();
+                            let name = parse_id(&shown).map_or(shown, |q| q.full_name);
+                            (p.full_type, name, None)
+                        }
+                        _ => {
+                            unknown = Some(format!("the endpoint's target cannot be determined: {}", u.detail));
+                            continue;
+                        }
+                    },
+                    Reference::Absent => continue,
+                },
+            };
+            let groups = match lookup(c, "properties.groupIds") {
+                Lookup::Found(g) => g.value.as_array().unwrap_or_default(),
+                Lookup::Unknown(u) => {
+                    unknown = Some(format!("the endpoint's group ids cannot be determined: {}", u.detail));
+                    continue;
+                }
+                Lookup::Absent => &[],
+            };
+            for gid in groups {
+                match &gid.value {
+                    crate::value::Value::String(s) => out.push(Need {
+                        zones: zones_for(&ty, s),
+                        target: target.clone(),
+                        target_idx,
+                        group_id: s.to_string(),
+                        ty: ty.clone(),
+                    }),
+                    crate::value::Value::Unknown(u) => {
+                        unknown = Some(format!("the endpoint's group ids cannot be determined: {}", u.detail));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    (out, unknown)
 }
 
 #[cfg(test)]

@@ -1,85 +1,13 @@
-//! The AUTH rules that read a site's platform authentication and client-certificate
-//! settings: AUTH001 (back-end without app auth), AUTH002 (anonymous let through),
-//! AUTH003 (no audience restriction), AUTH004 (no caller allowlist), AUTH005 (client
-//! certificates not required). Each site and slot is read with its own settings.
+//! The AUTH rules that read an enabled platform authentication configuration: AUTH002
+//! (anonymous let through), AUTH003 (no audience restriction), AUTH004 (no caller
+//! allowlist). Each site and slot is read with its own settings.
 
-use super::acl_lists::sites;
-use crate::engine::{Related, RuleCx};
+use super::support::sites::{label, sites};
+use crate::engine::RuleCx;
 use crate::model::auth::{AuthConfig, AuthState, auth_state, entra, non_empty};
-use crate::model::relations::{APIM_API, APIM_BACKEND};
-use crate::model::roles::{Backend, RoleInfo};
-use crate::model::site::SLOT;
-use crate::model::{Lookup, Model, ResIdx, SiteView};
+use crate::model::{Lookup, SiteView};
 use crate::value::Node;
 use crate::value::Span;
-
-/// The tag that says the app validates tokens itself (AUTH001).
-pub const APP_AUTH_TAG: &str = "azlint:app-auth";
-
-/// "because it is called by ..." or, for a slot that inherits, "because its site ...".
-pub fn because(evidence: &str) -> String {
-    if evidence.starts_with("its ") { format!("because {evidence}") } else { format!("because it {evidence}") }
-}
-
-/// "site `api`" or "slot `api/staging`".
-pub fn label(model: &Model, idx: ResIdx) -> String {
-    let r = model.res(idx);
-    if r.is_type(SLOT) { format!("slot `{}`", r.name) } else { format!("site `{}`", r.name) }
-}
-
-/// The evidence that a site is a back-end, or why that is unknown; `None` when it is
-/// not one. A site whose role is unknown is checked all the same, and reported as
-/// undetermined where it would have been reported.
-fn backend_role(model: &Model, idx: ResIdx) -> Option<Result<&RoleInfo, &str>> {
-    match model.backend(idx) {
-        Backend::Yes(r) => Some(Ok(r)),
-        Backend::Unknown(why) => Some(Err(why)),
-        Backend::No => None,
-    }
-}
-
-/// Whether the site or slot (or, for a slot, its site) says authentication is in code:
-/// the `azlint:app-auth` tag, or the config file's `roles.app-auth-in-code` globs.
-fn auth_in_code(model: &Model, idx: ResIdx) -> bool {
-    let tagged = |i: ResIdx| {
-        matches!(model.res(i).get("tags", model), Lookup::Found(t)
-            if t.value.as_object().and_then(|o| o.get(APP_AUTH_TAG)).and_then(|n| n.as_str())
-                .is_some_and(|v| v.eq_ignore_ascii_case("in-code")))
-    };
-    let configured = |i: ResIdx| model.auth_in_code(i);
-    tagged(idx)
-        || configured(idx)
-        || (model.res(idx).is_type(SLOT) && model.parent(idx).is_some_and(|p| tagged(p) || configured(p)))
-}
-
-pub fn backend_without_app_auth(cx: &mut RuleCx) {
-    for view in sites(cx) {
-        let model = cx.model;
-        let Some(role) = backend_role(model, view.idx) else { continue };
-        if auth_in_code(model, view.idx) {
-            continue;
-        }
-        match auth_state(&view) {
-            AuthState::On(_) => {}
-            AuthState::Unknown(reason) => cx.undetermined(view.idx, Span::NONE, reason),
-            AuthState::Off(span, what) => match role {
-                Err(why) => cx.undetermined(view.idx, Span::NONE, why.into()),
-                Ok(role) => {
-                    let who = label(model, view.idx);
-                    cx.finding(
-                        view.idx,
-                        span,
-                        format!(
-                            "Back-end {who} has no platform authentication: {what}, so any caller that reaches it is served without a token; it is a back-end {}",
-                            because(&role.evidence)
-                        ),
-                        Vec::new(),
-                    );
-                }
-            },
-        }
-    }
-}
 
 /// The enabled configurations, each with its view; undetermined results reported.
 fn enabled<'a>(cx: &mut RuleCx<'a>) -> Vec<(SiteView<'a>, AuthConfig<'a>)> {
@@ -262,91 +190,5 @@ pub fn auth_without_caller_allowlist(cx: &mut RuleCx) {
             format!("The Entra ID provider of {who} accepts any application of the tenant that can get a token for it: no `allowedApplications`, `allowedPrincipals` or `jwtClaimChecks`"),
             Vec::new(),
         );
-    }
-}
-
-/// The API Management backends and APIs that front a site, for messages.
-pub fn gateway_callers(model: &Model, site: ResIdx) -> Vec<&crate::model::relations::Call> {
-    model
-        .relations
-        .callers(site)
-        .iter()
-        .filter(|c| model.res(c.caller).is_type(APIM_BACKEND) || model.res(c.caller).is_type(APIM_API))
-        .collect()
-}
-
-pub fn client_certificate_not_required(cx: &mut RuleCx) {
-    for view in sites(cx) {
-        let model = cx.model;
-        let Some(role) = backend_role(model, view.idx) else { continue };
-        let who = label(model, view.idx);
-        let gw = gateway_callers(model, view.idx);
-        let related: Vec<Related> = gw
-            .iter()
-            .take(1)
-            .map(|c| Related {
-                resource: Some(c.caller),
-                span: c.span,
-                message: format!("API Management sends requests to {who} through this {}", c.via),
-            })
-            .collect();
-        let behind = if gw.is_empty() {
-            String::new()
-        } else {
-            ", and it sits behind API Management, where mutual TLS is how it knows the gateway".into()
-        };
-        let evidence = match role {
-            Ok(r) => r.evidence.as_str(),
-            Err(unknown) => {
-                // Reported only where a back-end would be: required certificates pass.
-                let enabled = view.setting("clientCertEnabled").found().and_then(|n| n.value.as_bool());
-                let mode = view.setting("clientCertMode");
-                let required =
-                    enabled == Some(true) && mode.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Required"));
-                if !required {
-                    cx.undetermined(view.idx, Span::NONE, unknown.to_string());
-                }
-                continue;
-            }
-        };
-        let why = format!("it is a back-end {}{behind}", because(evidence));
-        match view.setting("clientCertEnabled") {
-            Lookup::Unknown(u) => {
-                cx.undetermined(view.idx, Span::NONE, format!("`clientCertEnabled` cannot be determined: {}", u.detail))
-            }
-            Lookup::Found(n) if n.value.as_bool() == Some(true) => match view.setting("clientCertMode") {
-                Lookup::Found(m) if m.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Required")) => {}
-                Lookup::Found(m) => cx.finding(
-                    view.idx,
-                    m.span,
-                    format!("Back-end {who} does not require client certificates: `clientCertMode` is `{}`; {why}", m.as_str().unwrap_or("?")),
-                    related,
-                ),
-                // The facts sheet does not document the default mode (the REST spec's
-                // description suggests `Required`; not verified), so do not guess.
-                Lookup::Absent => cx.undetermined(
-                    view.idx,
-                    n.span,
-                    "`clientCertEnabled` is `true` but `clientCertMode` is not set, and its default is not documented in the facts sheet; set it to `Required`".into(),
-                ),
-                Lookup::Unknown(u) => cx.undetermined(
-                    view.idx,
-                    Span::NONE,
-                    format!("`clientCertMode` cannot be determined: {}", u.detail),
-                ),
-            },
-            Lookup::Found(n) => cx.finding(
-                view.idx,
-                n.span,
-                format!("Back-end {who} does not require client certificates: `clientCertEnabled` is not `true`; {why}"),
-                related,
-            ),
-            Lookup::Absent => cx.finding(
-                view.idx,
-                model.res(view.idx).type_span(),
-                format!("Back-end {who} does not require client certificates: `clientCertEnabled` is not set (false); {why}"),
-                related,
-            ),
-        }
     }
 }

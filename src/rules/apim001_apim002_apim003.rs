@@ -6,8 +6,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::acl_lists::{rule_label, sites};
-use super::auth::{gateway_callers, label};
+use super::support::access::rule_label;
+use super::support::sites::{gateway_callers, label, sites};
 use crate::engine::{Related, RuleCx};
 use crate::model::access::{AccessRule, Unmatched};
 use crate::model::relations::APIM_BACKEND;

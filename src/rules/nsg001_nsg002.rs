@@ -4,7 +4,7 @@
 
 use ipnet::IpNet;
 
-use super::net005::{overlaps, subnet_prefixes};
+use super::support::address_prefixes::{overlaps, subnet_prefixes};
 use crate::engine::{Related, RuleCx};
 use crate::model::nsg::{NSG, NSG_RULE, SUBNET};
 use crate::model::{Lookup, Model, ResIdx};
