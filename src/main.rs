@@ -493,19 +493,19 @@ fn run_scan(args: ScanArgs) -> u8 {
         },
         (None, None) => FailOn::Severity(azlint::engine::Severity::High),
     };
-    let defaults = RuleOptions::default();
-    let rule_options = RuleOptions {
-        integration_prefix: args
-            .integration_prefix
-            .or(config.rules.integration_prefix)
-            .unwrap_or(defaults.integration_prefix),
-        headroom: args.headroom.or(config.rules.headroom).unwrap_or(defaults.headroom),
-        allow_all_tags: if !args.allow_all_tags.is_empty() {
-            args.allow_all_tags
-        } else {
-            config.rules.allow_all_tags.clone().unwrap_or(defaults.allow_all_tags)
-        },
-    };
+    // The command line over azlint.toml; what neither sets keeps the rule file's default.
+    let mut rule_options = RuleOptions::default();
+    if let Some(n) = args.integration_prefix.or(config.rules.integration_prefix) {
+        rule_options.set("integration-prefix", i64::from(n));
+    }
+    if let Some(n) = args.headroom.or(config.rules.headroom) {
+        rule_options.set("headroom", i64::from(n));
+    }
+    let tags =
+        if args.allow_all_tags.is_empty() { config.rules.allow_all_tags.clone() } else { Some(args.allow_all_tags) };
+    if let Some(tags) = tags {
+        rule_options.set("allow-all-tags", tags);
+    }
     let outputs = match outputs(&args.format, args.output.as_ref()) {
         Ok(o) => o,
         Err(e) => {

@@ -267,3 +267,36 @@ fn errors_name_their_class() {
     let (code, v) = json(&["scan", "fixtures/cli/error-classes-with-values"]);
     assert_eq!((code, v["summary"]["errors"].as_u64()), (0, Some(0)), "{v}");
 }
+
+/// NET002's options, declared with the rule, set from the command line or azlint.toml:
+/// the command line wins; what neither sets keeps the rule file's default.
+#[test]
+fn rule_options_from_flags_and_config() {
+    let fixture = "fixtures/rules/NET002/fail-slash-27-with-p1v3-capacity-15.json";
+    let message = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["scan", fixture, "--select", "NET002", "--no-config"];
+        args.extend(extra);
+        let (_, v) = json(&args);
+        v["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect()
+    };
+    let default = message(&[]);
+    assert!(
+        default[0].contains("smaller than the recommended /26") && default[0].contains("2x headroom"),
+        "{default:?}"
+    );
+    let prefix = message(&["--integration-prefix", "27"]);
+    assert!(!prefix[0].contains("recommended") && prefix[0].contains("2x headroom"), "{prefix:?}");
+    assert!(message(&["--integration-prefix", "27", "--headroom", "1"]).is_empty());
+
+    let dir = std::env::temp_dir().join(format!("azlint-options-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("azlint.toml");
+    std::fs::write(&config, "[rules]\nintegration-prefix = 27\nheadroom = 1\n").unwrap();
+    let c = config.to_str().unwrap();
+    let (_, v) = json(&["scan", fixture, "--select", "NET002", "--config", c]);
+    assert_eq!(v["findings"], serde_json::json!([]));
+    let (_, v) = json(&["scan", fixture, "--select", "NET002", "--config", c, "--headroom", "2"]);
+    let m = v["findings"][0]["message"].as_str().unwrap();
+    assert!(!m.contains("recommended") && m.contains("2x headroom"), "{m}");
+    std::fs::remove_dir_all(&dir).ok();
+}

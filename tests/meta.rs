@@ -60,3 +60,29 @@ fn readme_rule_table_is_current() {
         }
     }
 }
+
+/// Rule options are declared with the rules that read them, with their defaults; the
+/// command line and azlint.toml set them by these names.
+#[test]
+fn options_are_declared_by_the_rules_that_read_them() {
+    let reg = azlint::rules::registry().expect("rules load");
+    let declared = |code: &str| -> Vec<String> {
+        let r = reg.rules.iter().find(|r| r.code == code).unwrap();
+        r.options.keys().cloned().collect()
+    };
+    assert_eq!(declared("NET002"), ["headroom", "integration-prefix"]);
+    assert_eq!(declared("ACL001"), ["allow-all-tags"]);
+    assert_eq!(declared("ACL004"), ["allow-all-tags"]);
+    let net002 = reg.rules.iter().find(|r| r.code == "NET002").unwrap();
+    assert_eq!(net002.options["integration-prefix"].as_integer(), Some(26));
+    assert_eq!(net002.options["headroom"].as_integer(), Some(2));
+}
+
+/// An option no rule reads is a bad option, not silently ignored.
+#[test]
+fn an_option_no_rule_reads_is_an_error() {
+    let mut opts = azlint::scan::ScanOptions::default();
+    opts.rule_options.set("headroom-typo", 3i64);
+    let out = azlint::scan::scan(&opts);
+    assert!(out.errors.iter().any(|e| e.code == "bad-option" && e.message.contains("headroom-typo")));
+}

@@ -73,6 +73,10 @@ pub struct RuleFile {
     /// The name of a cross-resource check in `src/rules/`.
     #[serde(default)]
     pub native: Option<String>,
+    /// The options the rule reads, with their defaults (`[options]`, kebab-case names).
+    /// azlint.toml `[rules]` and the command line set them by name.
+    #[serde(default)]
+    pub options: toml::Table,
 }
 
 /// A loaded rule.
@@ -88,6 +92,8 @@ pub struct RuleMeta {
     pub docs: String,
     pub references: Vec<String>,
     pub kind: RuleKind,
+    /// The options the rule reads, with their defaults (its file's `[options]`).
+    pub options: toml::Table,
     /// Where the rule was loaded from (`rules/tls/TLS001-https-only-disabled.toml`).
     pub source: String,
 }

@@ -21,24 +21,23 @@ pub use meta::{RuleKind, RuleMeta, Severity};
 /// A cross-resource check written in Rust (`src/rules/`).
 pub type NativeFn = fn(&mut RuleCx);
 
-/// Options the rules read.
-#[derive(Clone, Debug)]
+/// Option values the user set (azlint.toml `[rules]`, the command line), by option name.
+/// Each rule declares the options it reads, with their defaults, in its rule file's
+/// `[options]`; a value set here applies to every rule that declares that name.
+#[derive(Clone, Debug, Default)]
 pub struct RuleOptions {
-    /// Recommended integration subnet prefix length (NET002), default 26.
-    pub integration_prefix: u8,
-    /// Headroom factor over a plan's maximum instance count (NET002), default 2.
-    pub headroom: u32,
-    /// Service tags treated as admitting everyone (ACL004).
-    pub allow_all_tags: Vec<String>,
+    values: std::collections::BTreeMap<String, toml::Value>,
 }
 
-impl Default for RuleOptions {
-    fn default() -> Self {
-        RuleOptions {
-            integration_prefix: 26,
-            headroom: 2,
-            allow_all_tags: vec!["Internet".into(), "AzureCloud".into()],
-        }
+impl RuleOptions {
+    /// Sets option `name` (kebab-case, as rule files declare it).
+    pub fn set(&mut self, name: &str, value: impl Into<toml::Value>) {
+        self.values.insert(name.to_string(), value.into());
+    }
+
+    /// The names set, for checking them against what rules declare.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
     }
 }
 
@@ -105,6 +104,26 @@ impl<'a> RuleCx<'a> {
     ) {
         let span = if span.is_none() { self.model.res(resource).type_span() } else { span };
         self.out.findings.push(Finding { rule: self.rule, severity, resource, message, span, related });
+    }
+
+    /// Option `name` of this rule: the user's value, else the default its rule file
+    /// declares. `None` when the rule file does not declare it.
+    pub fn option(&self, name: &str) -> Option<&toml::Value> {
+        let declared = self.meta.options.get(name)?;
+        Some(self.options.values.get(name).unwrap_or(declared))
+    }
+
+    /// An integer option (see [`RuleCx::option`]); 0 when not declared as an integer.
+    pub fn option_int(&self, name: &str) -> i64 {
+        self.option(name).and_then(toml::Value::as_integer).unwrap_or_default()
+    }
+
+    /// A list-of-strings option (see [`RuleCx::option`]).
+    pub fn option_strings(&self, name: &str) -> Vec<String> {
+        self.option(name)
+            .and_then(toml::Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
     }
 
     pub fn undetermined(&mut self, resource: ResIdx, span: Span, reason: String) {
@@ -241,6 +260,7 @@ impl Registry {
             docs: file.docs,
             references: file.references,
             kind,
+            options: file.options,
             source: path.to_string(),
         });
         self.rules.sort_by(|a, b| a.code.cmp(&b.code));

@@ -46,7 +46,8 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
         }];
         let open = list.unmatched == Unmatched::Allow
             || list.rules.iter().any(|r| {
-                allow_all_source(r, &cx.options.allow_all_tags).is_some() || r.allow && r.unknown_source().is_some()
+                allow_all_source(r, &cx.option_strings("allow-all-tags")).is_some()
+                    || r.allow && r.unknown_source().is_some()
             });
         if let Some(why) = role_unknown {
             if open {
@@ -63,7 +64,7 @@ pub fn backend_publicly_reachable(cx: &mut RuleCx) {
                 related,
             );
         } else if let Some((rule, src)) =
-            list.rules.iter().find_map(|r| allow_all_source(r, &cx.options.allow_all_tags).map(|s| (r, s)))
+            list.rules.iter().find_map(|r| allow_all_source(r, &cx.option_strings("allow-all-tags")).map(|s| (r, s)))
         {
             cx.finding(
                 view.idx,
@@ -96,7 +97,7 @@ pub fn allow_all_rule(cx: &mut RuleCx) {
                     );
                     continue;
                 }
-                if let Some(src) = allow_all_source(rule, &cx.options.allow_all_tags) {
+                if let Some(src) = allow_all_source(rule, &cx.option_strings("allow-all-tags")) {
                     let span = rule.node.get("ipAddress").map_or(rule.node.span, |n| n.span);
                     cx.finding(
                         view.idx,

@@ -176,10 +176,10 @@ pub fn integration_subnet_undersized(cx: &mut RuleCx) {
         if plans.len() > 1 && len > 26 {
             // Multi-plan subnet join requires /26 (facts §1.2, enforced since 2024).
             problems.push(format!("{} plans join it, which requires /26 or larger", plans.len()));
-        } else if len > cx.options.integration_prefix {
+        } else if i64::from(len) > cx.option_int("integration-prefix") {
             problems.push(format!(
                 "it is smaller than the recommended /{}, and a subnet cannot be resized once in use",
-                cx.options.integration_prefix
+                cx.option_int("integration-prefix")
             ));
         }
         let mut needed = 0i64;
@@ -188,7 +188,7 @@ pub fn integration_subnet_undersized(cx: &mut RuleCx) {
         for &plan in plans.keys() {
             match max_instances(model, plan, &autoscale) {
                 Ok((n, why)) => {
-                    needed += i64::from(cx.options.headroom) * n;
+                    needed += cx.option_int("headroom") * n;
                     parts.push(format!("`{}` up to {n} instances ({why})", model.res(plan).name));
                 }
                 Err(reason) => undetermined = Some(format!("{reason} unknown")),
@@ -198,7 +198,7 @@ pub fn integration_subnet_undersized(cx: &mut RuleCx) {
             problems.push(format!(
                 "its {usable} usable addresses are fewer than the {needed} that {} need with {}x headroom for scaling",
                 parts.join(" and "),
-                cx.options.headroom
+                cx.option_int("headroom")
             ));
         }
         if problems.is_empty() {

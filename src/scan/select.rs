@@ -24,6 +24,16 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
             p.errors.push(Problem { code: Code::RuleInvalid, message: e.message, file: Some(e.path), span: None });
         }
     }
+    for name in opts.rule_options.names() {
+        if !registry.rules.iter().any(|r| r.options.contains_key(name)) {
+            p.errors.push(Problem {
+                code: Code::BadOption,
+                message: format!("the rule option `{name}` is read by no rule"),
+                file: None,
+                span: None,
+            });
+        }
+    }
     let enabled = select_rules(&registry, opts, &mut p.errors);
     (registry, enabled)
 }
