@@ -114,6 +114,16 @@ pub struct Problem {
     pub span: Option<Span>,
 }
 
+/// `file: message`, or the message alone.
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{file}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
 impl Problem {
     /// What kind of problem this is.
     pub fn class(&self) -> Class {

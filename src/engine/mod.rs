@@ -12,6 +12,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use crate::model::{Model, ResIdx};
+use crate::problem::{Code, Problem};
 use crate::value::Span;
 use condition::Condition;
 use defaults::Defaults;
@@ -153,12 +154,9 @@ pub struct Registry {
     natives: &'static [(&'static str, NativeFn)],
 }
 
-/// A rule file that could not be loaded.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct RuleLoadError {
-    pub path: String,
-    pub message: String,
+/// A rule file that could not be loaded: a `rule-invalid` problem naming the file.
+fn rule_invalid(path: &str, message: String) -> Problem {
+    Problem { code: Code::RuleInvalid, message, file: Some(path.to_string()), span: None }
 }
 
 impl Registry {
@@ -172,14 +170,14 @@ impl Registry {
     pub fn load(
         natives: &'static [(&'static str, NativeFn)],
         files: &[(&str, &str)],
-    ) -> Result<Registry, Vec<RuleLoadError>> {
+    ) -> Result<Registry, Vec<Problem>> {
         let mut reg = Registry::new(natives);
         let mut errors = Vec::new();
         for (path, text) in files {
             if path.ends_with("defaults.toml") {
                 match Defaults::parse(text) {
                     Ok(d) => reg.defaults = d,
-                    Err(e) => errors.push(RuleLoadError { path: path.to_string(), message: e }),
+                    Err(e) => errors.push(rule_invalid(path, e)),
                 }
                 continue;
             }
@@ -191,7 +189,7 @@ impl Registry {
     }
 
     /// Adds every `*.toml` rule file under `dir` (`--rules DIR`).
-    pub fn load_dir(&mut self, dir: &Path) -> Vec<RuleLoadError> {
+    pub fn load_dir(&mut self, dir: &Path) -> Vec<Problem> {
         let mut files: Vec<_> = walkdir::WalkDir::new(dir)
             .into_iter()
             .filter_map(Result::ok)
@@ -200,10 +198,7 @@ impl Registry {
             .collect();
         files.sort();
         if files.is_empty() {
-            return vec![RuleLoadError {
-                path: dir.display().to_string(),
-                message: "no rule files (`*.toml`) found".into(),
-            }];
+            return vec![rule_invalid(&dir.display().to_string(), "no rule files (`*.toml`) found".into())];
         }
         let mut errors = Vec::new();
         for f in files {
@@ -214,15 +209,15 @@ impl Registry {
                         errors.push(e);
                     }
                 }
-                Err(e) => errors.push(RuleLoadError { path, message: e.to_string() }),
+                Err(e) => errors.push(rule_invalid(&path, e.to_string())),
             }
         }
         errors
     }
 
     /// Parses and adds one rule file.
-    pub fn add(&mut self, path: &str, text: &str) -> Result<(), RuleLoadError> {
-        let err = |message: String| RuleLoadError { path: path.to_string(), message };
+    pub fn add(&mut self, path: &str, text: &str) -> Result<(), Problem> {
+        let err = |message: String| rule_invalid(path, message);
         let file: meta::RuleFile = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let kind = match (&file.check, &file.native) {
             (Some(check), None) => {

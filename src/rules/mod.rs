@@ -29,13 +29,14 @@ mod pub003;
 mod pub005;
 mod support;
 
-use crate::engine::{NativeFn, Registry, RuleLoadError};
+use crate::engine::{NativeFn, Registry};
+use crate::problem::Problem;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// The rules shipped in the binary: the rule files under `rules/` with the native
 /// checks of this module.
-pub fn registry() -> Result<Registry, Vec<RuleLoadError>> {
+pub fn registry() -> Result<Registry, Vec<Problem>> {
     Registry::load(NATIVE, EMBEDDED_RULES)
 }
 

@@ -10,18 +10,14 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
     let mut registry = match crate::rules::registry() {
         Ok(r) => r,
         Err(es) => {
-            p.errors.extend(es.into_iter().map(|e| Problem {
-                code: Code::RuleInvalid,
-                message: e.to_string(),
-                file: None,
-                span: None,
-            }));
+            // The shipped rules' files are not the user's: named in the message only.
+            p.errors.extend(es.into_iter().map(|e| Problem { message: e.to_string(), file: None, ..e }));
             Registry::new(crate::rules::NATIVE)
         }
     };
     for dir in &opts.rule_dirs {
         for e in registry.load_dir(dir) {
-            p.errors.push(Problem { code: Code::RuleInvalid, message: e.message, file: Some(e.path), span: None });
+            p.errors.push(e);
         }
     }
     for name in opts.rule_options.names() {
