@@ -179,12 +179,14 @@ pub fn maybe_same_id(a: &str, b: &str) -> bool {
 }
 
 pub fn maybe_same(a: &str, b: &str) -> bool {
-    a == b || (a.contains(SYMBOL_OPEN) && glob(a, b)) || (b.contains(SYMBOL_OPEN) && glob(b, a))
+    a == b || (a.contains(SYMBOL_OPEN) && glob(a, b, '/')) || (b.contains(SYMBOL_OPEN) && glob(b, a, '/'))
 }
 
-/// `pattern`'s known pieces in order, its top-level symbols matching 1+ characters
-/// without `/`; `text` is taken as text (its own symbols are opaque segments).
-fn glob(pattern: &str, text: &str) -> bool {
+/// Whether the canonical `pattern` could be `text` once its symbols have values: its
+/// known pieces in order, each top-level symbol standing for one or more characters
+/// other than `separator` (`/` between the segments of an id, `.` between DNS labels).
+/// `text` is taken as text (its own symbols are opaque).
+pub(crate) fn glob(pattern: &str, text: &str, separator: char) -> bool {
     let mut pieces = Vec::new();
     let (mut depth, mut cur) = (0u32, String::new());
     for c in pattern.chars() {
@@ -201,16 +203,16 @@ fn glob(pattern: &str, text: &str) -> bool {
         }
     }
     pieces.push(cur);
-    fn go(pieces: &[String], text: &str) -> bool {
+    fn go(pieces: &[String], text: &str, separator: char) -> bool {
         let Some((first, rest)) = pieces.split_first() else { return text.is_empty() };
         let Some(after) = text.strip_prefix(first.as_str()) else { return false };
         if rest.is_empty() {
             return after.is_empty();
         }
-        let limit = after.find('/').unwrap_or(after.len());
-        (1..=limit).any(|n| after.is_char_boundary(n) && go(rest, &after[n..]))
+        let limit = after.find(separator).unwrap_or(after.len());
+        (1..=limit).any(|n| after.is_char_boundary(n) && go(rest, &after[n..], separator))
     }
-    go(&pieces, text)
+    go(&pieces, text, separator)
 }
 
 /// Canonical spellings of the types azlint's rules read, so that lower-cased Resource

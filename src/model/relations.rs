@@ -678,37 +678,10 @@ fn unit_of(k: &str) -> &str {
     k[mark.len_utf8()..].find(mark).map_or("", |i| &k[..i + 2 * mark.len_utf8()])
 }
 
-/// Whether the canonical `pattern` could be `text` once its symbols have values: its
-/// known pieces in order, each symbol standing for one or more characters without a
-/// dot (a name, or a piece of a DNS label).
+/// Whether the canonical host `pattern` could be `text`: each symbol stands for one or
+/// more characters without a dot (a name, or a piece of a DNS label).
 fn glob_matches(pattern: &str, text: &str) -> bool {
-    let mut pieces = Vec::new();
-    let (mut depth, mut cur) = (0u32, String::new());
-    for c in pattern.chars() {
-        match c {
-            SYMBOL_OPEN => {
-                if depth == 0 {
-                    pieces.push(std::mem::take(&mut cur));
-                }
-                depth += 1;
-            }
-            SYMBOL_CLOSE => depth = depth.saturating_sub(1),
-            c if depth == 0 => cur.push(c),
-            _ => {}
-        }
-    }
-    pieces.push(cur);
-    fn go(pieces: &[String], text: &str) -> bool {
-        let Some((first, rest)) = pieces.split_first() else { return text.is_empty() };
-        let Some(after) = text.strip_prefix(first.as_str()) else { return false };
-        if rest.is_empty() {
-            return after.is_empty();
-        }
-        // A symbol: at least one character, none of them a dot.
-        let limit = after.find('.').unwrap_or(after.len());
-        (1..=limit).any(|n| after.is_char_boundary(n) && go(rest, &after[n..]))
-    }
-    go(&pieces, text)
+    super::ids::glob(pattern, text, '.')
 }
 
 /// Whether `s` can be a DNS label: letters, digits and `-`, or a symbol standing for them.
