@@ -121,7 +121,6 @@ impl ArmError {
             .any(|p| m.contains(p))
         };
         match self {
-            ArmError::Limit { message, .. } if message.contains("circular reference") => Code::ArmEval,
             ArmError::Limit { .. } => Code::ArmLimit,
             ArmError::UnknownFunction { .. } => Code::ArmUnknownFunction,
             ArmError::Syntax { .. } => Code::ArmEval,

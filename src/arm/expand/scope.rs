@@ -141,7 +141,7 @@ impl<'t> Scope<'t> {
     }
 
     fn cycle(kind: &str, name: &str) -> ArmError {
-        ArmError::limit(format!("The template {kind} '{name}' depends on itself (a circular reference)"), 0, 0)
+        ArmError::eval(format!("The template {kind} '{name}' depends on itself (a circular reference)"), 0, 0)
     }
 }
 
