@@ -192,7 +192,7 @@ impl Class {
     }
 
     /// The class of a code (exhaustive: a new code must choose its class).
-    pub fn of(code: Code) -> Class {
+    fn of(code: Code) -> Class {
         match code {
             Code::ArmEval | Code::ArmTemplate | Code::ArmUnknownFunction | Code::ArmLinkedCycle | Code::InvalidJson => {
                 Class::InvalidTemplate

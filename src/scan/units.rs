@@ -52,7 +52,8 @@ pub(super) fn units(
             .collect(),
         roots: templates::roots(&opts.paths),
     };
-    let doc_of = |f: FileId| loaded.iter().find(|l| l.file == f).and_then(|l| l.doc.as_ref());
+    // `loaded` is in file id order (load.rs), so a file's document is found by index.
+    let doc_of = |f: FileId| loaded.get(f.0 as usize).filter(|l| l.file == f).and_then(|l| l.doc.as_ref());
     let mut units: Vec<LoadedUnit> = loaded
         .par_iter()
         .filter_map(|l| {
