@@ -540,6 +540,7 @@ fn run_scan(args: ScanArgs) -> u8 {
         baseline: args.baseline,
         write_baseline: args.write_baseline,
         allow_partial: args.allow_partial,
+        release_text: !outputs.iter().any(|(f, _)| *f == Format::Text),
         paths,
     };
     let out = scan(&opts);

@@ -284,6 +284,42 @@ fn sarif_with_coverage_gaps_validates_and_fails_the_run() {
     );
 }
 
+/// A scan whose reports show no excerpts lets each file's text go after parsing
+/// (`release_text`, what the command line sets without `text`): every line and column
+/// of every format must be what the scan that keeps the text reports, on files with
+/// and without characters beyond ASCII (whose columns count characters, not bytes),
+/// and the text format of such a scan still renders, without excerpts.
+#[test]
+fn a_scan_without_texts_locates_exactly_as_one_with_them() {
+    use azlint::report::{Format, Report, render, text::TextOptions};
+    use azlint::scan::{ScanOptions, scan};
+    let paths = vec![
+        PathBuf::from("fixtures/rules"),
+        PathBuf::from("fixtures/formats"),
+        PathBuf::from("fixtures/cli/error-classes"),
+        PathBuf::from("fixtures/formats/non-ascii-columns.json"),
+    ];
+    let kept = scan(&ScanOptions { paths: paths.clone(), ..Default::default() });
+    let released = scan(&ScanOptions { paths, release_text: true, ..Default::default() });
+    let (a, b) = (Report::new(&kept, false), Report::new(&released, false));
+    let text = TextOptions { color: false, width: 100, quiet: false };
+    let fail_on = azlint::report::FailOn::None;
+    for format in [Format::Json, Format::Sarif, Format::Junit, Format::Github, Format::Markdown] {
+        assert_eq!(render(&a, format, text, fail_on), render(&b, format, text, fail_on), "{}", format.as_str());
+    }
+    // The non-ASCII line: column 187 counts characters (the byte offset is 199).
+    let json: Value = serde_json::from_str(&render(&b, Format::Json, text, fail_on)).unwrap();
+    let at = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["location"]["file"] == "fixtures/formats/non-ascii-columns.json")
+        .map(|f| (f["location"]["line"].clone(), f["location"]["column"].clone()));
+    assert_eq!(at, Some((5.into(), 187.into())));
+    let shown = render(&b, Format::Text, text, fail_on);
+    assert!(shown.contains("fixtures/rules"), "{shown}");
+}
+
 /// The JSON report writes findings one at a time (a tenant's findings as one value
 /// tree cost more memory than the model): the text must be exactly what the whole
 /// value pretty-prints as, with findings, without, and with undetermined results.

@@ -265,7 +265,7 @@ fn snippet(
     labels: &[(crate::value::Span, String)],
     broken: bool,
 ) -> (Option<Source>, Vec<LabeledSpan>) {
-    let Some(file) = report.sources.get(l.span.file) else {
+    let Some(file) = report.sources.get(l.span.file).filter(|f| f.has_text()) else {
         return (None, Vec::new());
     };
     let known: Vec<std::ops::Range<usize>> =

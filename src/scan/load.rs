@@ -31,14 +31,20 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
             (input.display.clone(), abs, read_text(&input.path))
         })
         .collect();
+    // A text no report shows is parsed from the buffer it was read into and dropped
+    // after; one kept for excerpts is shared with the source map.
     let mut sources = SourceMap::new();
-    let mut texts = Vec::new();
+    let mut texts: Vec<(FileId, Option<Text>)> = Vec::new();
     for (display, abs, text) in read {
         match text {
+            Ok(t) if opts.release_text => {
+                let id = sources.add(SourceFile::released(display, abs, &t));
+                texts.push((id, Some(Text::Owned(t))));
+            }
             Ok(t) => {
                 let text: Arc<str> = Arc::from(t);
                 let id = sources.add(SourceFile::new(display, abs, text.clone()));
-                texts.push((id, Some(text)));
+                texts.push((id, Some(Text::Shared(text))));
             }
             Err(e) => {
                 let id = sources.add(SourceFile::new(display.clone(), abs, Arc::from("")));
@@ -50,7 +56,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
     for d in &opts.documents {
         let text: Arc<str> = Arc::from(d.text.as_str());
         let id = sources.add(SourceFile::new(d.name.clone(), PathBuf::from(&d.name), text.clone()));
-        texts.push((id, Some(text)));
+        texts.push((id, Some(Text::Shared(text))));
     }
     let parsed: Vec<(Loaded, Option<Problem>)> = texts
         .par_iter()
@@ -58,7 +64,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
             let Some(text) = text else {
                 return (Loaded { file: *id, doc: None, kind: None }, None);
             };
-            match json::parse(text, *id) {
+            match json::parse(text.as_str(), *id) {
                 Ok(doc) => {
                     let kind = opts.input_format.or_else(|| detect(&doc));
                     (Loaded { file: *id, doc: Some(doc), kind }, None)
@@ -74,10 +80,26 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
             }
         })
         .collect();
+    drop(texts);
     let mut loaded = Vec::with_capacity(parsed.len());
     for (l, e) in parsed {
         p.errors.extend(e);
         loaded.push(l);
     }
     (sources, loaded)
+}
+
+/// A text being parsed: shared with the source map, or owned and dropped after.
+enum Text {
+    Shared(Arc<str>),
+    Owned(String),
+}
+
+impl Text {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Shared(t) => t,
+            Text::Owned(t) => t,
+        }
+    }
 }

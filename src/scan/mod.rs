@@ -62,6 +62,9 @@ pub struct ScanOptions {
     /// Coverage gaps (reads of a live export that failed) do not make the scan
     /// incomplete: the exit code follows the findings; the gaps are still reported.
     pub allow_partial: bool,
+    /// No report of this scan shows source excerpts (only the text format does): each
+    /// file's text is let go once it is parsed, as [`crate::source::SourceFile::released`] says.
+    pub release_text: bool,
 }
 
 /// A live read that failed after retries (403, 404 of a listed resource, timeout,

@@ -21,7 +21,10 @@ pub struct SourceFile {
     pub path: String,
     /// Absolute form, for resolving linked templates.
     pub abs_path: PathBuf,
+    /// The text; empty for a file made [`SourceFile::released`].
     pub text: Arc<str>,
+    /// Length of the text in bytes (kept when the text is released).
+    len: u32,
     line_starts: Vec<u32>,
     /// Characters before each 4 KiB block, for columns on long lines (minified exports
     /// are one line); empty when the text is ASCII and columns are byte offsets.
@@ -39,25 +42,26 @@ pub struct LineCol {
 
 impl SourceFile {
     pub fn new(path: String, abs_path: PathBuf, text: Arc<str>) -> SourceFile {
-        // Counted first so that the index of a 5-million-line export is allocated once,
-        // at its size, not grown by doubling.
-        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
-        let mut line_starts = Vec::with_capacity(lines + 1);
-        line_starts.push(0u32);
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
-        let block_chars = if text.is_ascii() {
-            Vec::new()
-        } else {
-            let bytes = text.as_bytes();
-            let mut counts = Vec::with_capacity(bytes.len() / BLOCK + 1);
-            let mut chars = 0u32;
-            for block in bytes.chunks(BLOCK) {
-                counts.push(chars);
-                chars += block.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
-            }
-            counts
-        };
-        SourceFile { path, abs_path, text, line_starts, block_chars }
+        let (line_starts, block_chars) = index(&text);
+        let len = text.len() as u32;
+        SourceFile { path, abs_path, text, len, line_starts, block_chars }
+    }
+
+    /// The file of `text` without keeping the text, for scans whose reports show no
+    /// excerpts: a tenant export's text is a fifth of the scan's memory, and the line
+    /// index alone gives every line and column (an ASCII file's columns are byte
+    /// offsets). A file with other characters keeps its text, which its columns are
+    /// counted in.
+    pub fn released(path: String, abs_path: PathBuf, text: &str) -> SourceFile {
+        let (line_starts, block_chars) = index(text);
+        let len = text.len() as u32;
+        let text = if block_chars.is_empty() { Arc::from("") } else { Arc::from(text) };
+        SourceFile { path, abs_path, text, len, line_starts, block_chars }
+    }
+
+    /// Whether the text is here to show (not released).
+    pub fn has_text(&self) -> bool {
+        self.text.len() as u32 == self.len
     }
 
     /// Characters before byte `offset` (which must be a char boundary).
@@ -73,7 +77,7 @@ impl SourceFile {
 
     /// The 0-based line holding byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len()) as u32;
+        let offset = (offset as u32).min(self.len);
         self.line_starts.partition_point(|&s| s <= offset) - 1
     }
 
@@ -96,13 +100,40 @@ impl SourceFile {
 
     /// Line and column of a byte offset.
     pub fn line_col(&self, offset: u32) -> LineCol {
-        let offset = offset.min(self.text.len() as u32);
+        let offset = offset.min(self.len);
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line] as usize;
+        if self.block_chars.is_empty() {
+            // ASCII (or released, which only an ASCII file is): a column is a byte count.
+            return LineCol { line: line as u32 + 1, column: (offset as usize - start) as u32 + 1 };
+        }
         let end = floor_char_boundary(&self.text, offset as usize).max(start);
         let column = (self.chars_before(end) - self.chars_before(start)) as u32 + 1;
         LineCol { line: line as u32 + 1, column }
     }
+}
+
+/// Where each line starts, and the characters before each block of a non-ASCII text.
+fn index(text: &str) -> (Vec<u32>, Vec<u32>) {
+    // Counted first so that the index of a 5-million-line export is allocated once,
+    // at its size, not grown by doubling.
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+    let mut line_starts = Vec::with_capacity(lines + 1);
+    line_starts.push(0u32);
+    line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+    let block_chars = if text.is_ascii() {
+        Vec::new()
+    } else {
+        let bytes = text.as_bytes();
+        let mut counts = Vec::with_capacity(bytes.len() / BLOCK + 1);
+        let mut chars = 0u32;
+        for block in bytes.chunks(BLOCK) {
+            counts.push(chars);
+            chars += block.iter().filter(|b| (**b & 0xC0) != 0x80).count() as u32;
+        }
+        counts
+    };
+    (line_starts, block_chars)
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
