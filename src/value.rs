@@ -9,6 +9,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+/// A shared string one pointer wide (its length lives with its bytes), so that a
+/// [`Value`] is 16 bytes and an object member 56: a tenant export holds millions.
+pub type Str = arcstr::ArcStr;
+
 /// Index of a file in the [`crate::source::SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
@@ -118,11 +122,11 @@ pub struct Unknown {
     /// same value; a symbol and a known value, or two symbols, may or may not be equal.
     /// A leading `~` marks a value whose case was changed (`toLower`): equal to the
     /// original where case is ignored (ids and names), not otherwise.
-    pub symbol: Option<Arc<str>>,
+    pub symbol: Option<Str>,
     /// Secret taint: where a secret comes from (`parameters('sqlPassword')` of a
     /// `securestring`, `listKeys(...)`, a Key Vault reference). Carried through every
     /// function, so AUTH006 can name the source of a secret it never sees.
-    pub secret: Option<Arc<str>>,
+    pub secret: Option<Str>,
 }
 
 /// The longest expression a name shows whole, in characters.
@@ -148,7 +152,7 @@ pub const SYMBOL_CLOSE: char = '\u{E001}';
 #[derive(Clone, Debug, PartialEq)]
 pub enum Part {
     /// Known text (never empty, never next to another `Text`).
-    Text(Arc<str>),
+    Text(Str),
     /// A value that cannot be known offline (never itself a partly known string).
     Hole(Arc<Unknown>),
 }
@@ -160,13 +164,13 @@ impl Unknown {
     }
 
     /// The same value with a canonical symbol.
-    pub fn with_symbol(mut self, symbol: impl Into<Arc<str>>) -> Unknown {
+    pub fn with_symbol(mut self, symbol: impl Into<Str>) -> Unknown {
         self.symbol = Some(symbol.into());
         self
     }
 
     /// The same value, tainted as a secret from `source`.
-    pub fn with_secret(mut self, source: impl Into<Arc<str>>) -> Unknown {
+    pub fn with_secret(mut self, source: impl Into<Str>) -> Unknown {
         self.secret = Some(source.into());
         self
     }
@@ -218,7 +222,7 @@ impl Unknown {
         let mut out: Vec<Part> = Vec::new();
         let push = |p: Part, out: &mut Vec<Part>| match (p, out.last_mut()) {
             (Part::Text(t), _) if t.is_empty() => {}
-            (Part::Text(t), Some(Part::Text(last))) => *last = Arc::from(format!("{last}{t}")),
+            (Part::Text(t), Some(Part::Text(last))) => *last = Str::from(format!("{last}{t}")),
             (p, _) => out.push(p),
         };
         for p in parts {
@@ -262,7 +266,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    String(Arc<str>),
+    String(Str),
     Array(Arc<Vec<Node>>),
     Object(Arc<Object>),
     Unknown(Arc<Unknown>),
@@ -278,8 +282,7 @@ pub struct Node {
 /// One `"key": value` pair of an object.
 #[derive(Clone, Debug)]
 pub struct Member {
-    pub key: Arc<str>,
-    pub key_span: Span,
+    pub key: Str,
     pub value: Node,
 }
 
@@ -322,17 +325,17 @@ impl Object {
     }
 
     /// Appends a member without looking for an existing key (the parser's path).
-    pub fn push(&mut self, key: Arc<str>, key_span: Span, value: Node) {
-        self.members.push(Member { key, key_span, value });
+    pub fn push(&mut self, key: Str, value: Node) {
+        self.members.push(Member { key, value });
     }
 
     /// Sets `key`, replacing an existing member with the same key (ignoring case).
-    pub fn insert(&mut self, key: impl Into<Arc<str>>, value: Node) {
+    pub fn insert(&mut self, key: impl Into<Str>, value: Node) {
         let key = key.into();
         if let Some(m) = self.members.iter_mut().rev().find(|m| m.key.eq_ignore_ascii_case(&key)) {
             m.value = value;
         } else {
-            self.members.push(Member { key, key_span: Span::NONE, value });
+            self.members.push(Member { key, value });
         }
     }
 
@@ -372,8 +375,8 @@ impl Object {
     }
 }
 
-impl FromIterator<(Arc<str>, Node)> for Object {
-    fn from_iter<T: IntoIterator<Item = (Arc<str>, Node)>>(iter: T) -> Self {
+impl FromIterator<(Str, Node)> for Object {
+    fn from_iter<T: IntoIterator<Item = (Str, Node)>>(iter: T) -> Self {
         let mut o = Object::new();
         for (k, v) in iter {
             o.insert(k, v);
@@ -425,7 +428,7 @@ impl Node {
 }
 
 impl Value {
-    pub fn str(s: impl Into<Arc<str>>) -> Value {
+    pub fn str(s: impl Into<Str>) -> Value {
         Value::String(s.into())
     }
 
@@ -569,7 +572,7 @@ impl Value {
             J::String(s) => Value::str(s.as_str()),
             J::Array(a) => Value::array(a.iter().map(|x| Node::bare(Value::from_json(x))).collect()),
             J::Object(o) => {
-                Value::object(o.iter().map(|(k, x)| (Arc::from(k.as_str()), Node::bare(Value::from_json(x)))).collect())
+                Value::object(o.iter().map(|(k, x)| (Str::from(k.as_str()), Node::bare(Value::from_json(x)))).collect())
             }
         }
     }
@@ -611,13 +614,21 @@ impl fmt::Display for Value {
 
 #[cfg(test)]
 mod tests {
+    /// A tenant export is millions of members: these sizes are its memory (issue 14).
+    #[test]
+    fn values_stay_small() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Node>(), 32);
+        assert_eq!(std::mem::size_of::<Member>(), 40);
+    }
+
     use super::*;
 
     #[test]
     fn object_keys_are_case_insensitive_and_last_wins() {
         let mut o = Object::new();
-        o.push("Name".into(), Span::NONE, Node::bare(Value::Int(1)));
-        o.push("name".into(), Span::NONE, Node::bare(Value::Int(2)));
+        o.push("Name".into(), Node::bare(Value::Int(1)));
+        o.push("name".into(), Node::bare(Value::Int(2)));
         assert_eq!(o.get("NAME").and_then(|n| n.value.as_i64()), Some(2));
         o.insert("nAmE", Node::bare(Value::Int(3)));
         assert_eq!(o.len(), 2);

@@ -1,9 +1,7 @@
 //! The deployment context: who deploys where and when. Scope functions
 //! (`resourceGroup()`, `subscription()`, ...) and the resource id functions read it.
 
-use std::sync::Arc;
-
-use crate::value::{Node, Object, UnknownCause, Value};
+use crate::value::{Node, Object, Str, UnknownCause, Value};
 
 /// The documented default subscription and tenant id (reference §10).
 pub const DEFAULT_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -294,7 +292,7 @@ impl DeploymentContext {
     pub fn with_deployment_name(&self, name: &str) -> Self {
         let mut c = self.clone();
         let mut d = self.deployment.as_object().cloned().unwrap_or_default();
-        d.insert("name", Node::bare(Value::String(Arc::from(name))));
+        d.insert("name", Node::bare(Value::String(Str::from(name))));
         c.deployment = Value::object(d);
         c
     }

@@ -14,8 +14,6 @@ pub(crate) mod functions;
 pub mod parser;
 pub(crate) mod symbolic;
 
-use std::sync::Arc;
-
 pub use context::{DeploymentContext, DeploymentScope};
 pub use error::ArmError;
 pub use eval::{Evaluator, Host, UserFunction};
@@ -23,7 +21,7 @@ pub use expand::{ArmDiagnostic, ExpandOptions, ExpandedResource, Expansion, Temp
 pub use functions::resource::resource_id_for;
 pub use parser::{Expr, ExprNode, Template, is_expression, parse_template_string};
 
-use crate::value::{Node, Object, Value};
+use crate::value::{Node, Object, Str, Value};
 
 /// Parameters, variables and copy-loop positions for evaluating a lone expression
 /// (the vectors' `context.parameters`, `context.variables`, `context.copyIndex`).
@@ -95,7 +93,7 @@ pub fn eval_expression(expr: &str, ctx: &DeploymentContext) -> Result<Value, Arm
 pub fn eval_expression_in(expr: &str, ctx: &DeploymentContext, scope: &EvalScope) -> Result<Value, ArmError> {
     let host = ScopeHost { ctx, scope };
     let mut ev = Evaluator::new(&host);
-    ev.eval_string(&Arc::from(expr)).map(|n| n.value)
+    ev.eval_string(&Str::from(expr)).map(|n| n.value)
 }
 
 #[cfg(test)]

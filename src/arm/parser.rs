@@ -2,7 +2,7 @@
 //! expression, and parsing it into an [`ExprNode`] tree once so it can be evaluated
 //! many times (copy loops, cached strings).
 
-use std::sync::Arc;
+use crate::value::Str;
 
 use super::error::ArmError;
 
@@ -26,7 +26,7 @@ pub struct ExprNode {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// `'text'` with `''` unescaped.
-    Str(Arc<str>),
+    Str(Str),
     /// `42`, `-13`.
     Int(i64),
     /// `name(args)`; `name` is lower-cased (`ns.member` for user functions).
@@ -41,7 +41,7 @@ pub enum Expr {
         /// The object.
         target: Box<ExprNode>,
         /// The property, as written.
-        name: Arc<str>,
+        name: Str,
     },
     /// `target[index]`.
     Index {
@@ -58,7 +58,7 @@ pub enum Template {
     /// A plain literal: the string as it is.
     Literal,
     /// A `[[` escape: the string without its first character.
-    Escaped(Arc<str>),
+    Escaped(Str),
     /// An expression.
     Expr(ExprNode),
 }
@@ -73,7 +73,7 @@ pub fn is_expression(s: &str) -> bool {
 pub fn parse_template_string(s: &str) -> Result<Template, ArmError> {
     let b = s.as_bytes();
     if b.len() >= 2 && b[0] == b'[' && b[1] == b'[' {
-        return Ok(Template::Escaped(Arc::from(&s[1..])));
+        return Ok(Template::Escaped(Str::from(&s[1..])));
     }
     if !is_expression(s) {
         return Ok(Template::Literal);
@@ -165,8 +165,8 @@ impl Parser<'_> {
                 Some(b'.') => {
                     self.pos += 1;
                     self.ws();
-                    let name: Arc<str> = match self.ident() {
-                        Some(n) => Arc::from(n),
+                    let name: Str = match self.ident() {
+                        Some(n) => Str::from(n),
                         None => return Err(self.invalid("expected a property name")),
                     };
                     node = ExprNode {
@@ -245,7 +245,7 @@ impl Parser<'_> {
                         Some(_) => self.pos += 1,
                     }
                 }
-                Ok(ExprNode { expr: Expr::Str(Arc::from(out)), start: start as u32, end: self.pos as u32 })
+                Ok(ExprNode { expr: Expr::Str(Str::from(out)), start: start as u32, end: self.pos as u32 })
             }
             Some(c) if c == b'-' || c.is_ascii_digit() => {
                 self.pos += 1;
@@ -339,7 +339,7 @@ mod tests {
     fn literals_and_escapes() {
         assert_eq!(parse_template_string("plain"), Ok(Template::Literal));
         assert_eq!(parse_template_string("[test] value"), Ok(Template::Literal));
-        assert_eq!(parse_template_string("[[x]"), Ok(Template::Escaped(Arc::from("[x]"))));
+        assert_eq!(parse_template_string("[[x]"), Ok(Template::Escaped(Str::from("[x]"))));
         assert_eq!(parse_template_string(""), Ok(Template::Literal));
     }
 
@@ -352,7 +352,7 @@ mod tests {
         let Expr::Index { target, .. } = target.expr else { panic!() };
         let Expr::Call { name, args } = target.expr else { panic!() };
         assert_eq!(&*name, "concat");
-        assert_eq!(args[0].expr, Expr::Str(Arc::from("It's")));
+        assert_eq!(args[0].expr, Expr::Str(Str::from("It's")));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::context::DeploymentContext;
 use super::functions::{self, FResult};
-use crate::value::{Node, Part, Unknown, Value};
+use crate::value::{Node, Part, Str, Unknown, Value};
 
 /// Opens an unknown part's token while it goes through a text function.
 const TOKEN_OPEN: char = '\u{E002}';
@@ -55,8 +55,8 @@ pub(crate) fn call(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option
 }
 
 /// The secret taint of the first tainted argument (looking inside arrays and objects).
-pub(crate) fn taint(args: &[Node]) -> Option<Arc<str>> {
-    fn find(v: &Value) -> Option<Arc<str>> {
+pub(crate) fn taint(args: &[Node]) -> Option<Str> {
+    fn find(v: &Value) -> Option<Str> {
         match v {
             Value::Unknown(u) => u.secret.clone(),
             Value::Array(a) => a.iter().find_map(|n| find(&n.value)),
@@ -136,7 +136,7 @@ fn through_text(name: &str, args: &[Node], ctx: &DeploymentContext) -> Option<FR
         for h in &mut holes {
             let mut folded = (**h).clone();
             folded.detail = format!("{shown}({})", h.detail);
-            folded.symbol = h.symbol.as_ref().map(|s| Arc::from(format!("~{}", s.trim_start_matches('~'))));
+            folded.symbol = h.symbol.as_ref().map(|s| Str::from(format!("~{}", s.trim_start_matches('~'))));
             *h = Arc::new(folded);
         }
     }
@@ -277,7 +277,7 @@ pub(crate) fn choice(cond: &Unknown, a: &Node, b: &Node) -> Node {
             cond.span,
         );
         if let (Some(c), Some(x), Some(y)) = (cond_key, ka, kb) {
-            u.symbol = Some(Arc::from(format!("if({c},{x},{y})")));
+            u.symbol = Some(Str::from(format!("if({c},{x},{y})")));
         }
         u.secret = taint(std::slice::from_ref(a)).or_else(|| taint(std::slice::from_ref(b)));
         Node::new(Value::Unknown(Arc::new(u)), a.span)

@@ -84,7 +84,7 @@ impl Defaults {
     /// no API version of its own: it shows what the current API returns, so the entry
     /// without an upper bound applies.
     pub fn get(&self, res: &Resource, field: &str) -> Option<&DefaultValue> {
-        let cands = self.by_key.get(&(res.type_key.clone(), field.to_ascii_lowercase()))?;
+        let cands = self.by_key.get(&(res.type_key.to_string(), field.to_ascii_lowercase()))?;
         let api = res.node.get("apiVersion").and_then(|n| n.as_str());
         let fits = |c: &&Candidate| match (res.kind, api) {
             (OriginKind::Template, Some(api)) => {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::ids::{display_type, key, parse_id};
 use crate::problem::{Code, Problem};
 use crate::source::detect::{DocKind, LIVE_EXPORT_KEY};
-use crate::value::{FileId, Node, Object, Span, Unknown, UnknownCause, Value};
+use crate::value::{FileId, Node, Object, Span, Str, Unknown, UnknownCause, Value};
 
 /// Whether a resource was declared in a template or read from deployed state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -121,9 +121,9 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
             for m in doc.value.as_object().into_iter().flat_map(|o| o.iter()) {
                 let k = m.key.to_ascii_lowercase();
                 if ["id", "name", "type", "location", "kind", "tags", "resourcegroup"].contains(&k.as_str()) {
-                    top.push(m.key.clone(), m.key_span, m.value.clone());
+                    top.push(m.key.clone(), m.value.clone());
                 } else {
-                    props.push(m.key.clone(), m.key_span, m.value.clone());
+                    props.push(m.key.clone(), m.value.clone());
                 }
             }
             top.insert("properties", Node::new(Value::object(props), doc.span));
@@ -360,19 +360,19 @@ fn placeholder(unread: &UnreadRead, entry: &Node, file: FileId, pointer: String)
 
 /// Zips a Resource Graph table (`{columns: [{name}], rows: [[...]]}`) into objects.
 fn table_rows(data: &Node) -> Vec<Node> {
-    let names: Vec<Arc<str>> = data
+    let names: Vec<Str> = data
         .get("columns")
         .and_then(|c| c.value.as_array())
         .unwrap_or_default()
         .iter()
-        .map(|c| c.get("name").and_then(Node::as_str).map_or_else(|| Arc::from(""), Arc::from))
+        .map(|c| c.get("name").and_then(Node::as_str).map_or_else(Str::default, Str::from))
         .collect();
     let rows = data.get("rows").and_then(|r| r.value.as_array()).unwrap_or_default();
     rows.iter()
         .map(|row| {
             let mut o = Object::new();
             for (name, cell) in names.iter().zip(row.value.as_array().unwrap_or_default()) {
-                o.push(name.clone(), cell.span, cell.clone());
+                o.push(name.clone(), cell.clone());
             }
             Node::new(Value::object(o), row.span)
         })
@@ -408,8 +408,8 @@ fn normalize_state(node: Node, pointer: String, file: FileId, inventory_only: bo
         if o.contains_key(k) && k != &*m.key {
             continue;
         }
-        let key = if k == &*m.key { m.key } else { Arc::from(k) };
-        o.push(key, m.key_span, m.value);
+        let key = if k == &*m.key { m.key } else { Str::from(k) };
+        o.push(key, m.value);
     }
     let id = o.get("id").and_then(Node::as_str).map(str::to_string);
     let declared_type = o.get("type").and_then(Node::as_str).unwrap_or_default().to_string();

@@ -15,14 +15,13 @@ pub mod secrets;
 pub mod site;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use ids::{compose_id, key, parent_id, parse_id};
 pub use ingest::{OriginKind, RawResource};
 pub use lookup::{Lookup, lookup};
 pub use site::SiteView;
 
-use crate::value::{FileId, Node, Span, Unknown, UnknownCause, Value};
+use crate::value::{FileId, Node, Span, Str, Unknown, UnknownCause, Value};
 
 /// Index of a resource in [`Model::resources`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,12 +31,12 @@ pub struct ResIdx(pub u32);
 #[derive(Debug)]
 pub struct Resource {
     /// Resource id as written or computed (display form).
-    pub id: String,
-    /// Lower-cased id, the index key.
-    pub key: String,
-    /// Full type, `Microsoft.Network/virtualNetworks/subnets`.
-    pub type_: String,
-    pub type_key: String,
+    pub id: Str,
+    /// Lower-cased id, the index key (shared with the index).
+    pub key: Str,
+    /// Full type, `Microsoft.Network/virtualNetworks/subnets` (one allocation per type).
+    pub type_: Str,
+    pub type_key: Str,
     /// Full name, `vnet/subnet`; for a symbolic name, its expression
     /// (`[parameters('vnetName')]/subnet`).
     pub name: String,
@@ -160,8 +159,8 @@ const INLINE_CHILDREN: &[(&str, &str, &str)] = &[
 #[derive(Debug)]
 pub struct Model {
     pub resources: Vec<Resource>,
-    by_key: HashMap<String, Vec<ResIdx>>,
-    by_type: HashMap<String, Vec<ResIdx>>,
+    by_key: HashMap<Str, Vec<ResIdx>>,
+    by_type: HashMap<Str, Vec<ResIdx>>,
     parent: Vec<Option<ResIdx>>,
     children: Vec<Vec<ResIdx>>,
     sites: HashMap<ResIdx, site::SiteData>,
@@ -203,22 +202,23 @@ impl Model {
         let mut resources = Vec::new();
         let mut unread_scopes = Vec::new();
         let mut prefixes = Vec::with_capacity(units.len());
+        let mut types = Interned::default();
         for (u, unit) in units.into_iter().enumerate() {
             for raw in unit.raws {
-                push_with_inline_children(&mut resources, raw, &unit.scope, u as u32, &unit.prefix);
+                push_with_inline_children(&mut resources, raw, &unit.scope, u as u32, &unit.prefix, &mut types);
             }
             unread_scopes.extend(unit.unread_scopes);
             prefixes.push(unit.prefix);
         }
         imply_config_parents(&mut resources);
-        let mut by_key: HashMap<String, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
-        let mut by_type: HashMap<String, Vec<ResIdx>> = HashMap::new();
+        let mut by_key: HashMap<Str, Vec<ResIdx>> = HashMap::with_capacity(resources.len());
+        let mut by_type: HashMap<Str, Vec<ResIdx>> = HashMap::new();
         let mut symbolic_types: HashMap<String, Vec<ResIdx>> = HashMap::new();
         for (i, r) in resources.iter().enumerate() {
             by_key.entry(r.key.clone()).or_default().push(ResIdx(i as u32));
             by_type.entry(r.type_key.clone()).or_default().push(ResIdx(i as u32));
             if r.key.contains(crate::value::SYMBOL_OPEN) {
-                symbolic_types.entry(r.type_key.clone()).or_default().push(ResIdx(i as u32));
+                symbolic_types.entry(r.type_key.to_string()).or_default().push(ResIdx(i as u32));
             }
         }
         let mut model = Model {
@@ -384,7 +384,7 @@ impl Model {
 
     /// Resources of a type (case-insensitive), in input order.
     pub fn of_type(&self, ty: &str) -> &[ResIdx] {
-        self.by_type.get(&ty.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
+        self.by_type.get(ty.to_ascii_lowercase().as_str()).map_or(&[], Vec::as_slice)
     }
 
     pub fn parent(&self, idx: ResIdx) -> Option<ResIdx> {
@@ -407,9 +407,12 @@ impl Model {
         let k = key(id);
         // A key already in a unit (read off a resource) is looked up as it is; an id from a
         // property is looked up in the referring resource's unit, then in deployed state.
-        let own =
-            if k.starts_with(UNIT_MARK) { None } else { self.by_key.get(&format!("{}{k}", self.prefix_of(from))) };
-        let cands = own.or_else(|| self.by_key.get(&k))?;
+        let own = if k.starts_with(UNIT_MARK) {
+            None
+        } else {
+            self.by_key.get(format!("{}{k}", self.prefix_of(from)).as_str())
+        };
+        let cands = own.or_else(|| self.by_key.get(k.as_str()))?;
         let unit = self.res(from).unit;
         cands
             .iter()
@@ -437,7 +440,7 @@ impl Model {
 
     /// Finds the resource an id refers to without a viewpoint (the first declaration).
     pub fn resolve_any(&self, id: &str) -> Option<ResIdx> {
-        self.by_key.get(&key(id))?.first().copied()
+        self.by_key.get(key(id).as_str())?.first().copied()
     }
 
     /// Resolves the id found at `path` of resource `from`.
@@ -522,7 +525,7 @@ pub enum Reference<'a> {
     /// To a resource in the model; the node is the id value.
     Found(ResIdx, &'a Node),
     /// To an id that is not in what was scanned.
-    Missing(Arc<str>, &'a Node),
+    Missing(Str, &'a Node),
     /// The id is not set.
     Absent,
     /// The id cannot be known offline.
@@ -533,7 +536,7 @@ pub enum Reference<'a> {
 /// Graph `config/web` row) still describes that site: add the site, known only by id,
 /// so its settings are evaluated and everything else about it stays undetermined.
 fn imply_config_parents(resources: &mut Vec<Resource>) {
-    let known: std::collections::HashSet<String> = resources.iter().map(|r| r.key.clone()).collect();
+    let known: std::collections::HashSet<Str> = resources.iter().map(|r| r.key.clone()).collect();
     let mut added = std::collections::HashSet::new();
     let mut implied = Vec::new();
     let mut adopted = Vec::new();
@@ -550,7 +553,7 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
             _ => continue,
         };
         let (pid, pkey, adopt) = match (parent_id(&r.id), parent_id(&r.key).map(key)) {
-            (Some(pid), Some(pkey)) => (pid.to_string(), pkey, None),
+            (Some(pid), Some(pkey)) => (Str::from(pid), pkey, None),
             // A name unknown offline as a whole (`reference(…).name`): the child's site
             // cannot be identified, yet its settings are checked on a site of its own.
             _ => {
@@ -558,7 +561,7 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
                 (r.id.clone(), pkey, Some(i))
             }
         };
-        if known.contains(&pkey) || !added.insert(pkey.clone()) {
+        if known.contains(pkey.as_str()) || !added.insert(pkey.clone()) {
             continue;
         }
         if let Some(child) = adopt {
@@ -573,9 +576,9 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
         o.insert("name", Node::new(Value::str(name.as_str()), span));
         implied.push(Resource {
             id: pid,
-            key: pkey,
-            type_: parent_type.to_string(),
-            type_key: parent_type.to_ascii_lowercase(),
+            key: pkey.into(),
+            type_: Str::from(parent_type),
+            type_key: Str::from(parent_type.to_ascii_lowercase()),
             name,
             name_key,
             node: Node::new(Value::object(o), span),
@@ -601,7 +604,29 @@ fn imply_config_parents(resources: &mut Vec<Resource>) {
 /// into the site's and its own: no id has it.
 const UNIDENTIFIED_PARENT: &str = "\u{E005}parent";
 
-fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &str, unit: u32, prefix: &str) {
+/// One shared string per distinct text (resource types: a few dozen for a tenant).
+#[derive(Default)]
+struct Interned(HashMap<String, Str>);
+
+impl Interned {
+    fn get(&mut self, s: &str) -> Str {
+        if let Some(x) = self.0.get(s) {
+            return x.clone();
+        }
+        let x = Str::from(s);
+        self.0.insert(s.to_string(), x.clone());
+        x
+    }
+}
+
+fn push_with_inline_children(
+    out: &mut Vec<Resource>,
+    raw: RawResource,
+    scope: &str,
+    unit: u32,
+    prefix: &str,
+    types: &mut Interned,
+) {
     let id = raw.id.clone().or_else(|| compose_id(scope, &raw.full_type, &raw.full_name)).unwrap_or_else(|| {
         // A name with the wrong number of segments for its type: keep it addressable.
         format!("{scope}/providers/{}/{}", raw.full_type, raw.full_name)
@@ -640,10 +665,10 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
     let (parent_key, parent_name_key) = (own_key.clone(), name_key.clone());
     let parent_index = out.len() as u32;
     out.push(Resource {
-        key: own_key,
-        id,
-        type_key: raw.full_type.to_ascii_lowercase(),
-        type_: raw.full_type,
+        key: own_key.into(),
+        id: id.into(),
+        type_key: types.get(&raw.full_type.to_ascii_lowercase()),
+        type_: types.get(&raw.full_type),
         name: raw.full_name,
         name_key,
         node: raw.node,
@@ -662,10 +687,10 @@ fn push_with_inline_children(out: &mut Vec<Resource>, raw: RawResource, scope: &
         let leaf_type = ty.rsplit('/').next().unwrap_or_default();
         let id = format!("{parent_id}/{leaf_type}/{name}");
         out.push(Resource {
-            key: format!("{parent_key}/{}/{child_key}", leaf_type.to_ascii_lowercase()),
-            id,
-            type_key: ty.to_ascii_lowercase(),
-            type_: ty,
+            key: format!("{parent_key}/{}/{child_key}", leaf_type.to_ascii_lowercase()).into(),
+            id: id.into(),
+            type_key: types.get(&ty.to_ascii_lowercase()),
+            type_: types.get(&ty),
             name: format!("{parent_name}/{name}"),
             name_key: format!("{parent_name_key}/{child_key}"),
             node,

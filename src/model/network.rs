@@ -270,7 +270,7 @@ fn exported_connected(model: &Model, peers: &HashMap<String, Vec<Peer>>, a: &str
 
 fn id_ref(model: &Model, from: ResIdx, path: &str) -> IdRef {
     match model.follow(from, path) {
-        Reference::Found(t, _) => IdRef::Key(model.res(t).key.clone()),
+        Reference::Found(t, _) => IdRef::Key(model.res(t).key.to_string()),
         Reference::Missing(id, _) => IdRef::Key(key(&id)),
         Reference::Absent => IdRef::Unknown(format!("`{path}` is not set")),
         Reference::Unknown(u) => IdRef::Unknown(u.detail.clone()),
@@ -298,7 +298,7 @@ fn zone_uses(model: &Model, pe: ResIdx, g: ResIdx) -> Vec<ZoneUse> {
         let (zone, zone_name, span) = match c.path("properties.privateDnsZoneId").filter(|n| !n.value.is_null()) {
             Some(n) => match model.follow_node(g, n) {
                 Reference::Found(z, id) => {
-                    (IdRef::Key(model.res(z).key.clone()), Some(model.res(z).name.clone()), id.span)
+                    (IdRef::Key(model.res(z).key.to_string()), Some(model.res(z).name.clone()), id.span)
                 }
                 Reference::Missing(id, node) => (IdRef::Key(key(&id)), Some(last_segment(&id)), node.span),
                 Reference::Unknown(u) => {

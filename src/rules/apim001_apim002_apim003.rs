@@ -39,7 +39,7 @@ fn gateway(model: &Model, service: ResIdx) -> Gateway {
                 .filter(|n| !n.value.is_null())
             {
                 Some(n) => match Model::id_key(n) {
-                    Some(k) => Ok(Some(model.resolve(service, &k).map_or(k, |r| model.res(r).key.clone()))),
+                    Some(k) => Ok(Some(model.resolve(service, &k).map_or(k, |r| model.res(r).key.to_string()))),
                     None => Err(format!(
                         "the subnet of `{}` cannot be determined: {}",
                         res.name,
@@ -87,7 +87,7 @@ fn judge(model: &Model, site: ResIdx, rule: &AccessRule, gws: &[Gateway]) -> Adm
         };
         let id = k.as_str();
         // Resolve through the model too: the rule may spell the id differently.
-        let resolved = model.resolve(site, id).map(|r| model.res(r).key.clone()).unwrap_or(k.clone());
+        let resolved = model.resolve(site, id).map(|r| model.res(r).key.to_string()).unwrap_or(k.clone());
         let mut unknown = None;
         for g in gws {
             match &g.subnet {

@@ -231,7 +231,7 @@ fn is_backend(model: &Model, r: ResIdx) -> bool {
 /// identified, the one its own key names.
 fn nsg_key_of(model: &Model, nsg: Option<ResIdx>, rule: ResIdx) -> Option<String> {
     match nsg {
-        Some(n) => Some(model.res(n).key.clone()),
+        Some(n) => Some(model.res(n).key.to_string()),
         None => crate::model::ids::parent_id(&model.res(rule).key).map(str::to_string),
     }
 }

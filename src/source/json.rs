@@ -9,9 +9,8 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
 
-use crate::value::{FileId, Member, Node, Object, Span, Value};
+use crate::value::{FileId, Member, Node, Object, Span, Str, Value};
 
 /// Deepest nesting accepted; deeper input is hostile or broken.
 pub const MAX_DEPTH: usize = 512;
@@ -64,13 +63,13 @@ struct Parser<'a> {
     /// Short strings seen so far: an export repeats the same keys and values
     /// (`properties`, `westeurope`, `Enabled`) in every resource, and one allocation
     /// shared by all of them is most of the parse tree's memory saved.
-    interned: HashMap<&'a str, Arc<str>, BuildHasherDefault<Fx>>,
+    interned: HashMap<&'a str, Str, BuildHasherDefault<Fx>>,
 }
 
 /// Strings up to this length are shared; longer ones (ids, expressions) rarely repeat.
-const INTERN_MAX: usize = 24;
+const INTERN_MAX: usize = 256;
 /// Distinct strings kept for sharing per file; past it, strings are still looked up.
-const INTERN_CAP: usize = 1 << 16;
+const INTERN_CAP: usize = 1 << 20;
 
 /// A multiply-rotate hash (as rustc's FxHasher) for short keys: SipHash costs more than
 /// the allocation interning saves.
@@ -101,14 +100,14 @@ impl Hasher for Fx {
 
 impl<'a> Parser<'a> {
     /// The shared allocation for `s` (a slice of the source text).
-    fn intern(&mut self, s: &'a str) -> Arc<str> {
+    fn intern(&mut self, s: &'a str) -> Str {
         if s.len() > INTERN_MAX {
-            return Arc::from(s);
+            return Str::from(s);
         }
         if let Some(a) = self.interned.get(s) {
             return a.clone();
         }
-        let a: Arc<str> = Arc::from(s);
+        let a: Str = Str::from(s);
         if self.interned.len() < INTERN_CAP {
             self.interned.insert(s, a.clone());
         }
@@ -225,8 +224,7 @@ impl<'a> Parser<'a> {
         let base = self.members.len();
         loop {
             self.skip_trivia()?;
-            let key_start = self.pos;
-            let key: Arc<str> = match self.src.get(self.pos) {
+            let key: Str = match self.src.get(self.pos) {
                 Some(b'}') => {
                     self.pos += 1;
                     break;
@@ -241,7 +239,6 @@ impl<'a> Parser<'a> {
                     return Err(self.error(format!("expected a property name or `}}`, found {}", self.found())));
                 }
             };
-            let key_span = self.span(key_start);
             self.skip_trivia()?;
             if self.src.get(self.pos) != Some(&b':') {
                 return Err(self.error(format!("expected `:` after the property name `{key}`, found {}", self.found())));
@@ -249,7 +246,7 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.skip_trivia()?;
             let value = self.value()?;
-            self.members.push(Member { key, key_span, value });
+            self.members.push(Member { key, value });
             self.skip_trivia()?;
             match self.src.get(self.pos) {
                 Some(b',') => self.pos += 1,
@@ -305,7 +302,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An unquoted property name, as JSON.NET accepts.
-    fn bare_key(&mut self) -> Arc<str> {
+    fn bare_key(&mut self) -> Str {
         let start = self.pos;
         while let Some(c) = self.src.get(self.pos) {
             if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'-') {
@@ -317,7 +314,7 @@ impl<'a> Parser<'a> {
         self.intern(&self.text[start..self.pos])
     }
 
-    fn string(&mut self, quote: u8) -> Result<Arc<str>, ParseError> {
+    fn string(&mut self, quote: u8) -> Result<Str, ParseError> {
         let open = self.pos;
         self.pos += 1;
         let body = self.pos;
@@ -339,7 +336,7 @@ impl<'a> Parser<'a> {
             };
             if c == quote {
                 self.pos += 1;
-                return Ok(Arc::from(out));
+                return Ok(Str::from(out));
             }
             if c != b'\\' {
                 let run = self.pos;

@@ -12,7 +12,7 @@ use super::context::DeploymentContext;
 use super::error::ArmError;
 use super::functions;
 use super::parser::{Expr, ExprNode, Template, parse_template_string};
-use crate::value::{Node, Object, Span, UnknownCause, Value};
+use crate::value::{Node, Object, Span, Str, UnknownCause, Value};
 
 /// Deepest chain of user-function calls (they may call each other, reference §1.5).
 pub const MAX_CALL_DEPTH: u32 = 32;
@@ -21,7 +21,7 @@ pub const MAX_CALL_DEPTH: u32 = 32;
 #[derive(Clone, Debug)]
 pub struct UserFunction {
     /// Parameter names, in order.
-    pub params: Vec<Arc<str>>,
+    pub params: Vec<Str>,
     /// `output.value`: usually an expression string, may be any JSON.
     pub body: Node,
 }
@@ -65,12 +65,12 @@ pub trait Host {
 }
 
 /// Arguments bound inside a user-defined function body.
-type FnParams = Arc<Vec<(Arc<str>, Node)>>;
+type FnParams = Arc<Vec<(Str, Node)>>;
 
 /// Evaluates expressions against one host.
 pub struct Evaluator<'h> {
     host: &'h dyn Host,
-    lambdas: Vec<(Arc<str>, Node)>,
+    lambdas: Vec<(Str, Node)>,
     fn_params: Option<FnParams>,
     calls: u32,
     /// Work done so far (calls plus the nodes of built values), against [`MAX_WORK`].
@@ -104,7 +104,7 @@ fn extend_unknown(v: &Value, suffix: &str) -> Node {
     match v {
         Value::Unknown(u) => {
             let mut out = crate::value::Unknown::new(u.cause, format!("{}{suffix}", u.detail), Span::NONE);
-            out.symbol = u.canonical().map(|c| Arc::from(format!("{c}{suffix}")));
+            out.symbol = u.canonical().map(|c| Str::from(format!("{c}{suffix}")));
             out.secret = u.secret.clone();
             Node::bare(Value::Unknown(Arc::new(out)))
         }
@@ -138,7 +138,7 @@ fn unknown_at(t: &Value, i: &Value) -> Value {
                 format!("#{:016x}:{}", h.finish(), ct.len())
             }
         };
-        out.symbol = Some(Arc::from(format!("at({ct},{ci})")));
+        out.symbol = Some(Str::from(format!("at({ct},{ci})")));
     }
     out.secret = crate::arm::symbolic::taint(&[Node::bare(t.clone()), Node::bare(i.clone())]);
     Value::Unknown(Arc::new(out))
@@ -180,7 +180,7 @@ impl<'h> Evaluator<'h> {
 
     /// Evaluates a JSON string value: literal, `[[` escape, or expression. The result
     /// node has no span; callers give it the string's.
-    pub fn eval_string(&mut self, s: &Arc<str>) -> Result<Node, ArmError> {
+    pub fn eval_string(&mut self, s: &Str) -> Result<Node, ArmError> {
         if !s.starts_with('[') {
             return Ok(Node::bare(Value::String(s.clone())));
         }
@@ -210,7 +210,7 @@ impl<'h> Evaluator<'h> {
             Value::Object(o) => {
                 let mut out = Object::with_capacity(o.len());
                 for m in o.iter() {
-                    out.push(m.key.clone(), m.key_span, self.eval_tree(&m.value)?);
+                    out.push(m.key.clone(), self.eval_tree(&m.value)?);
                 }
                 Ok(Node::new(Value::object(out), n.span))
             }
@@ -459,7 +459,7 @@ impl<'h> Evaluator<'h> {
     /// Binds lambda variables, evaluates `body`, unbinds.
     pub(crate) fn with_lambda<T>(
         &mut self,
-        bindings: impl IntoIterator<Item = (Arc<str>, Node)>,
+        bindings: impl IntoIterator<Item = (Str, Node)>,
         f: impl FnOnce(&mut Self) -> T,
     ) -> T {
         let mark = self.lambdas.len();

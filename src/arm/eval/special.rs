@@ -8,7 +8,7 @@ use super::{Evaluator, MAX_CALL_DEPTH, type_word, unknown_node};
 use crate::arm::budget::Budget;
 use crate::arm::error::ArmError;
 use crate::arm::parser::ExprNode;
-use crate::value::{Node, Span, UnknownCause, Value};
+use crate::value::{Node, Span, Str, UnknownCause, Value};
 
 impl Evaluator<'_> {
     pub(super) fn one_string(
@@ -16,7 +16,7 @@ impl Evaluator<'_> {
         name: &str,
         args: &[ExprNode],
         e: &ExprNode,
-    ) -> Result<Result<Arc<str>, Node>, ArmError> {
+    ) -> Result<Result<Str, Node>, ArmError> {
         if args.len() != 1 {
             return Err(Self::fn_err(
                 name,
@@ -219,7 +219,7 @@ impl Evaluator<'_> {
             ));
         }
         let vals = self.args(args)?;
-        let bound: Vec<(Arc<str>, Node)> = f.params.iter().cloned().zip(vals).collect();
+        let bound: Vec<(Str, Node)> = f.params.iter().cloned().zip(vals).collect();
         let mut inner = Evaluator {
             host: self.host,
             lambdas: Vec::new(),

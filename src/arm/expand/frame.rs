@@ -11,12 +11,12 @@ use crate::arm::budget::MAX_VALUE_BYTES;
 use crate::arm::error::ArmError;
 use crate::arm::eval::{Evaluator, Host};
 use crate::arm::parser::{Template, parse_template_string};
-use crate::value::{Node, Object, Span, UnknownCause, Value};
+use crate::value::{Node, Object, Span, Str, UnknownCause, Value};
 
 /// One active copy loop.
 #[derive(Clone, Debug)]
 pub(crate) struct LoopFrame {
-    pub name: Option<Arc<str>>,
+    pub name: Option<Str>,
     pub index: i64,
     /// Resource and output loops answer `copyIndex()` without a name.
     pub anonymous: bool,
@@ -51,7 +51,7 @@ pub(crate) fn cached_parse(shared: &Shared<'_>, text: &str) -> Result<Arc<Templa
         return Ok(t.clone());
     }
     let t = Arc::new(parse_template_string(text)?);
-    shared.cache.borrow_mut().insert(Arc::from(text), t.clone());
+    shared.cache.borrow_mut().insert(Str::from(text), t.clone());
     Ok(t)
 }
 
@@ -90,7 +90,7 @@ fn locate(mut n: Node, span: Span) -> Node {
 }
 
 /// Evaluates one JSON string value; errors become diagnostics and `Unknown(Error)`.
-pub(crate) fn eval_str(h: &dyn ExpandHost, s: &Arc<str>, span: Span) -> Node {
+pub(crate) fn eval_str(h: &dyn ExpandHost, s: &Str, span: Span) -> Node {
     if !s.starts_with('[') {
         return Node::new(Value::String(s.clone()), span);
     }
@@ -143,7 +143,7 @@ pub(crate) fn eval_node(h: &dyn ExpandHost, n: &Node, copy_ok: bool) -> Node {
                     }
                     continue;
                 }
-                out.push(m.key.clone(), m.key_span, eval_node(h, &m.value, copy_ok));
+                out.push(m.key.clone(), eval_node(h, &m.value, copy_ok));
             }
             Node::new(Value::object(out), n.span)
         }
@@ -216,8 +216,8 @@ fn count_value(h: &dyn ExpandHost, count: &Node, v: Node) -> Option<i64> {
 }
 
 /// Runs one `{name, count, input}` loop: the generated array and its name.
-pub(crate) fn eval_copy_entry(h: &dyn ExpandHost, entry: &Node) -> Option<(Arc<str>, Node)> {
-    let name: Arc<str> = match entry.get("name").map(|n| try_eval_node(h, n)) {
+pub(crate) fn eval_copy_entry(h: &dyn ExpandHost, entry: &Node) -> Option<(Str, Node)> {
+    let name: Str = match entry.get("name").map(|n| try_eval_node(h, n)) {
         Some(Ok(Node { value: Value::String(s), .. })) => s,
         _ => {
             h.shared().diag(entry.span, Code::ArmTemplate, "A copy loop needs a string `name`", true);

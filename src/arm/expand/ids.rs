@@ -83,7 +83,7 @@ pub(super) fn add_child_ids_of(props: &Node, id: &Node) -> Node {
                         .collect();
                     v = Node::new(Value::array(new_items), m.value.span);
                 }
-                out.push(m.key.clone(), m.key_span, v);
+                out.push(m.key.clone(), v);
             }
             if changed { Node::new(Value::object(out), props.span) } else { props.clone() }
         }
@@ -122,7 +122,7 @@ pub(super) fn add_child_ids(props: &Node, rid: &str) -> Node {
                 changed = true;
             }
         }
-        out.push(m.key.clone(), m.key_span, v);
+        out.push(m.key.clone(), v);
     }
     if changed { Node::new(Value::object(out), props.span) } else { props.clone() }
 }

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use super::budget::Budget;
 use super::context::{DeploymentContext, DeploymentScope};
 use super::parser::Template;
-use crate::value::{FileId, Node, Span, UnknownCause, Value};
+use crate::value::{FileId, Node, Span, Str, UnknownCause, Value};
 
 /// Resolves `templateLink.relativePath` from the file holding the link.
 pub trait TemplateLoader: Sync {
@@ -148,7 +148,7 @@ pub const MAX_COPY_COUNT: i64 = 800;
 /// State shared by every template of one expansion (parse cache, diagnostics).
 pub(crate) struct Shared<'o> {
     loader: Option<&'o dyn TemplateLoader>,
-    cache: RefCell<HashMap<Arc<str>, Arc<Template>>>,
+    cache: RefCell<HashMap<Str, Arc<Template>>>,
     diagnostics: RefCell<Vec<ArmDiagnostic>>,
     /// Lazy evaluations in progress (variables, defaults, referenced resources).
     active: std::cell::Cell<u32>,
@@ -211,7 +211,7 @@ pub fn expand(template: &Node, opts: &ExpandOptions) -> Expansion {
     if !matches!(template.value, Value::Object(_)) {
         shared.diag(template.span, Code::ArmTemplate, "The template is not a JSON object", true);
     } else {
-        let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared, Arc::from(format!("f{}", opts.file.0)));
+        let sc = scope::Scope::new(template, ctx.clone(), supplied, &shared, Str::from(format!("f{}", opts.file.0)));
         let result = resources::run(
             &shared,
             &sc,

@@ -13,7 +13,7 @@ use super::scope::Scope;
 use super::{ExpandedResource, MAX_COPY_COUNT, Shared, nested, pointer_token};
 use crate::arm::context::DeploymentContext;
 use crate::arm::eval::Host;
-use crate::value::{FileId, Node, Object, UnknownCause, Value};
+use crate::value::{FileId, Node, Object, Str, UnknownCause, Value};
 
 /// What running a template yields to its caller.
 pub(crate) struct RunResult {
@@ -144,7 +144,7 @@ impl<'a> Frame<'a> {
         let (loop_name, count) = match copy {
             Some(c) => {
                 *self.loops.borrow_mut() = parent_loops.to_vec();
-                let name = self.eval_str_node(c.get("name")).as_str().map(Arc::<str>::from);
+                let name = self.eval_str_node(c.get("name")).as_str().map(Str::from);
                 match eval_count_known(self, c.get("count"), c.span) {
                     Some((n, why)) => {
                         uncounted = uncounted.or(why);
@@ -291,7 +291,7 @@ impl<'a> Frame<'a> {
                 eval_node(self, &m.value, props)
             };
             let v = if props { add_child_ids_of(&v, &id) } else { v };
-            out.push(m.key.clone(), m.key_span, v);
+            out.push(m.key.clone(), v);
         }
         let mut node = Node::new(Value::object(out), decl.span);
         if let Err(x) = self.shared.budget.add_resource(&node.value) {
@@ -319,7 +319,7 @@ impl<'a> Frame<'a> {
             if m.key.eq_ignore_ascii_case("template") {
                 continue;
             }
-            out.push(m.key.clone(), m.key_span, eval_node(self, &m.value, true));
+            out.push(m.key.clone(), eval_node(self, &m.value, true));
         }
         Node::new(Value::object(out), props.span)
     }

@@ -13,7 +13,7 @@ use crate::arm::context::DeploymentContext;
 use crate::arm::error::ArmError;
 use crate::arm::eval::{Host, UserFunction};
 use crate::arm::parser::Template;
-use crate::value::{Node, Object, Span, UnknownCause, Value};
+use crate::value::{Node, Object, Span, Str, UnknownCause, Value};
 
 enum Slot {
     InProgress,
@@ -26,7 +26,7 @@ pub(crate) struct Scope<'t> {
     /// Names this deployment frame in symbols (`f0`, `f0/resources/2#inner`): a
     /// parameter without a value is the same unknown value everywhere in its frame, and
     /// a different one in any other.
-    pub frame: Arc<str>,
+    pub frame: Str,
     pub language_v2: bool,
     shared: &'t Shared<'t>,
     param_decls: Option<&'t Object>,
@@ -78,7 +78,7 @@ impl<'t> Scope<'t> {
         ctx: DeploymentContext,
         supplied: HashMap<String, Node>,
         shared: &'t Shared<'t>,
-        frame: Arc<str>,
+        frame: Str,
     ) -> Scope<'t> {
         let var_decls = section(template, "variables");
         let var_copies = var_decls
@@ -101,7 +101,7 @@ impl<'t> Scope<'t> {
                         .get("parameters")
                         .and_then(|p| p.value.as_array())
                         .map(|a| {
-                            a.iter().map(|p| Arc::from(p.get("name").and_then(|n| n.as_str()).unwrap_or(""))).collect()
+                            a.iter().map(|p| Str::from(p.get("name").and_then(|n| n.as_str()).unwrap_or(""))).collect()
                         })
                         .unwrap_or_default();
                     let body = m.value.get("output").and_then(|o| o.get("value")).cloned().unwrap_or_else(Node::null);

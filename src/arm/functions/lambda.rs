@@ -2,16 +2,14 @@
 //! `groupBy`, `mapValues`. A lambda is `lambda('a', ['b', …] body)`; its body is
 //! evaluated with the variables bound (inner names shadow outer ones).
 
-use std::sync::Arc;
-
 use super::arm_type;
 use crate::arm::error::ArmError;
 use crate::arm::eval::Evaluator;
 use crate::arm::parser::{Expr, ExprNode};
-use crate::value::{Node, Object, Value};
+use crate::value::{Node, Object, Str, Value};
 
 struct Lambda<'e> {
-    vars: Vec<Arc<str>>,
+    vars: Vec<Str>,
     body: &'e ExprNode,
 }
 
@@ -59,7 +57,7 @@ fn lambda_arg<'e>(name: &str, arg: &'e ExprNode, min: usize, max: usize) -> Resu
 
 impl Lambda<'_> {
     fn apply(&self, ev: &mut Evaluator<'_>, values: &[Node]) -> Result<Node, ArmError> {
-        let bindings: Vec<(Arc<str>, Node)> = self.vars.iter().cloned().zip(values.iter().cloned()).collect();
+        let bindings: Vec<(Str, Node)> = self.vars.iter().cloned().zip(values.iter().cloned()).collect();
         ev.with_lambda(bindings, |ev| ev.eval(self.body))
     }
 }
@@ -240,7 +238,7 @@ pub(crate) fn call(ev: &mut Evaluator<'_>, name: &str, args: &[ExprNode], e: &Ex
             };
             let mut out = Object::with_capacity(o.len());
             for m in o.iter() {
-                out.push(m.key.clone(), m.key_span, l.apply(ev, std::slice::from_ref(&m.value))?);
+                out.push(m.key.clone(), l.apply(ev, std::slice::from_ref(&m.value))?);
             }
             Ok(Node::bare(Value::object(out)))
         }

@@ -1,10 +1,8 @@
 //! Object functions (reference §5.7): `createObject`, `items`, `objectKeys`, `json`,
 //! `null`, `shallowMerge`.
 
-use std::sync::Arc;
-
 use super::{FResult, arm_type, bare, count, invalid, string_arg};
-use crate::value::{Node, Object, Value};
+use crate::value::{Node, Object, Str, Value};
 
 pub(crate) const NAMES: &[&str] = &["createobject", "items", "objectkeys", "json", "null", "shallowmerge"];
 
@@ -62,15 +60,15 @@ fn items(args: &[Node]) -> FResult {
     let mut members: Vec<_> = o.iter().collect();
     // Documented output is sorted by key, ordinal (reference §5.7).
     members.sort_by(|a, b| a.key.cmp(&b.key));
-    let key: Arc<str> = Arc::from("key");
-    let value: Arc<str> = Arc::from("value");
+    let key: Str = Str::from("key");
+    let value: Str = Str::from("value");
     Ok(Value::array(
         members
             .into_iter()
             .map(|m| {
                 let mut e = Object::with_capacity(2);
-                e.push(key.clone(), m.key_span, Node::new(Value::String(m.key.clone()), m.key_span));
-                e.push(value.clone(), m.value.span, m.value.clone());
+                e.push(key.clone(), Node::new(Value::String(m.key.clone()), m.value.span));
+                e.push(value.clone(), m.value.clone());
                 bare(Value::object(e))
             })
             .collect(),

@@ -211,7 +211,7 @@ pub fn needs(model: &Model, pe: ResIdx) -> (Vec<Need>, Option<String>) {
             let (ty, target, target_idx) = match c.path("properties.privateLinkServiceId").map(|n| (n, &n.value)) {
                 Some((_, crate::value::Value::Null)) | None => continue,
                 Some((n, _)) => match model.follow_node(pe, n) {
-                    Reference::Found(t, _) => (model.res(t).type_.clone(), model.res(t).name.clone(), Some(t)),
+                    Reference::Found(t, _) => (model.res(t).type_.to_string(), model.res(t).name.clone(), Some(t)),
                     Reference::Missing(id, _) => match parse_id(&id) {
                         Some(p) => (p.full_type, p.full_name, None),
                         None => continue,

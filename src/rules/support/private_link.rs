@@ -287,7 +287,7 @@ pub fn site_vnets(model: &Model, site: ResIdx) -> (Vec<(String, Span)>, Option<S
     let Some(view) = model.site(site) else { return (out, unknown) };
     for r in view.integration_subnets() {
         let (id, span) = match r {
-            Reference::Found(s, via) => (model.res(s).key.clone(), via.span),
+            Reference::Found(s, via) => (model.res(s).key.to_string(), via.span),
             Reference::Missing(id, via) => (id.to_string(), via.span),
             Reference::Unknown(u) => {
                 unknown = Some(format!(
