@@ -425,6 +425,14 @@ impl Node {
     pub fn as_str(&self) -> Option<&str> {
         self.value.as_str()
     }
+
+    /// The string itself, shared (a clone is a count, not a copy).
+    pub fn as_shared_str(&self) -> Option<&Str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 impl Value {

@@ -297,7 +297,7 @@ fn a_scan_without_texts_locates_exactly_as_one_with_them() {
         PathBuf::from("fixtures/rules"),
         PathBuf::from("fixtures/formats"),
         PathBuf::from("fixtures/cli/error-classes"),
-        PathBuf::from("fixtures/formats/non-ascii-columns.json"),
+        PathBuf::from("fixtures/locations/non-ascii-columns.json"),
     ];
     let kept = scan(&ScanOptions { paths: paths.clone(), ..Default::default() });
     let released = scan(&ScanOptions { paths, release_text: true, ..Default::default() });
@@ -313,7 +313,7 @@ fn a_scan_without_texts_locates_exactly_as_one_with_them() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["location"]["file"] == "fixtures/formats/non-ascii-columns.json")
+        .find(|f| f["location"]["file"] == "fixtures/locations/non-ascii-columns.json")
         .map(|f| (f["location"]["line"].clone(), f["location"]["column"].clone()));
     assert_eq!(at, Some((5.into(), 187.into())));
     let shown = render(&b, Format::Text, text, fail_on);

@@ -24,7 +24,7 @@ pub struct RawResource {
     /// The resource object in ARM GET shape (`type`, `name`, `properties`, ...).
     pub node: Node,
     /// The resource id when the source states or computes it.
-    pub id: Option<String>,
+    pub id: Option<Str>,
     pub full_type: String,
     pub full_name: String,
     pub file: FileId,
@@ -344,7 +344,7 @@ fn placeholder(unread: &UnreadRead, entry: &Node, file: FileId, pointer: String)
     o.insert("properties", Node::new(Value::unknown(cause, detail, at), at));
     Some(RawResource {
         node: Node::new(Value::object(o), entry.span),
-        id: Some(id),
+        id: Some(id.into()),
         full_type,
         full_name: parsed.full_name,
         file,
@@ -411,7 +411,7 @@ fn normalize_state(node: Node, pointer: String, file: FileId, inventory_only: bo
         let key = if k == &*m.key { m.key } else { Str::from(k) };
         o.push(key, m.value);
     }
-    let id = o.get("id").and_then(Node::as_str).map(str::to_string);
+    let id = o.get("id").and_then(Node::as_shared_str).cloned();
     let declared_type = o.get("type").and_then(Node::as_str).unwrap_or_default().to_string();
     let parsed = id.as_deref().and_then(parse_id);
     let (full_type, full_name) = match &parsed {

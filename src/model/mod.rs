@@ -627,10 +627,13 @@ fn push_with_inline_children(
     prefix: &str,
     types: &mut Interned,
 ) {
-    let id = raw.id.clone().or_else(|| compose_id(scope, &raw.full_type, &raw.full_name)).unwrap_or_else(|| {
-        // A name with the wrong number of segments for its type: keep it addressable.
-        format!("{scope}/providers/{}/{}", raw.full_type, raw.full_name)
-    });
+    let id =
+        raw.id.clone().or_else(|| compose_id(scope, &raw.full_type, &raw.full_name).map(Str::from)).unwrap_or_else(
+            || {
+                // A name with the wrong number of segments for its type: keep it addressable.
+                Str::from(format!("{scope}/providers/{}/{}", raw.full_type, raw.full_name))
+            },
+        );
     let (own_key, name_key) = match &raw.symbolic {
         Some((id_key, name_key)) => (key(id_key), key(name_key)),
         None => (key(&id), raw.full_name.to_ascii_lowercase()),
@@ -666,7 +669,7 @@ fn push_with_inline_children(
     let parent_index = out.len() as u32;
     out.push(Resource {
         key: own_key.into(),
-        id: id.into(),
+        id,
         type_key: types.get(&raw.full_type.to_ascii_lowercase()),
         type_: types.get(&raw.full_type),
         name: raw.full_name,

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use crate::arm::{ArmDiagnostic, DeploymentContext, ExpandOptions, TemplateLoader, UnknownStats, expand};
 use crate::model::{OriginKind, RawResource};
 use crate::source::SourceMap;
-use crate::value::{FileId, Node, Span};
+use crate::value::{FileId, Node, Span, Str};
 
 /// Resolves `templateLink.relativePath` against the linking file's folder, to a file of
 /// this scan that lies inside one of the scanned folders. Nothing is fetched or read
@@ -103,7 +103,7 @@ pub fn expand_template(
             let full_name = text("name")
                 .or_else(|| unknown("name").map(|u| u.display()))
                 .unwrap_or_else(|| "[unknown name]".into());
-            let id = text("id").or_else(|| unknown("id").map(|u| u.display()));
+            let id = text("id").or_else(|| unknown("id").map(|u| u.display())).map(Str::from);
             RawResource {
                 id,
                 symbolic,
