@@ -103,8 +103,10 @@ impl PartialEq<&str> for Code {
 /// A problem any stage reports: unreadable or invalid input, a bad option, something not
 /// followed. The scan keeps errors (the scan is incomplete) and warnings (it is not) in
 /// separate lists of this one type.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
+    /// Whether it makes the scan incomplete.
+    pub level: Level,
     /// What it is (`arm-eval`, `io-error`, ...); the code names the [`Class`].
     pub code: Code,
     pub message: String,
@@ -112,6 +114,23 @@ pub struct Problem {
     pub file: Option<String>,
     /// The position in the file, when there is one.
     pub span: Option<Span>,
+}
+
+/// A file that was met but not scanned, with the reason (a FIFO met in a folder, a
+/// symlink that leaves the scanned folders, a JSON file of no Azure shape): not a
+/// problem, but never silent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub file: String,
+    pub reason: String,
+}
+
+/// Whether a problem makes the scan incomplete (an error: exit code 2 unless the rest
+/// is allowed to be partial) or only informs (a warning).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Error,
+    Warning,
 }
 
 /// `file: message`, or the message alone.
@@ -125,6 +144,20 @@ impl std::fmt::Display for Problem {
 }
 
 impl Problem {
+    /// An error: the scan is incomplete.
+    pub fn error(code: Code, message: impl Into<String>, file: Option<String>, span: Option<Span>) -> Problem {
+        Problem { level: Level::Error, code, message: message.into(), file, span }
+    }
+
+    /// A warning: the scan is complete, something is worth knowing.
+    pub fn warning(code: Code, message: impl Into<String>, file: Option<String>, span: Option<Span>) -> Problem {
+        Problem { level: Level::Warning, code, message: message.into(), file, span }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.level == Level::Error
+    }
+
     /// What kind of problem this is.
     pub fn class(&self) -> Class {
         self.code.class()

@@ -116,9 +116,9 @@ fn corpus_expands_without_panics() {
                         if let Ok(want) = std::env::var("AZLINT_CORPUS_DETAIL")
                             && d.message.contains(&want)
                         {
-                            eprintln!("{} @{}: {}", path.display(), d.span.start, d.message);
+                            eprintln!("{} @{}: {}", path.display(), d.span.map_or(0, |s| s.start), d.message);
                         }
-                        if d.is_error {
+                        if d.is_error() {
                             t.errors += 1;
                             let key = format!("{} {}", d.code, d.message.chars().take(90).collect::<String>());
                             *t.messages.entry(key).or_default() += 1;

@@ -17,7 +17,7 @@ pub(crate) mod symbolic;
 pub use context::{DeploymentContext, DeploymentScope};
 pub use error::ArmError;
 pub use eval::{Evaluator, Host, UserFunction};
-pub use expand::{ArmDiagnostic, ExpandOptions, ExpandedResource, Expansion, TemplateLoader, UnknownStats, expand};
+pub use expand::{ExpandOptions, ExpandedResource, Expansion, TemplateLoader, UnknownStats, expand};
 pub use functions::resource::resource_id_for;
 pub use parser::{Expr, ExprNode, Template, is_expression, parse_template_string};
 

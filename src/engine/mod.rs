@@ -156,7 +156,7 @@ pub struct Registry {
 
 /// A rule file that could not be loaded: a `rule-invalid` problem naming the file.
 fn rule_invalid(path: &str, message: String) -> Problem {
-    Problem { code: Code::RuleInvalid, message, file: Some(path.to_string()), span: None }
+    Problem::error(Code::RuleInvalid, message, Some(path.to_string()), None)
 }
 
 impl Registry {

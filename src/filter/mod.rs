@@ -83,11 +83,8 @@ pub fn collect(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let file_of = |span: Span| sources.get(span.file).map(|f| f.path.clone());
-    let invalid = |span: Option<Span>, file: Option<String>, message: String| Problem {
-        code: Code::SuppressionInvalid,
-        message,
-        file,
-        span,
+    let invalid = |span: Option<Span>, file: Option<String>, message: String| {
+        Problem::error(Code::SuppressionInvalid, message, file, span)
     };
     for (i, r) in model.resources.iter().enumerate() {
         let idx = ResIdx(i as u32);
@@ -256,7 +253,7 @@ pub fn apply(
 /// A warning about a suppression, located where it is written.
 fn warning(s: &Suppression, sources: &SourceMap, code: Code, message: String) -> Problem {
     let file = s.span.and_then(|sp| sources.get(sp.file)).map(|x| x.path.clone()).or_else(|| Some(s.source.clone()));
-    Problem { code, message, file, span: s.span }
+    Problem::warning(code, message, file, s.span)
 }
 
 #[cfg(test)]

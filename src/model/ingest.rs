@@ -59,12 +59,7 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
     match kind {
         DocKind::GraphCli => {
             if doc.get("skip_token").is_some_and(|t| !t.value.is_null()) {
-                issues.push(Problem {
-                    span: Some(doc.get("skip_token").map_or(doc.span, |n| n.span)),
-                    file: None,
-                    code: Code::ExportTruncated,
-                    message: "the Resource Graph result is truncated (`skip_token` is set): resources after this page were not exported; page with `--skip-token` or `--first`".into(),
-                });
+                issues.push(Problem::error(Code::ExportTruncated, "the Resource Graph result is truncated (`skip_token` is set): resources after this page were not exported; page with `--skip-token` or `--first`", None, Some(doc.get("skip_token").map_or(doc.span, |n| n.span))));
             }
             for (i, item) in into_items(take(&mut doc, "data")).into_iter().enumerate() {
                 push(item, format!("/data/{i}"), &mut out);
@@ -76,12 +71,7 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
                     t.value.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true")) || t.value.as_bool() == Some(true)
                 });
             if truncated {
-                issues.push(Problem {
-                    span: Some(doc.span),
-                    file: None,
-                    code: Code::ExportTruncated,
-                    message: "the Resource Graph response is partial (`$skipToken` or `resultTruncated`): later pages were not exported".into(),
-                });
+                issues.push(Problem::error(Code::ExportTruncated, "the Resource Graph response is partial (`$skipToken` or `resultTruncated`): later pages were not exported", None, Some(doc.span)));
             }
             match take(&mut doc, "data") {
                 Some(data @ Node { value: Value::Array(_), .. }) => {
@@ -99,12 +89,12 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
         }
         DocKind::ArmList => {
             if doc.get("nextLink").is_some_and(|t| !t.value.is_null()) {
-                issues.push(Problem {
-                    span: Some(doc.get("nextLink").map_or(doc.span, |n| n.span)),
-                    file: None,
-                    code: Code::ExportTruncated,
-                    message: "the list response has a `nextLink`: later pages were not exported".into(),
-                });
+                issues.push(Problem::error(
+                    Code::ExportTruncated,
+                    "the list response has a `nextLink`: later pages were not exported",
+                    None,
+                    Some(doc.get("nextLink").map_or(doc.span, |n| n.span)),
+                ));
             }
             for (i, item) in into_items(take(&mut doc, "value")).into_iter().enumerate() {
                 push(item, format!("/value/{i}"), &mut out);
@@ -177,39 +167,39 @@ pub struct LiveExport {
 pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveExport {
     let mut out = LiveExport::default();
     let Some(version) = doc.get(LIVE_EXPORT_KEY) else {
-        issues.push(Problem {
-            span: Some(doc.span),
-            file: None,
-            code: Code::InvalidLiveExport,
-            message: format!("the document has no `{LIVE_EXPORT_KEY}` version key: it is not a live export"),
-        });
+        issues.push(Problem::error(
+            Code::InvalidLiveExport,
+            format!("the document has no `{LIVE_EXPORT_KEY}` version key: it is not a live export"),
+            None,
+            Some(doc.span),
+        ));
         return out;
     };
     match version.value.as_i64() {
         Some(LIVE_EXPORT_VERSION) => {}
         Some(v) => {
-            issues.push(Problem {
-                span: Some(version.span),
-                file: None,
-                code: Code::UnsupportedVersion,
-                message: format!(
+            issues.push(Problem::error(
+                Code::UnsupportedVersion,
+                format!(
                     "live export version {v} is not supported: this azlint reads \
                      `\"{LIVE_EXPORT_KEY}\": {LIVE_EXPORT_VERSION}`; scan it with the azlint that wrote it, \
                      or save the export again with this one"
                 ),
-            });
+                None,
+                Some(version.span),
+            ));
             return out;
         }
         None => {
-            issues.push(Problem {
-                span: Some(version.span),
-                file: None,
-                code: Code::UnsupportedVersion,
-                message: format!(
+            issues.push(Problem::error(
+                Code::UnsupportedVersion,
+                format!(
                     "`{LIVE_EXPORT_KEY}` must be the format version number {LIVE_EXPORT_VERSION}, found `{}`",
                     version.value
                 ),
-            });
+                None,
+                Some(version.span),
+            ));
             return out;
         }
     }
@@ -219,26 +209,26 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveE
                 normalize_state(item.clone(), format!("/resources/{i}"), file, false, &mut out.raws);
             }
         }
-        other => issues.push(Problem {
-            span: Some(doc.get("resources").map_or(doc.span, |n| n.span)),
-            file: None,
-            code: Code::InvalidLiveExport,
-            message: match other {
-                None => "the live export has no `resources` array: nothing was read from it".into(),
+        other => issues.push(Problem::error(
+            Code::InvalidLiveExport,
+            match other {
+                None => "the live export has no `resources` array: nothing was read from it".to_string(),
                 Some(_) => "`resources` of the live export must be an array: nothing was read from it".into(),
             },
-        }),
+            None,
+            Some(doc.get("resources").map_or(doc.span, |n| n.span)),
+        )),
     }
     let mut known: HashSet<String> = out.raws.iter().filter_map(|r| r.id.as_deref()).map(key).collect();
     for (list, failed) in [("gaps", true), ("notRead", false)] {
         let Some(entries) = doc.get(list) else { continue };
         let Some(entries) = entries.value.as_array() else {
-            issues.push(Problem {
-                span: Some(entries.span),
-                file: None,
-                code: Code::InvalidLiveExport,
-                message: format!("`{list}` of the live export must be an array"),
-            });
+            issues.push(Problem::error(
+                Code::InvalidLiveExport,
+                format!("`{list}` of the live export must be an array"),
+                None,
+                Some(entries.span),
+            ));
             continue;
         };
         for (i, entry) in entries.iter().enumerate() {
@@ -266,15 +256,15 @@ pub fn live_export(doc: &Node, file: FileId, issues: &mut Vec<Problem>) -> LiveE
 fn unread_entry(entry: &Node, failed: bool, list: &str, issues: &mut Vec<Problem>) -> Option<UnreadRead> {
     let text = |k: &str| entry.get(k).and_then(Node::as_str).map(str::trim).filter(|s| !s.is_empty());
     let (Some(resource), Some(read)) = (text("resource"), entry.get("read").and_then(Node::as_str)) else {
-        issues.push(Problem {
-            span: Some(entry.span),
-            file: None,
-            code: Code::InvalidLiveExport,
-            message: format!(
+        issues.push(Problem::error(
+            Code::InvalidLiveExport,
+            format!(
                 "an entry of `{list}` needs `resource` and `read`: \
                  without them azlint cannot tell which rules the read affects"
             ),
-        });
+            None,
+            Some(entry.span),
+        ));
         return None;
     };
     let why = text("reason").map(one_line);

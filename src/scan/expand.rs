@@ -64,9 +64,11 @@ pub fn expand_file(
         .diagnostics
         .iter()
         .map(|d| {
-            failed |= d.is_error;
-            let at =
-                sources.locate(d.span).map_or_else(String::new, |(f, s, _)| format!("{f}:{}:{}: ", s.line, s.column));
+            failed |= d.is_error();
+            let at = d
+                .span
+                .and_then(|s| sources.locate(s))
+                .map_or_else(String::new, |(f, s, _)| format!("{f}:{}:{}: ", s.line, s.column));
             format!("{at}{} [{}]", d.message, d.code)
         })
         .collect();

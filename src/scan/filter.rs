@@ -52,22 +52,22 @@ fn apply_baseline(
     if let Some(path) = &opts.write_baseline {
         let target = std::fs::canonicalize(path).ok();
         if let Some(input) = sources.iter().find(|(_, f)| Some(&f.abs_path) == target.as_ref()) {
-            errors.push(Problem {
-                code: Code::BadOption,
-                message: format!("refusing to write the baseline over the scanned file `{}`", input.1.path),
-                file: Some(path.display().to_string()),
-                span: None,
-            });
+            errors.push(Problem::error(
+                Code::BadOption,
+                format!("refusing to write the baseline over the scanned file `{}`", input.1.path),
+                Some(path.display().to_string()),
+                None,
+            ));
             return (0, Vec::new());
         }
         let b = Baseline::new(results.findings.iter().map(key).collect());
         if let Err(e) = std::fs::write(path, b.to_json()) {
-            errors.push(Problem {
-                code: Code::IoError,
-                message: format!("cannot write the baseline: {e}"),
-                file: Some(path.display().to_string()),
-                span: None,
-            });
+            errors.push(Problem::error(
+                Code::IoError,
+                format!("cannot write the baseline: {e}"),
+                Some(path.display().to_string()),
+                None,
+            ));
         }
         return (0, Vec::new());
     }
@@ -75,7 +75,7 @@ fn apply_baseline(
     let b = match Baseline::read(path) {
         Ok(b) => b,
         Err(message) => {
-            errors.push(Problem { code: Code::BadOption, message, file: Some(path.display().to_string()), span: None });
+            errors.push(Problem::error(Code::BadOption, message, Some(path.display().to_string()), None));
             return (0, Vec::new());
         }
     };

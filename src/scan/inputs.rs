@@ -1,28 +1,21 @@
 //! Stage 2: the inputs. Walks the paths (excludes, symlinks, special files), brings a
 //! template's parameters file along and the reverse, and adds `--parameters`.
 
-use super::{Problem, Problems, ScanOptions, Skipped, pairing};
+use super::{Problem, Problems, ScanOptions, pairing};
 use crate::problem::Code;
-use crate::source::walk::{Input, IssueKind, collect, exclude_set};
+use crate::source::walk::{Input, collect, exclude_set};
 
 /// The files to read, sorted, without duplicates.
 pub(super) fn inputs(opts: &ScanOptions, p: &mut Problems) -> Vec<Input> {
     let exclude = exclude_set(&opts.exclude).unwrap_or_else(|e| {
-        p.errors.push(Problem { code: Code::BadOption, message: e, file: None, span: None });
+        p.errors.push(Problem::error(Code::BadOption, e, None, None));
         globset::GlobSet::empty()
     });
-    let (mut inputs, issues) = collect(&opts.paths, &exclude);
-    for i in issues {
-        match i.kind {
-            IssueKind::Error => {
-                p.errors.push(Problem { code: Code::IoError, message: i.message, file: Some(i.path), span: None })
-            }
-            IssueKind::Warning => {
-                p.warnings.push(Problem { code: Code::SymlinkLoop, message: i.message, file: Some(i.path), span: None })
-            }
-            IssueKind::Skipped => p.skipped.push(Skipped { file: i.path, reason: i.message }),
-        }
+    let (mut inputs, problems, skipped) = collect(&opts.paths, &exclude);
+    for problem in problems {
+        p.push(problem);
     }
+    p.skipped.extend(skipped);
     // A template named on the command line brings its `X.parameters.json` along, and a
     // parameters file brings its template (a pre-commit hook passes only changed files).
     if !opts.no_parameters && opts.parameters.is_none() {

@@ -48,7 +48,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
             }
             Err(e) => {
                 let id = sources.add(SourceFile::new(display.clone(), abs, Arc::from("")));
-                p.errors.push(Problem { code: Code::IoError, message: e.to_string(), file: Some(display), span: None });
+                p.errors.push(Problem::error(Code::IoError, e.to_string(), Some(display), None));
                 texts.push((id, None));
             }
         }
@@ -74,7 +74,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
                     let span = Span::new(*id, e.offset, e.offset);
                     (
                         Loaded { file: *id, doc: None, kind: None },
-                        Some(Problem { code: Code::InvalidJson, message: e.message, file: path, span: Some(span) }),
+                        Some(Problem::error(Code::InvalidJson, e.message, path, Some(span))),
                     )
                 }
             }

@@ -88,12 +88,7 @@ pub struct CoverageGap {
 /// Why a JSON file that parsed is skipped: none of the shapes azlint reads.
 pub const NOT_AZURE: &str = "not an Azure configuration";
 
-/// A file that was met but not scanned, with the reason.
-#[derive(Clone, Debug)]
-pub struct Skipped {
-    pub file: String,
-    pub reason: String,
-}
+pub use crate::problem::Skipped;
 
 /// Everything a report needs.
 pub struct ScanOutput {
@@ -129,6 +124,13 @@ struct Problems {
     warnings: Vec<Problem>,
     skipped: Vec<Skipped>,
     gaps: Vec<CoverageGap>,
+}
+
+impl Problems {
+    /// Keeps a problem in the list its level says.
+    fn push(&mut self, p: Problem) {
+        if p.is_error() { self.errors.push(p) } else { self.warnings.push(p) }
+    }
 }
 
 /// Runs a scan: rules, inputs, read and parse, units, model, rules run, filter. Errors

@@ -22,12 +22,12 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
     }
     for name in opts.rule_options.names() {
         if !registry.rules.iter().any(|r| r.options.contains_key(name)) {
-            p.errors.push(Problem {
-                code: Code::BadOption,
-                message: format!("the rule option `{name}` is read by no rule"),
-                file: None,
-                span: None,
-            });
+            p.errors.push(Problem::error(
+                Code::BadOption,
+                format!("the rule option `{name}` is read by no rule"),
+                None,
+                None,
+            ));
         }
     }
     let enabled = select_rules(&registry, opts, &mut p.errors);
@@ -38,12 +38,12 @@ pub(super) fn rules(opts: &ScanOptions, p: &mut Problems) -> (Registry, Vec<usiz
 fn select_rules(reg: &Registry, opts: &ScanOptions, errors: &mut Vec<Problem>) -> Vec<usize> {
     for sel in opts.select.iter().chain(&opts.ignore) {
         if !reg.rules.iter().any(|r| r.matches_selector(sel)) {
-            errors.push(Problem {
-                code: Code::BadOption,
-                message: format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"),
-                file: None,
-                span: None,
-            });
+            errors.push(Problem::error(
+                Code::BadOption,
+                format!("`{sel}` names no rule (use a code, a name or a prefix such as `NET`)"),
+                None,
+                None,
+            ));
         }
     }
     (0..reg.rules.len())

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::arm::{ArmDiagnostic, DeploymentContext, ExpandOptions, TemplateLoader, UnknownStats, expand};
+use crate::arm::{DeploymentContext, ExpandOptions, TemplateLoader, UnknownStats, expand};
 use crate::model::{OriginKind, RawResource};
 use crate::source::SourceMap;
 use crate::value::{FileId, Node, Span, Str};
@@ -50,7 +50,7 @@ pub fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// What one template contributed.
 pub struct Expanded {
     pub raws: Vec<RawResource>,
-    pub diagnostics: Vec<ArmDiagnostic>,
+    pub diagnostics: Vec<crate::problem::Problem>,
     pub stats: UnknownStats,
     /// Files expanded as linked templates of this one.
     pub linked: Vec<FileId>,
@@ -124,8 +124,8 @@ pub fn expand_template(
 }
 
 /// Where a diagnostic is reported.
-pub fn diagnostic_span(d: &ArmDiagnostic, file: FileId) -> Span {
-    if d.span.is_none() { Span::new(file, 0, 0) } else { d.span }
+pub fn diagnostic_span(d: &crate::problem::Problem, file: FileId) -> Span {
+    d.span.filter(|s| !s.is_none()).unwrap_or(Span::new(file, 0, 0))
 }
 
 /// Reads linked templates from disk on demand, only below `root` (for `azlint expand`,

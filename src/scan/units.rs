@@ -79,12 +79,10 @@ pub(super) fn units(
                     let x = templates::expand_template(tpl, l.file, params, &opts.context, &loader);
                     for d in x.diagnostics {
                         let span = Some(templates::diagnostic_span(&d, l.file));
-                        let file = sources.get(d.span.file).map(|f| f.path.clone()).or_else(|| path.clone());
-                        if d.is_error {
-                            errs.push(Problem { code: d.code, message: d.message, file, span });
-                        } else {
-                            warns.push(Problem { code: d.code, message: d.message, file, span });
-                        }
+                        let file =
+                            d.span.and_then(|s| sources.get(s.file)).map(|f| f.path.clone()).or_else(|| path.clone());
+                        let d = Problem { file, span, ..d };
+                        if d.is_error() { errs.push(d) } else { warns.push(d) }
                     }
                     stats = x.stats;
                     linked = x.linked;
@@ -230,11 +228,11 @@ fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mu
     for d in details {
         let target = d.get("target").and_then(Node::as_str).unwrap_or("a resource");
         let why = d.get("message").and_then(Node::as_str).unwrap_or("no reason given");
-        errs.push(Problem {
-            code: Code::ExportGap,
-            message: format!("`{target}` was not exported: {why}"),
-            file: sources.get(file).map(|f| f.path.clone()),
-            span: Some(d.span),
-        });
+        errs.push(Problem::error(
+            Code::ExportGap,
+            format!("`{target}` was not exported: {why}"),
+            sources.get(file).map(|f| f.path.clone()),
+            Some(d.span),
+        ));
     }
 }

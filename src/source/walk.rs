@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use crate::problem::{Code, Problem, Skipped};
+
 /// A file to read, with the path as the user should see it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Input {
@@ -22,26 +24,6 @@ pub struct Input {
 pub const STDIN: &str = "-";
 /// How reports name standard input.
 pub const STDIN_NAME: &str = "<stdin>";
-
-/// What became of a path that is not read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IssueKind {
-    /// The scan is incomplete: a path given could not be read, or is not a file.
-    Error,
-    /// A symlink loop: its target is read through another path.
-    Warning,
-    /// Left out on purpose, with the reason (a FIFO met in a folder, a symlink that
-    /// leaves the scanned folders).
-    Skipped,
-}
-
-/// A path that could not be walked, or was left out.
-#[derive(Clone, Debug)]
-pub struct WalkIssue {
-    pub path: String,
-    pub message: String,
-    pub kind: IssueKind,
-}
 
 /// Builds the `--exclude` matcher.
 pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
@@ -98,9 +80,10 @@ pub fn file_kind(t: &std::fs::FileType) -> &'static str {
 /// where they lead to a file or folder inside one of `paths` (a symlink to `/` or to
 /// `/proc/self/environ` is left out and named); FIFOs, sockets and devices are never
 /// read; `-` and `/dev/stdin` stand for standard input.
-pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<WalkIssue>) {
+pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<Problem>, Vec<Skipped>) {
     let mut inputs = Vec::new();
     let mut issues = Vec::new();
+    let mut skipped = Vec::new();
     let mut seen = HashSet::new();
     let roots: Vec<PathBuf> = paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
     let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r)) && !pseudo(p);
@@ -112,7 +95,7 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<WalkIss
             }
             continue;
         }
-        let error = |message: String| WalkIssue { path: display_root.clone(), message, kind: IssueKind::Error };
+        let error = |message: String| Problem::error(Code::IoError, message, Some(display_root.clone()), None);
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
@@ -175,19 +158,18 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<WalkIss
                     let display = e.path().to_string_lossy().to_string();
                     if !excluded(exclude, &display) {
                         let message = format!("not read: it is {}", file_kind(&e.file_type()));
-                        issues.push(WalkIssue { path: display, message, kind: IssueKind::Skipped });
+                        skipped.push(Skipped { file: display, reason: message });
                     }
                 }
                 Ok(_) => {}
                 Err(e) => {
                     let path = e.path().map_or_else(|| display_root.clone(), |p| p.to_string_lossy().to_string());
                     let is_loop = e.loop_ancestor().is_some();
-                    let (message, kind) = if is_loop {
-                        ("symlink loop not followed".to_string(), IssueKind::Warning)
+                    issues.push(if is_loop {
+                        Problem::warning(Code::SymlinkLoop, "symlink loop not followed", Some(path), None)
                     } else {
-                        (format!("cannot read: {e}"), IssueKind::Error)
-                    };
-                    issues.push(WalkIssue { path, message, kind });
+                        Problem::error(Code::IoError, format!("cannot read: {e}"), Some(path), None)
+                    });
                 }
             }
         }
@@ -201,12 +183,13 @@ pub fn collect(paths: &[PathBuf], exclude: &GlobSet) -> (Vec<Input>, Vec<WalkIss
             } else {
                 format!("symlink not followed: `{}` is outside the scanned folders", target.display())
             };
-            issues.push(WalkIssue { path: display, message, kind: IssueKind::Skipped });
+            skipped.push(Skipped { file: display, reason: message });
         }
     }
     inputs.sort();
-    issues.sort_by(|a, b| a.path.cmp(&b.path));
-    (inputs, issues)
+    issues.sort_by(|a, b| a.file.cmp(&b.file));
+    skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    (inputs, issues, skipped)
 }
 
 #[cfg(test)]

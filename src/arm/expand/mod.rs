@@ -21,7 +21,7 @@ mod reference;
 mod resources;
 mod scope;
 
-use crate::problem::Code;
+use crate::problem::{Code, Level, Problem};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -75,24 +75,6 @@ pub struct ExpandedResource {
     pub uncounted: Option<String>,
 }
 
-/// A problem found while expanding; the rest of the template still expands.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ArmDiagnostic {
-    /// Where: the failing part of an expression string when it can be located,
-    /// otherwise the JSON value or declaration concerned.
-    pub span: Span,
-    /// `arm-eval` (an expression Resource Manager rejects whatever the values),
-    /// `arm-values` (one it rejects for the values it read), `arm-unknown-function`, `arm-limit`
-    /// (lengths, depths, counts, cycles), `arm-linked-uri` (a linked template that is
-    /// not read), `arm-linked-template` (a relative link that could not be loaded),
-    /// `arm-template` (a malformed template structure).
-    pub code: Code,
-    /// One sentence, in Resource Manager's words where known.
-    pub message: String,
-    /// Errors make a value unknown or drop a resource; warnings only inform.
-    pub is_error: bool,
-}
-
 /// How many property values inside the expanded resources are unknown, by cause.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UnknownStats {
@@ -132,8 +114,16 @@ pub struct Expansion {
     pub resources: Vec<ExpandedResource>,
     /// Top-level outputs, evaluated.
     pub outputs: Vec<(String, Node)>,
-    /// Problems found, each reported once.
-    pub diagnostics: Vec<ArmDiagnostic>,
+    /// Problems found, each reported once: `arm-eval` (an expression Resource Manager
+    /// rejects whatever the values), `arm-values` (one it rejects for the values it
+    /// read), `arm-unknown-function`, `arm-limit` (lengths, depths, counts, cycles),
+    /// `arm-linked-uri` (a linked template that is not read), `arm-linked-template` (a
+    /// relative link that could not be loaded), `arm-template` (a malformed template
+    /// structure). Each has a span (the failing part of an expression string when it
+    /// can be located, otherwise the value or declaration concerned) and no file: the
+    /// scan names it from the span. Errors make a value unknown or drop a resource;
+    /// warnings only inform.
+    pub diagnostics: Vec<Problem>,
     /// Unknown values inside `resources`, by cause (for the corpus report).
     pub unknown_stats: UnknownStats,
     /// Files loaded as linked templates (`relativePath`), in the order first loaded.
@@ -149,7 +139,7 @@ pub const MAX_COPY_COUNT: i64 = 800;
 pub(crate) struct Shared<'o> {
     loader: Option<&'o dyn TemplateLoader>,
     cache: RefCell<HashMap<Str, Arc<Template>>>,
-    diagnostics: RefCell<Vec<ArmDiagnostic>>,
+    diagnostics: RefCell<Vec<Problem>>,
     /// Lazy evaluations in progress (variables, defaults, referenced resources).
     active: std::cell::Cell<u32>,
     /// Work and output size of the whole expansion.
@@ -185,7 +175,14 @@ impl Shared<'_> {
     }
 
     fn diag(&self, span: Span, code: Code, message: impl Into<String>, is_error: bool) {
-        self.diagnostics.borrow_mut().push(ArmDiagnostic { span, code, message: message.into(), is_error });
+        let level = if is_error { Level::Error } else { Level::Warning };
+        self.diagnostics.borrow_mut().push(Problem {
+            level,
+            code,
+            message: message.into(),
+            file: None,
+            span: Some(span),
+        });
     }
 }
 
