@@ -751,8 +751,8 @@ impl<'a> Parser<'a> {
         let name = self.ident("a name")?;
         match self.kind() {
             Tok::Arrow => {
+                // A lambda's body is on the same line unless inside parentheses.
                 self.bump();
-                self.skip_newlines();
                 let body = self.expr()?;
                 Ok(Expr { kind: ExprKind::Lambda { params: vec![name], body: body.into() }, span: self.since(t.start) })
             }
@@ -829,7 +829,6 @@ impl<'a> Parser<'a> {
             }
         })?;
         self.expect(Tok::Arrow, "`=>` after the lambda parameters")?;
-        self.skip_newlines();
         let body = self.expr()?;
         Ok(Expr { kind: ExprKind::Lambda { params, body: body.into() }, span: self.since(open.start) })
     }
