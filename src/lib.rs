@@ -5,6 +5,7 @@
 //! parallel) -> `report` (text, JSON, ...).
 
 pub mod arm;
+pub mod bicep;
 pub mod engine;
 pub mod filter;
 pub mod fuzzing;
