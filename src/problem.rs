@@ -27,6 +27,11 @@ pub enum Code {
     ArmCopyUnknown,
     /// `invalid-json`
     InvalidJson,
+    /// `bicep-syntax`: a Bicep file that does not parse.
+    BicepSyntax,
+    /// `bicep-unsupported`: a Bicep construct azlint does not evaluate yet; the value
+    /// it gives is unknown.
+    BicepUnsupported,
     /// `io-error`
     IoError,
     /// `symlink-loop`
@@ -67,6 +72,8 @@ impl Code {
             Code::ArmLinkedUri => "arm-linked-uri",
             Code::ArmCopyUnknown => "arm-copy-unknown",
             Code::InvalidJson => "invalid-json",
+            Code::BicepSyntax => "bicep-syntax",
+            Code::BicepUnsupported => "bicep-unsupported",
             Code::IoError => "io-error",
             Code::SymlinkLoop => "symlink-loop",
             Code::InvalidLiveExport => "invalid-live-export",
@@ -184,11 +191,14 @@ pub enum Class {
     Incomplete,
     /// Informational: something azlint did not follow (a linked template by URI).
     NotFollowed,
+    /// A construct azlint does not evaluate yet (a tool limit, not a broken input):
+    /// what depends on it is unknown.
+    Unsupported,
 }
 
 impl Class {
     /// Every class, in report order.
-    pub const ALL: [Class; 7] = [
+    pub const ALL: [Class; 8] = [
         Class::InvalidTemplate,
         Class::InvalidForValues,
         Class::Limit,
@@ -196,6 +206,7 @@ impl Class {
         Class::InvalidConfig,
         Class::Incomplete,
         Class::NotFollowed,
+        Class::Unsupported,
     ];
 
     /// The stable name used in JSON and SARIF.
@@ -208,6 +219,7 @@ impl Class {
             Class::InvalidConfig => "invalid-config",
             Class::Incomplete => "incomplete",
             Class::NotFollowed => "not-followed",
+            Class::Unsupported => "unsupported",
         }
     }
 
@@ -221,15 +233,20 @@ impl Class {
             Class::InvalidConfig => "invalid configuration",
             Class::Incomplete => "incomplete live read",
             Class::NotFollowed => "not followed",
+            Class::Unsupported => "not supported by azlint yet",
         }
     }
 
     /// The class of a code (exhaustive: a new code must choose its class).
     fn of(code: Code) -> Class {
         match code {
-            Code::ArmEval | Code::ArmTemplate | Code::ArmUnknownFunction | Code::ArmLinkedCycle | Code::InvalidJson => {
-                Class::InvalidTemplate
-            }
+            Code::ArmEval
+            | Code::ArmTemplate
+            | Code::ArmUnknownFunction
+            | Code::ArmLinkedCycle
+            | Code::InvalidJson
+            | Code::BicepSyntax => Class::InvalidTemplate,
+            Code::BicepUnsupported => Class::Unsupported,
             Code::ArmValues => Class::InvalidForValues,
             Code::ArmLimit => Class::Limit,
             Code::IoError

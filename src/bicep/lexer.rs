@@ -276,11 +276,7 @@ impl<'a> Lexer<'a> {
                 format!("expected at least one diagnostic code after `#{name}`, found the end of the line"),
             );
         }
-        self.directives.push(Directive {
-            name: name.to_string(),
-            codes,
-            span: Span::new(self.file, start, line_end),
-        });
+        self.directives.push(Directive { name: name.to_string(), codes, span: Span::new(self.file, start, line_end) });
         self.pos = line_end;
         true
     }
@@ -501,7 +497,11 @@ impl<'a> Lexer<'a> {
                 self.pos = self.bytes.len();
                 let kind = if opening { Tok::MultiComplete } else { Tok::MultiRight };
                 self.push(kind, start, dollars | UNTERMINATED);
-                self.error(start, start + 3, "unterminated multi-line string: expected `'''` before the end of the file");
+                self.error(
+                    start,
+                    start + 3,
+                    "unterminated multi-line string: expected `'''` before the end of the file",
+                );
                 return;
             };
             self.pos += i;

@@ -30,6 +30,7 @@
 
 pub mod ast;
 pub mod lexer;
+pub mod lower;
 pub mod parser;
 
 pub use ast::*;

@@ -402,7 +402,8 @@ impl<'a> Parser<'a> {
     fn var(&mut self) -> PResult<StmtKind> {
         self.bump();
         let name = self.ident("a variable name")?;
-        let ty = if matches!(self.kind(), Tok::Assign | Tok::NewLine | Tok::Eof) { None } else { Some(self.type_expr()?) };
+        let ty =
+            if matches!(self.kind(), Tok::Assign | Tok::NewLine | Tok::Eof) { None } else { Some(self.type_expr()?) };
         self.expect(Tok::Assign, "`=` after the variable name")?;
         Ok(StmtKind::Var { name, ty, value: self.expr()? })
     }
@@ -637,8 +638,7 @@ impl<'a> Parser<'a> {
     /// Binary operators by precedence climbing (all left-associative).
     fn binary(&mut self, min_prec: u8) -> PResult<Expr> {
         let mut lhs = self.unary()?;
-        loop {
-            let Some((op, prec)) = binary_op(self.kind()) else { break };
+        while let Some((op, prec)) = binary_op(self.kind()) {
             if prec < min_prec {
                 break;
             }
@@ -717,7 +717,9 @@ impl<'a> Parser<'a> {
                 self.bump();
                 match self.slice(t).parse::<u64>() {
                     Ok(v) => Ok(Expr { kind: ExprKind::Int(v), span: self.span(t.start, t.end) }),
-                    Err(_) => Err(self.error_at(t, "expected an integer that fits in 64 bits, found a longer one".into())),
+                    Err(_) => {
+                        Err(self.error_at(t, "expected an integer that fits in 64 bits, found a longer one".into()))
+                    }
                 }
             }
             Tok::Ident => self.name_expr(t),
@@ -1076,7 +1078,9 @@ impl<'a> Parser<'a> {
                         Tok::Int => {
                             self.bump();
                             let Ok(i) = self.slice(index).parse::<u64>() else {
-                                return Err(self.error_at(index, "expected a tuple index, found a number too large".into()));
+                                return Err(
+                                    self.error_at(index, "expected a tuple index, found a number too large".into())
+                                );
                             };
                             TypeKind::Index { base: t.into(), index: Some(i) }
                         }

@@ -121,7 +121,11 @@ pub fn state_resources(kind: DocKind, mut doc: Node, file: FileId, issues: &mut 
         }
         DocKind::Resource => push(doc, String::new(), &mut out),
         DocKind::LiveExport => out = live_export(&doc, file, issues).raws,
-        DocKind::Template | DocKind::ExportTemplateResponse | DocKind::Parameters => {}
+        DocKind::Template
+        | DocKind::ExportTemplateResponse
+        | DocKind::Parameters
+        | DocKind::Bicep
+        | DocKind::BicepParams => {}
     }
     out
 }

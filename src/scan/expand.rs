@@ -26,13 +26,23 @@ pub fn expand_file(
         Ok((text, node))
     };
     let abs = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (ttext, tdoc) = read(path, FileId(0))?;
+    let bicep = crate::source::detect::is_bicep(path);
+    let (ttext, tdoc) = if bicep {
+        let text: Arc<str> = read_text(path).map_err(|e| format!("{}: {e}", path.display()))?.into();
+        (text, Node::bare(crate::value::Value::Null))
+    } else {
+        read(path, FileId(0))?
+    };
     let paired = pairing::parameters_of(path);
     let params_path =
         if no_parameters { None } else { parameters.map(Path::to_path_buf).or(paired.filter(|p| p.is_file())) };
     let params = params_path.as_deref().map(|p| read(p, FileId(1))).transpose()?;
+    // Bicep modules and loaded files may sit in sibling folders of the program (AVM's
+    // `../../` tests): below the working directory when the program is, else its folder.
+    let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+    let folder = abs.parent().map(Path::to_path_buf).unwrap_or_default();
     let loader = templates::DiskLoader {
-        root: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
+        root: if bicep { cwd.filter(|d| abs.starts_with(d)).unwrap_or(folder) } else { folder },
         files: std::sync::Mutex::new(Vec::new()),
         first_id: 2,
         template: (FileId(0), abs.clone()),
@@ -48,7 +58,30 @@ pub fn expand_file(
         loader: Some(&loader),
         file: FileId(0),
     };
-    let exp = crate::arm::expand(tpl, &opts);
+    let mut lowered_problems = Vec::new();
+    let lowered;
+    let tpl = if bicep {
+        let program = crate::bicep::parse(&ttext, FileId(0));
+        let name = path.to_string_lossy().to_string();
+        for e in &program.errors {
+            lowered_problems.push(crate::problem::Problem::error(
+                crate::problem::Code::BicepSyntax,
+                e.message.clone(),
+                Some(name.clone()),
+                Some(e.span),
+            ));
+        }
+        let l = crate::bicep::lower::lower(&program, FileId(0), &loader);
+        lowered_problems.extend(l.problems);
+        lowered = l.template;
+        &lowered
+    } else {
+        tpl
+    };
+    let opts = crate::arm::ExpandOptions { parameters: if bicep { None } else { opts.parameters }, ..opts };
+    let mut exp = crate::arm::expand(tpl, &opts);
+    lowered_problems.append(&mut exp.diagnostics);
+    exp.diagnostics = lowered_problems;
     let mut sources = SourceMap::new();
     sources.add(SourceFile::new(path.to_string_lossy().into(), abs.clone(), ttext));
     let (pp, ptext) = match (&params_path, params) {

@@ -1,7 +1,7 @@
 //! Stage 2: the inputs. Walks the paths (excludes, symlinks, special files), brings a
 //! template's parameters file along and the reverse, and adds `--parameters`.
 
-use super::{Problem, Problems, ScanOptions, pairing};
+use super::{Problem, Problems, ScanOptions, Skipped, pairing};
 use crate::problem::Code;
 use crate::source::walk::{Input, collect, exclude_set};
 
@@ -16,6 +16,7 @@ pub(super) fn inputs(opts: &ScanOptions, p: &mut Problems) -> Vec<Input> {
         p.push(problem);
     }
     p.skipped.extend(skipped);
+    one_of_bicep_and_json(&mut inputs, opts, p);
     // A template named on the command line brings its `X.parameters.json` along, and a
     // parameters file brings its template (a pre-commit hook passes only changed files).
     if !opts.no_parameters && opts.parameters.is_none() {
@@ -45,4 +46,31 @@ pub(super) fn inputs(opts: &ScanOptions, p: &mut Problems) -> Vec<Input> {
         }
     }
     inputs
+}
+
+/// `main.bicep` and the `main.json` built from it (every Azure Verified Module has
+/// both) are one program: the Bicep is scanned and the JSON named as skipped, unless
+/// `--input-format template` asks for the JSON (then the Bicep is skipped).
+fn one_of_bicep_and_json(inputs: &mut Vec<Input>, opts: &ScanOptions, p: &mut Problems) {
+    use crate::source::detect::is_bicep;
+    let stem = |i: &Input| i.path.with_extension("");
+    let bicep: std::collections::HashSet<_> = inputs.iter().filter(|i| is_bicep(&i.path)).map(stem).collect();
+    let json_twin =
+        |i: &Input| i.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) && bicep.contains(&stem(i));
+    let twins: std::collections::HashSet<_> = inputs.iter().filter(|i| json_twin(i)).map(stem).collect();
+    let want_json = opts.input_format == Some(crate::source::detect::DocKind::Template);
+    inputs.retain(|i| {
+        if !twins.contains(&stem(i)) {
+            return true;
+        }
+        let (skip, reason) = if want_json {
+            (is_bicep(&i.path), "the Bicep source of a JSON template scanned instead (`--input-format template`)")
+        } else {
+            (json_twin(i), "the build output of the Bicep program beside it, which is scanned instead")
+        };
+        if skip {
+            p.skipped.push(Skipped { file: i.display.clone(), reason: reason.into() });
+        }
+        !skip
+    });
 }

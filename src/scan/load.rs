@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{Problem, Problems, ScanOptions};
-use crate::source::detect::{DocKind, detect};
+use crate::source::detect::{DocKind, detect, is_bicep, is_bicepparam};
 use crate::source::walk::Input;
 use crate::source::{SourceFile, SourceMap, json, read_text};
 use crate::value::{FileId, Node, Span};
@@ -19,6 +19,8 @@ pub(super) struct Loaded {
     pub(super) file: FileId,
     pub(super) doc: Option<Node>,
     pub(super) kind: Option<DocKind>,
+    /// A Bicep program or parameters file, parsed (its statements that parse).
+    pub(super) program: Option<Box<crate::bicep::Program>>,
 }
 
 /// The sources and their parsed documents, in file id order.
@@ -36,8 +38,10 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
     let mut sources = SourceMap::new();
     let mut texts: Vec<(FileId, Option<Text>)> = Vec::new();
     for (display, abs, text) in read {
+        // Bicep texts stay: modules are lowered from them later.
+        let bicep = is_bicep(&abs) || is_bicepparam(&abs);
         match text {
-            Ok(t) if opts.release_text => {
+            Ok(t) if opts.release_text && !bicep => {
                 let id = sources.add(SourceFile::released(display, abs, &t));
                 texts.push((id, Some(Text::Owned(t))));
             }
@@ -58,24 +62,38 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
         let id = sources.add(SourceFile::new(d.name.clone(), PathBuf::from(&d.name), text.clone()));
         texts.push((id, Some(Text::Shared(text))));
     }
-    let parsed: Vec<(Loaded, Option<Problem>)> = texts
+    let parsed: Vec<(Loaded, Vec<Problem>)> = texts
         .par_iter()
         .map(|(id, text)| {
+            let none = Loaded { file: *id, doc: None, kind: None, program: None };
             let Some(text) = text else {
-                return (Loaded { file: *id, doc: None, kind: None }, None);
+                return (none, Vec::new());
             };
+            let path = sources.get(*id).map(|f| f.path.clone());
+            if let Some(dialect) = sources.get(*id).and_then(|f| bicep_dialect(&f.abs_path)) {
+                // A Bicep file with a syntax error still gives the statements that parse;
+                // each error is reported where it is.
+                let program = crate::bicep::parse_dialect(text.as_str(), *id, dialect);
+                let errors = program
+                    .errors
+                    .iter()
+                    .map(|e| Problem::error(Code::BicepSyntax, e.message.clone(), path.clone(), Some(e.span)))
+                    .collect();
+                let kind = match dialect {
+                    crate::bicep::Dialect::Bicep => DocKind::Bicep,
+                    crate::bicep::Dialect::BicepParam => DocKind::BicepParams,
+                };
+                return (Loaded { kind: Some(kind), program: Some(Box::new(program)), ..none }, errors);
+            }
             match json::parse(text.as_str(), *id) {
                 Ok(doc) => {
-                    let kind = opts.input_format.or_else(|| detect(&doc));
-                    (Loaded { file: *id, doc: Some(doc), kind }, None)
+                    let kind = opts.input_format.filter(|k| !matches!(k, DocKind::Bicep | DocKind::BicepParams));
+                    let kind = kind.or_else(|| detect(&doc));
+                    (Loaded { doc: Some(doc), kind, ..none }, Vec::new())
                 }
                 Err(e) => {
-                    let path = sources.get(*id).map(|f| f.path.clone());
                     let span = Span::new(*id, e.offset, e.offset);
-                    (
-                        Loaded { file: *id, doc: None, kind: None },
-                        Some(Problem::error(Code::InvalidJson, e.message, path, Some(span))),
-                    )
+                    (none, vec![Problem::error(Code::InvalidJson, e.message, path, Some(span))])
                 }
             }
         })
@@ -86,6 +104,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
         p.errors.extend(e);
         loaded.push(l);
     }
+    bring_modules(&mut sources, &mut loaded, opts, p);
     (sources, loaded)
 }
 
@@ -101,5 +120,94 @@ impl Text {
             Text::Shared(t) => t,
             Text::Owned(t) => t,
         }
+    }
+}
+
+/// The Bicep dialect of a file, by its extension.
+fn bicep_dialect(path: &std::path::Path) -> Option<crate::bicep::Dialect> {
+    if is_bicep(path) {
+        Some(crate::bicep::Dialect::Bicep)
+    } else if is_bicepparam(path) {
+        Some(crate::bicep::Dialect::BicepParam)
+    } else {
+        None
+    }
+}
+
+/// A Bicep program named on the command line brings its local modules along (a
+/// pre-commit hook passes only the changed file): every `.bicep` or `.json` module
+/// inside the scanned folders that was not read is read and parsed too, until no new
+/// one appears. Modules outside the folders are left to the lowering, which reports them.
+fn bring_modules(sources: &mut SourceMap, loaded: &mut Vec<Loaded>, opts: &ScanOptions, p: &mut Problems) {
+    let roots = super::templates::roots(&opts.paths);
+    let mut seen = 0;
+    while seen < loaded.len() {
+        let mut wanted: Vec<PathBuf> = Vec::new();
+        for l in &loaded[seen..] {
+            let Some(program) = &l.program else { continue };
+            let Some(dir) = sources.get(l.file).and_then(|f| f.abs_path.parent()) else { continue };
+            for st in &program.statements {
+                let crate::bicep::StmtKind::Module { path, .. } = &st.kind else { continue };
+                let Some(rel) = path.as_literal() else { continue };
+                if rel.contains(':') {
+                    continue;
+                }
+                let Ok(abs) = std::fs::canonicalize(dir.join(&rel)) else { continue };
+                if roots.iter().any(|r| abs.starts_with(r))
+                    && sources.find_abs(&abs).is_none()
+                    && !wanted.contains(&abs)
+                {
+                    wanted.push(abs);
+                }
+            }
+        }
+        seen = loaded.len();
+        for abs in wanted {
+            let display = pathdiff(&abs);
+            let text = match read_text(&abs) {
+                Ok(t) => Arc::<str>::from(t),
+                Err(_) => continue,
+            };
+            let id = sources.add(SourceFile::new(display.clone(), abs.clone(), text.clone()));
+            if is_bicep(&abs) {
+                let program = crate::bicep::parse(&text, id);
+                for e in &program.errors {
+                    p.errors.push(Problem::error(
+                        Code::BicepSyntax,
+                        e.message.clone(),
+                        Some(display.clone()),
+                        Some(e.span),
+                    ));
+                }
+                loaded.push(Loaded {
+                    file: id,
+                    doc: None,
+                    kind: Some(DocKind::Bicep),
+                    program: Some(Box::new(program)),
+                });
+            } else {
+                match json::parse(&text, id) {
+                    Ok(doc) => {
+                        let kind = detect(&doc);
+                        loaded.push(Loaded { file: id, doc: Some(doc), kind, program: None });
+                    }
+                    Err(e) => {
+                        let span = Span::new(id, e.offset, e.offset);
+                        p.errors.push(Problem::error(Code::InvalidJson, e.message, Some(display), Some(span)));
+                        loaded.push(Loaded { file: id, doc: None, kind: None, program: None });
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How a file brought along is named: relative to the working directory when it is
+/// below it, as the walk names files.
+fn pathdiff(abs: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
+    match cwd.as_deref().and_then(|c| abs.strip_prefix(c).ok()) {
+        Some(rel) => rel.to_string_lossy().to_string(),
+        None => abs.to_string_lossy().to_string(),
     }
 }

@@ -187,3 +187,100 @@ impl TemplateLoader for DiskLoader {
             .map_or_else(|| format!("file {}", file.0), |f| f.0.display().to_string())
     }
 }
+
+/// Bicep modules and `load*Content` files for `azlint expand`, read from disk below the
+/// same root as linked templates.
+impl crate::bicep::lower::Files for DiskLoader {
+    fn module(&self, from: FileId, relative: &str) -> Result<crate::bicep::lower::ModuleFile, String> {
+        use crate::bicep::lower::ModuleFile;
+        let target = self.target(from, relative)?;
+        let mut files = self.files.lock().map_err(|_| "loader poisoned")?;
+        let (file, text) = if target == self.template.1 {
+            let text = crate::source::read_text(&target).map_err(|e| e.to_string())?;
+            (self.template.0, std::sync::Arc::from(text))
+        } else if let Some(i) = files.iter().position(|f| f.0 == target) {
+            (FileId(self.first_id + i as u32), files[i].1.clone())
+        } else {
+            let text: std::sync::Arc<str> = crate::source::read_text(&target).map_err(|e| e.to_string())?.into();
+            let id = FileId(self.first_id + files.len() as u32);
+            files.push((target.clone(), text.clone()));
+            (id, text)
+        };
+        if crate::source::detect::is_bicep(&target) {
+            return Ok(ModuleFile::Bicep { file, text });
+        }
+        let template = crate::source::json::parse(&text, file).map_err(|e| format!("`{relative}`: {}", e.message))?;
+        Ok(ModuleFile::Json { file, template })
+    }
+
+    fn bytes(&self, from: FileId, relative: &str) -> Result<Vec<u8>, String> {
+        let target = self.target(from, relative)?;
+        std::fs::read(&target).map_err(|e| format!("`{relative}` cannot be read: {e}"))
+    }
+
+    fn name(&self, file: FileId) -> String {
+        TemplateLoader::name(self, file)
+    }
+}
+
+impl DiskLoader {
+    /// The file `relative` names from `from`, when it is inside the root.
+    fn target(&self, from: FileId, relative: &str) -> Result<PathBuf, String> {
+        let base = if from == self.template.0 {
+            self.template.1.clone()
+        } else {
+            let files = self.files.lock().map_err(|_| "loader poisoned")?;
+            from.0
+                .checked_sub(self.first_id)
+                .and_then(|i| files.get(i as usize))
+                .map(|f| f.0.clone())
+                .ok_or("unknown linking file")?
+        };
+        let target = base.parent().ok_or("the linking file has no folder")?.join(relative);
+        let target = std::fs::canonicalize(&target).map_err(|e| format!("`{relative}` cannot be read: {e}"))?;
+        if !target.starts_with(&self.root) {
+            return Err(format!("`{relative}` is outside the scanned folder; it is not read"));
+        }
+        Ok(target)
+    }
+}
+
+/// Bicep modules and `load*Content` files of a scan: a module must be one of the
+/// scanned files (its findings point in it); a loaded file must be inside the
+/// scanned folders.
+impl crate::bicep::lower::Files for Loader<'_> {
+    fn module(&self, from: FileId, relative: &str) -> Result<crate::bicep::lower::ModuleFile, String> {
+        use crate::bicep::lower::ModuleFile;
+        let target = self.inside(from, relative)?;
+        let file =
+            self.sources.find_abs(&target).ok_or_else(|| format!("`{relative}` is not among the scanned files"))?;
+        if crate::source::detect::is_bicep(&target) {
+            let text = self.sources.get(file).map(|f| f.text.clone()).ok_or("not read")?;
+            return Ok(ModuleFile::Bicep { file, text });
+        }
+        let (_, node) = self.docs.get(&target).ok_or_else(|| format!("`{relative}` is not a JSON template"))?;
+        Ok(ModuleFile::Json { file, template: (*node).clone() })
+    }
+
+    fn bytes(&self, from: FileId, relative: &str) -> Result<Vec<u8>, String> {
+        let target = self.inside(from, relative)?;
+        std::fs::read(&target).map_err(|e| format!("`{relative}` cannot be read: {e}"))
+    }
+
+    fn name(&self, file: FileId) -> String {
+        TemplateLoader::name(self, file)
+    }
+}
+
+impl Loader<'_> {
+    /// The file `relative` names from `from`, when it is inside the scanned folders.
+    fn inside(&self, from: FileId, relative: &str) -> Result<PathBuf, String> {
+        let base = self.sources.get(from).and_then(|f| f.abs_path.parent()).ok_or("the file has no folder")?;
+        let target =
+            std::fs::canonicalize(base.join(relative)).map_err(|e| format!("`{relative}` cannot be read: {e}"))?;
+        if !self.roots.iter().any(|r| target.starts_with(r)) {
+            return Err(format!("`{relative}` is outside the scanned folders; it is not read"));
+        }
+        Ok(target)
+    }
+}

@@ -44,10 +44,12 @@ pub(super) fn units(
         .and_then(|p| sources.find_abs(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     let used_params: std::collections::HashSet<FileId> = params.values().copied().chain(explicit_params).collect();
 
+    let (bicep_problems, bicep_modules) = lower_bicep(&mut loaded, sources, opts);
     let loader = templates::Loader {
         sources,
         docs: loaded
             .iter()
+            .filter(|l| l.kind != Some(DocKind::Bicep))
             .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
             .collect(),
         roots: templates::roots(&opts.paths),
@@ -66,11 +68,16 @@ pub(super) fn units(
             let mut gaps = Vec::new();
             let mut linked = Vec::new();
             let unit = match kind {
-                DocKind::Template | DocKind::ExportTemplateResponse => {
+                DocKind::Template | DocKind::ExportTemplateResponse | DocKind::Bicep => {
                     if kind == DocKind::ExportTemplateResponse {
                         report_export_errors(doc, l.file, sources, &mut errs);
                     }
-                    let tpl = if kind == DocKind::Template { doc } else { doc.get("template")? };
+                    if let Some(problems) = bicep_problems.get(&l.file) {
+                        for d in problems {
+                            if d.is_error() { errs.push(d.clone()) } else { warns.push(d.clone()) }
+                        }
+                    }
+                    let tpl = if kind == DocKind::ExportTemplateResponse { doc.get("template")? } else { doc };
                     let params = if opts.no_parameters {
                         None
                     } else {
@@ -86,12 +93,13 @@ pub(super) fn units(
                     }
                     stats = x.stats;
                     linked = x.linked;
+                    linked.extend(bicep_modules.get(&l.file).into_iter().flatten().copied());
                     // Each entry template (with its nested and linked templates) is a
                     // deployment unit of its own, unless azlint.toml groups it with others.
                     let prefix = crate::model::unit_prefix(&unit_name(opts, sources, l.file));
                     Unit { raws: x.raws, scope: String::new(), prefix, ..Default::default() }
                 }
-                DocKind::Parameters => return None,
+                DocKind::Parameters | DocKind::BicepParams => return None,
                 DocKind::LiveExport => {
                     let mut issues = Vec::new();
                     let live = live_export(doc, l.file, &mut issues);
@@ -137,6 +145,11 @@ pub(super) fn units(
             (Some(_), Some(DocKind::Parameters)) if !used_params.contains(&l.file) => {
                 p.skipped.push(Skipped { file: path, reason: "parameters file without a template beside it".into() })
             }
+            (_, Some(DocKind::BicepParams)) => p.skipped.push(Skipped {
+                file: path,
+                reason: "a Bicep parameters file: azlint does not read `.bicepparam` files yet (the program is scanned with its defaults)"
+                    .into(),
+            }),
             _ => {}
         }
     }
@@ -235,4 +248,39 @@ fn report_export_errors(doc: &Node, file: FileId, sources: &SourceMap, errs: &mu
             Some(d.span),
         ));
     }
+}
+
+/// Lowers every Bicep program to the template the compiler would emit, in place of
+/// its document: the rest of the scan reads it as a JSON template. Returns each
+/// program's problems (syntax errors are reported by the load stage) and the module
+/// files lowered into it.
+fn lower_bicep(
+    loaded: &mut [Loaded],
+    sources: &SourceMap,
+    opts: &ScanOptions,
+) -> (HashMap<FileId, Vec<Problem>>, HashMap<FileId, Vec<FileId>>) {
+    let files = templates::Loader {
+        sources,
+        docs: loaded
+            .iter()
+            .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
+            .collect(),
+        roots: templates::roots(&opts.paths),
+    };
+    let lowered: Vec<(usize, crate::bicep::lower::Lowered)> = loaded
+        .par_iter()
+        .enumerate()
+        .filter(|(_, l)| l.kind == Some(DocKind::Bicep))
+        .filter_map(|(i, l)| Some((i, crate::bicep::lower::lower(l.program.as_deref()?, l.file, &files))))
+        .collect();
+    drop(files);
+    let mut problems = HashMap::new();
+    let mut modules = HashMap::new();
+    for (i, x) in lowered {
+        let file = loaded[i].file;
+        loaded[i].doc = Some(x.template);
+        problems.insert(file, x.problems);
+        modules.insert(file, x.modules);
+    }
+    (problems, modules)
 }

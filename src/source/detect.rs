@@ -38,11 +38,15 @@ pub enum DocKind {
     /// azlint's live export (`azlintLiveExport`, docs/live-export.md): what a live scan
     /// read, with the reads that failed (coverage gaps) and the ones skipped.
     LiveExport,
+    /// A Bicep program (`.bicep`), lowered onto the template expander.
+    Bicep,
+    /// A Bicep parameters file (`.bicepparam`), read with the program it names.
+    BicepParams,
 }
 
 impl DocKind {
     /// Every kind, in the order the `--input-format` help lists them.
-    pub const ALL: [DocKind; 13] = [
+    pub const ALL: [DocKind; 15] = [
         DocKind::Template,
         DocKind::ExportTemplateResponse,
         DocKind::Parameters,
@@ -56,6 +60,8 @@ impl DocKind {
         DocKind::WebappConfig,
         DocKind::Resource,
         DocKind::LiveExport,
+        DocKind::Bicep,
+        DocKind::BicepParams,
     ];
 
     /// The name used by `--input-format` and in reports.
@@ -74,12 +80,21 @@ impl DocKind {
             DocKind::WebappConfig => "webapp-config",
             DocKind::Resource => "resource",
             DocKind::LiveExport => "live-export",
+            DocKind::Bicep => "bicep",
+            DocKind::BicepParams => "bicepparam",
         }
     }
 
     /// Whether documents of this kind describe deployed state rather than a template.
     pub fn is_state(self) -> bool {
-        !matches!(self, DocKind::Template | DocKind::ExportTemplateResponse | DocKind::Parameters)
+        !matches!(
+            self,
+            DocKind::Template
+                | DocKind::ExportTemplateResponse
+                | DocKind::Parameters
+                | DocKind::Bicep
+                | DocKind::BicepParams
+        )
     }
 }
 
@@ -102,6 +117,16 @@ impl FromStr for DocKind {
 
 /// Classifies a document, or `None` when it is JSON but not an Azure configuration
 /// (`package.json`, `metadata.json`, `bicepconfig.json`, ...).
+/// Whether a path is a Bicep program (`.bicep`, any case).
+pub fn is_bicep(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("bicep"))
+}
+
+/// Whether a path is a Bicep parameters file (`.bicepparam`, any case).
+pub fn is_bicepparam(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("bicepparam"))
+}
+
 pub fn detect(doc: &Node) -> Option<DocKind> {
     match &doc.value {
         Value::Object(_) => detect_object(doc),

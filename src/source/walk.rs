@@ -41,10 +41,14 @@ pub fn exclude_set(globs: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
+/// The files a folder walk reads: JSON (templates, exports) and Bicep.
 fn is_json(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
+    crate::source::detect::is_bicep(path)
+        || crate::source::detect::is_bicepparam(path)
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("jsonc"))
 }
 
 fn excluded(set: &GlobSet, display: &str) -> bool {

@@ -143,11 +143,24 @@ pub(crate) fn eval_node(h: &dyn ExpandHost, n: &Node, copy_ok: bool) -> Node {
                     }
                     continue;
                 }
-                out.push(m.key.clone(), eval_node(h, &m.value, copy_ok));
+                out.push(eval_key(h, &m.key, m.value.span), eval_node(h, &m.value, copy_ok));
             }
             Node::new(Value::object(out), n.span)
         }
         _ => n.clone(),
+    }
+}
+
+/// A property name: Resource Manager evaluates an expression there too (the classic
+/// `"[concat('hidden-link:', resourceId(…))]": "Resource"` tag). A name whose value is
+/// not a known string keeps its text.
+fn eval_key(h: &dyn ExpandHost, key: &Str, span: Span) -> Str {
+    if !key.starts_with('[') || key.starts_with("[[") || !key.ends_with(']') {
+        return key.clone();
+    }
+    match eval_str(h, key, span).value {
+        Value::String(s) => s,
+        _ => key.clone(),
     }
 }
 

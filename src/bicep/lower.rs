@@ -1,0 +1,1479 @@
+//! Lowering a Bicep program onto the ARM expander: the program becomes the
+//! `languageVersion` 2.0 template the Bicep compiler would emit (resources keyed by
+//! their symbolic names), built as a [`Node`] tree whose every value carries the span
+//! of the Bicep text it came from. The expander then evaluates it exactly as it
+//! evaluates compiled JSON, so a finding on a property points at the Bicep line that
+//! set it.
+//!
+//! What is lowered: parameters (types, `@secure()`, `@allowed`, defaults), variables,
+//! resources (conditions, loops, `existing`, `parent`, nested child resources,
+//! `scope` on a resource group or subscription), modules (local `.bicep` and `.json`
+//! files as nested deployments with their own frames; registry and template-spec
+//! modules as linked templates that are not followed), outputs, user-defined
+//! functions, and every expression: operators, interpolation, ternaries, safe access
+//! (`.?`, `[?]`), `!`, spreads, lambdas, for-expressions, resource and module
+//! properties (`.id`, `.name`, `.properties.x` → `reference()`, `.outputs.x`),
+//! resource functions (`stg.listKeys()`), `load*Content` of files inside the scanned
+//! tree. Types, `import`ed types and assertions have no bearing on the resources and
+//! are left out; `import`ed variables and functions are not lowered yet (a reference
+//! to one is an error naming it).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::ast::*;
+use crate::problem::{Code, Problem};
+use crate::value::{FileId, Node, Object, Span, Value};
+
+/// The API version azlint gives a module's deployment resource (any version reads the
+/// same for the expander).
+const DEPLOYMENT_API: &str = "2022-09-01";
+
+/// A module's file: a Bicep program's text, or a JSON template already parsed.
+pub enum ModuleFile {
+    Bicep { file: FileId, text: Arc<str> },
+    Json { file: FileId, template: Node },
+}
+
+/// How module and loaded files are read: only files inside the scanned tree.
+pub trait Files {
+    /// The `.bicep` or `.json` file `relative` names, seen from the file `from` (a file
+    /// the scan reads, so that findings can point in it).
+    fn module(&self, from: FileId, relative: &str) -> Result<ModuleFile, String>;
+    /// The bytes of a file `relative` names from `from` (`loadTextContent` and friends).
+    fn bytes(&self, from: FileId, relative: &str) -> Result<Vec<u8>, String>;
+    /// How messages name a file.
+    fn name(&self, file: FileId) -> String;
+}
+
+/// A lowered program: the template and the problems met (unresolvable names,
+/// modules that cannot be read, module cycles).
+pub struct Lowered {
+    pub template: Node,
+    pub problems: Vec<Problem>,
+    /// The local module files lowered into it (they are not entries of their own).
+    pub modules: Vec<FileId>,
+}
+
+/// Lowers the program of `file` (already parsed) to an ARM template.
+pub fn lower(program: &Program, file: FileId, files: &dyn Files) -> Lowered {
+    let problems = RefCell::new(Vec::new());
+    let mut stack = vec![file];
+    let modules = RefCell::new(Vec::new());
+    let template = lower_file(program, file, &Shared { files, problems: &problems, modules: &modules }, &mut stack);
+    // Declarations are lowered once more than the template writes them: report each
+    // problem once.
+    let mut problems = problems.into_inner();
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert((p.code, p.span, p.message.clone())));
+    let mut modules = modules.into_inner();
+    modules.sort();
+    modules.dedup();
+    Lowered { template, problems, modules }
+}
+
+/// What every file of one lowering shares.
+struct Shared<'a> {
+    files: &'a dyn Files,
+    problems: &'a RefCell<Vec<Problem>>,
+    modules: &'a RefCell<Vec<FileId>>,
+}
+
+fn lower_file(program: &Program, file: FileId, shared: &Shared<'_>, stack: &mut Vec<FileId>) -> Node {
+    let (files, problems) = (shared.files, shared.problems);
+    let wide_scope = program.statements.iter().any(|s| match &s.kind {
+        StmtKind::TargetScope { value } => match &value.kind {
+            ExprKind::String(s) => s.as_literal().is_some_and(|v| v != "resourceGroup"),
+            _ => false,
+        },
+        _ => false,
+    });
+    let mut cx = Cx {
+        file,
+        files,
+        problems,
+        modules: shared.modules,
+        quiet: std::cell::Cell::new(false),
+        symbols: HashMap::new(),
+        wide_scope,
+        stack: std::mem::take(stack),
+    };
+    cx.declare(program);
+    let node = cx.template(program);
+    *stack = cx.stack;
+    node
+}
+
+/// What a top-level name stands for.
+#[derive(Clone)]
+enum Sym {
+    Param,
+    Var,
+    Func,
+    Resource(Box<Res>),
+    Module(Box<Module>),
+    /// Declared but not lowered (types, outputs, assertions).
+    Other,
+    /// Brought in by `import` from another file: not lowered yet.
+    Imported,
+}
+
+/// A declared resource: what expressions about it need.
+#[derive(Clone)]
+struct Res {
+    /// The ARM symbolic name (`stg`, `vnet::subnet` for a nested one).
+    symbol: String,
+    full_type: String,
+    api: String,
+    /// The resource's own `name` expression (ARM text) and the parent chain's, in order.
+    segments: Vec<String>,
+    /// What `.name` gives: the declared `name` (the full `vnet/subnet` of a resource
+    /// declared with a full name, the child's own name with `parent:`).
+    name: String,
+    /// The ARM `name`: the declared name, or `parent/name` with a parent.
+    full_name: String,
+    /// The loop variable's and index's expressions inside the resource, when looped.
+    each: Option<Each>,
+    /// Extra leading `resourceId` arguments (`subscription, resourceGroup`) for an
+    /// existing resource in another scope.
+    scope_args: Vec<String>,
+}
+
+#[derive(Clone)]
+struct Module {
+    symbol: String,
+    name: String,
+    each: Option<Each>,
+}
+
+/// A declaration loop: `[for (item, index) in iterable: ...]` over ARM copies.
+#[derive(Clone)]
+struct Each {
+    item: Option<String>,
+    index: Option<String>,
+    /// The iterable as ARM text.
+    iterable: String,
+}
+
+struct Cx<'a> {
+    file: FileId,
+    files: &'a dyn Files,
+    problems: &'a RefCell<Vec<Problem>>,
+    modules: &'a RefCell<Vec<FileId>>,
+    /// While declarations are resolved in passes (a name may be used before it is
+    /// declared), problems wait for the last pass.
+    quiet: std::cell::Cell<bool>,
+    symbols: HashMap<String, Sym>,
+    /// The program's `targetScope` is not a resource group: its modules carry
+    /// `location`, as the compiler writes them.
+    wide_scope: bool,
+    /// Files being lowered, outermost first (a module that is already here is a cycle).
+    stack: Vec<FileId>,
+}
+
+/// Names bound inside an expression (loop items, lambda variables), innermost last,
+/// each to the ARM text it stands for.
+type Locals = Vec<(String, String)>;
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A JSON string that the expander reads as the literal `s` (a leading `[` is doubled).
+fn literal(s: &str) -> Value {
+    if s.starts_with('[') { Value::str(format!("[{s}")) } else { Value::str(s) }
+}
+
+/// A string literal's value: a multi-line string drops the line break right after its
+/// opening `'''`, as the compiler does.
+fn lit(s: &StringLit) -> Option<String> {
+    let v = s.as_literal()?;
+    if !s.multiline {
+        return Some(v);
+    }
+    Some(v.strip_prefix("\r\n").or_else(|| v.strip_prefix('\n')).map(str::to_string).unwrap_or(v))
+}
+
+fn ident_like(s: &str) -> bool {
+    let mut c = s.chars();
+    c.next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_') && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
+}
+
+/// `base.name`, or `base['name']` when the name is not an identifier.
+fn member(base: &str, name: &str) -> String {
+    if ident_like(name) { format!("{base}.{name}") } else { format!("{base}[{}]", quote(name)) }
+}
+
+impl Cx<'_> {
+    fn error(&self, span: Span, code: Code, message: impl Into<String>) {
+        if self.quiet.get() {
+            return;
+        }
+        let file = Some(self.files.name(span.file));
+        self.problems.borrow_mut().push(Problem::error(code, message, file, Some(span)));
+    }
+
+    /// Records a construct azlint does not lower yet and returns an expression whose
+    /// value is unknown (a `reference()` that names no resource), never a guess.
+    fn unsupported(&self, span: Span, what: &str) -> String {
+        self.error(
+            span,
+            Code::BicepUnsupported,
+            format!("{what} is not evaluated by azlint yet; its value is unknown"),
+        );
+        self.unknown(what)
+    }
+
+    /// An expression whose value is unknown, saying why.
+    fn unknown(&self, why: &str) -> String {
+        format!("reference({})", quote(&format!("bicep: {why}")))
+    }
+
+    fn warning(&self, span: Span, code: Code, message: impl Into<String>) {
+        if self.quiet.get() {
+            return;
+        }
+        let file = Some(self.files.name(span.file));
+        self.problems.borrow_mut().push(Problem::warning(code, message, file, Some(span)));
+    }
+
+    // ---- declarations -------------------------------------------------------------
+
+    /// Records every top-level name first: Bicep declarations may be used before they
+    /// are written.
+    fn declare(&mut self, program: &Program) {
+        // Resources are declared again until their parents are known: a child may be
+        // written before its parent, and parents chain.
+        self.quiet.set(true);
+        self.declare_pass(program);
+        for _ in 0..4 {
+            let before = self.resource_shapes();
+            self.declare_pass(program);
+            if self.resource_shapes() == before {
+                break;
+            }
+        }
+        // The last pass reports what is still wrong.
+        self.quiet.set(false);
+        self.declare_pass(program);
+    }
+
+    /// Every resource's symbol and id segments, to tell when declaring is done.
+    fn resource_shapes(&self) -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<(String, Vec<String>)> = self
+            .symbols
+            .iter()
+            .filter_map(|(k, s)| match s {
+                Sym::Resource(r) => Some((k.clone(), r.segments.clone())),
+                _ => None,
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn declare_pass(&mut self, program: &Program) {
+        for st in &program.statements {
+            match &st.kind {
+                StmtKind::Param { name, .. } => {
+                    self.symbols.insert(name.name.clone(), Sym::Param);
+                }
+                StmtKind::Var { name, .. } => {
+                    self.symbols.insert(name.name.clone(), Sym::Var);
+                }
+                StmtKind::Func { name, .. } => {
+                    self.symbols.insert(name.name.clone(), Sym::Func);
+                }
+                StmtKind::Resource(r) => self.declare_resource(r, None),
+                StmtKind::Module { name, body, .. } => {
+                    let (obj, _, each) = self.decl_parts(body, &Vec::new());
+                    let name_expr = obj
+                        .and_then(|o| prop(o, "name"))
+                        .map(|e| self.expr(e, &each_locals(&each)))
+                        .unwrap_or_else(|| quote(&name.name));
+                    let m = Module { symbol: name.name.clone(), name: name_expr, each };
+                    self.symbols.insert(name.name.clone(), Sym::Module(Box::new(m)));
+                }
+                StmtKind::Type { name, .. } | StmtKind::Output { name, .. } | StmtKind::Assert { name, .. } => {
+                    self.symbols.entry(name.name.clone()).or_insert(Sym::Other);
+                }
+                StmtKind::Import { symbols, .. } => {
+                    let names: Vec<String> = match symbols {
+                        ImportSymbols::Named(items) => items
+                            .iter()
+                            .filter_map(|i| i.alias.as_ref().map(|a| a.name.clone()).or_else(|| i.name.as_literal()))
+                            .collect(),
+                        ImportSymbols::Wildcard { alias } => vec![alias.name.clone()],
+                    };
+                    for n in names {
+                        self.symbols.insert(n, Sym::Imported);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Records a resource and its nested children (`parent::child`, also reachable by
+    /// the bare name when no top-level declaration has it).
+    fn declare_resource(&mut self, r: &Resource, parent: Option<&Res>) {
+        let (ty, api) = split_type(&r.type_str);
+        let full_type = match parent {
+            Some(p) if !ty.contains('/') => format!("{}/{ty}", p.full_type),
+            _ => ty.clone(),
+        };
+        let api = api.or_else(|| parent.map(|p| p.api.clone())).unwrap_or_default();
+        let (obj, _, own_each) = self.decl_parts(&r.body, &Vec::new());
+        let each = own_each.or_else(|| parent.and_then(|p| p.each.clone()));
+        let locals = each_locals(&each);
+        // `parent: vnets[i]` names one copy of a looped parent: its segments with the
+        // parent's loop bound to that index.
+        let parent_res =
+            obj.and_then(|o| prop(o, "parent")).and_then(|e| self.resource_of_in(e, &locals)).map(|(p, idx)| {
+                let segments = p.segments.iter().map(|s| self.bound(&p.each, idx.as_deref(), s)).collect();
+                Res { segments, ..p }
+            });
+        let parent = parent.cloned().or(parent_res);
+        let own_name = obj.and_then(|o| prop(o, "name"));
+        let mut segments = match &parent {
+            Some(p) => p.segments.clone(),
+            None => Vec::new(),
+        };
+        let name = own_name.map_or_else(|| "''".into(), |e| self.expr(e, &locals));
+        let wanted = full_type.matches('/').count();
+        match own_name {
+            // A legacy full name `'${vnet.name}/subnet'` names every segment itself.
+            Some(e) if parent.is_none() && wanted > 1 => {
+                let segs = self.name_segments(e, &locals);
+                if segs.len() == wanted {
+                    segments.extend(segs);
+                } else {
+                    // A name whose `/`s come from a value: split it as the compiler does.
+                    segments.extend((0..wanted).map(|k| format!("split({name}, '/')[{k}]")));
+                }
+            }
+            Some(_) => segments.push(name.clone()),
+            None => segments.push("''".into()),
+        }
+        let scope_args = obj.and_then(|o| prop(o, "scope")).map(|s| self.scope_args(s, &locals)).unwrap_or_default();
+        // A top-level resource with `parent:` keeps its own symbolic name.
+        let symbol = r.name.name.clone();
+        let full_name = match &parent {
+            Some(p) => format!("format('{{0}}/{{1}}', {}, {name})", p.full_name),
+            None => name.clone(),
+        };
+        let res = Res { symbol: symbol.clone(), full_type, api, segments, name, full_name, each, scope_args };
+        if let Some(o) = obj {
+            for child in nested(o) {
+                if let StmtKind::Resource(c) = &child.kind {
+                    let mut nested_res = res.clone();
+                    nested_res.symbol = symbol.clone();
+                    self.declare_nested(c, &nested_res);
+                }
+            }
+        }
+        self.symbols.insert(symbol, Sym::Resource(Box::new(res)));
+    }
+
+    fn declare_nested(&mut self, c: &Resource, parent: &Res) {
+        let before: Vec<String> = self.symbols.keys().cloned().collect();
+        let mut p = parent.clone();
+        p.symbol = parent.symbol.clone();
+        self.declare_resource_nested(c, &p);
+        let key = format!("{}::{}", parent.symbol, c.name.name);
+        if !before.contains(&c.name.name)
+            && let Some(s) = self.symbols.get(&key).cloned()
+        {
+            self.symbols.entry(c.name.name.clone()).or_insert(s);
+        }
+    }
+
+    fn declare_resource_nested(&mut self, r: &Resource, parent: &Res) {
+        let (ty, api) = split_type(&r.type_str);
+        let full_type = if ty.contains('/') { ty.clone() } else { format!("{}/{ty}", parent.full_type) };
+        let api = api.unwrap_or_else(|| parent.api.clone());
+        let (obj, _, own_each) = self.decl_parts(&r.body, &Vec::new());
+        let each = own_each.or_else(|| parent.each.clone());
+        let locals = each_locals(&each);
+        let mut segments = parent.segments.clone();
+        let name = obj.and_then(|o| prop(o, "name")).map_or_else(|| "''".into(), |e| self.expr(e, &locals));
+        segments.push(name.clone());
+        let full_name = format!("format('{{0}}/{{1}}', {}, {name})", parent.full_name);
+        let symbol = format!("{}::{}", parent.symbol, r.name.name);
+        let res = Res {
+            symbol: symbol.clone(),
+            full_type,
+            api,
+            segments,
+            name,
+            full_name,
+            each,
+            scope_args: parent.scope_args.clone(),
+        };
+        if let Some(o) = obj {
+            for child in nested(o) {
+                if let StmtKind::Resource(c) = &child.kind {
+                    self.declare_nested(c, &res);
+                }
+            }
+        }
+        self.symbols.insert(symbol, Sym::Resource(Box::new(res)));
+    }
+
+    /// The body object, condition and loop of a resource or module declaration.
+    fn decl_parts<'e>(
+        &self,
+        body: &'e DeclBody,
+        locals: &Locals,
+    ) -> (Option<&'e Expr>, Option<&'e Expr>, Option<Each>) {
+        match body {
+            DeclBody::Object(o) => (Some(o), None, None),
+            DeclBody::If(i) => (Some(&i.body), Some(&i.cond), None),
+            DeclBody::For(f) => match &f.kind {
+                ExprKind::For(fe) => {
+                    let each = Each {
+                        item: Some(fe.item.name.clone()),
+                        index: fe.index.as_ref().map(|i| i.name.clone()),
+                        iterable: self.expr(&fe.iterable, locals),
+                    };
+                    match &fe.body {
+                        ForBody::Expr(e) => (Some(e), None, Some(each)),
+                        ForBody::If(i) => (Some(&i.body), Some(&i.cond), Some(each)),
+                    }
+                }
+                _ => (None, None, None),
+            },
+        }
+    }
+
+    // ---- the template -------------------------------------------------------------
+
+    fn template(&mut self, program: &Program) -> Node {
+        let at = program.span;
+        let mut t = Object::new();
+        let scope = program.statements.iter().find_map(|s| match &s.kind {
+            StmtKind::TargetScope { value } => match &value.kind {
+                ExprKind::String(s) => s.as_literal(),
+                _ => None,
+            },
+            _ => None,
+        });
+        let schema = match scope.as_deref() {
+            Some("subscription") => {
+                "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#"
+            }
+            Some("managementGroup") => {
+                "https://schema.management.azure.com/schemas/2019-08-01/managementGroupDeploymentTemplate.json#"
+            }
+            Some("tenant") => "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#",
+            _ => "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        };
+        t.insert("$schema", Node::new(Value::str(schema), at));
+        t.insert("languageVersion", Node::new(Value::str("2.0"), at));
+        t.insert("contentVersion", Node::new(Value::str("1.0.0.0"), at));
+        let mut params = Object::new();
+        let mut vars = Object::new();
+        let mut resources = Object::new();
+        let mut outputs = Object::new();
+        let mut funcs = Object::new();
+        for st in &program.statements {
+            match &st.kind {
+                StmtKind::Param { name, ty, default } => {
+                    params.insert(name.name.as_str(), self.param(st, ty.as_ref(), default.as_ref()));
+                }
+                StmtKind::Var { name, value, .. } => {
+                    vars.insert(name.name.as_str(), self.value(value, &Vec::new()));
+                }
+                StmtKind::Resource(r) => self.resource(r, st, None, &mut resources),
+                StmtKind::Module { name, path, body } => {
+                    if let Some(m) = self.module(name, path, body, st.span) {
+                        resources.insert(name.name.as_str(), m);
+                    }
+                }
+                StmtKind::Output { name, ty, value } => {
+                    let mut o = Object::new();
+                    o.insert("type", Node::new(Value::str(self.type_name(ty, false)), ty.span));
+                    o.insert("value", self.value(value, &Vec::new()));
+                    outputs.insert(name.name.as_str(), Node::new(Value::object(o), st.span));
+                }
+                StmtKind::Func { name, params: ps, return_type, body } => {
+                    funcs.insert(name.name.as_str(), self.func(ps, return_type, body, st.span));
+                }
+                _ => {}
+            }
+        }
+        t.insert("parameters", Node::new(Value::object(params), at));
+        if !funcs.is_empty() {
+            let mut ns = Object::new();
+            ns.insert("namespace", Node::new(Value::str("__bicep"), at));
+            ns.insert("members", Node::new(Value::object(funcs), at));
+            t.insert("functions", Node::new(Value::array(vec![Node::new(Value::object(ns), at)]), at));
+        }
+        t.insert("variables", Node::new(Value::object(vars), at));
+        t.insert("resources", Node::new(Value::object(resources), at));
+        t.insert("outputs", Node::new(Value::object(outputs), at));
+        Node::new(Value::object(t), at)
+    }
+
+    fn param(&self, st: &Statement, ty: Option<&TypeExpr>, default: Option<&Expr>) -> Node {
+        let mut o = Object::new();
+        let secure = st.decorators.iter().any(|d| d.name() == "secure");
+        let ty_name = match ty {
+            Some(t) => self.type_name(t, secure),
+            None => "object".into(),
+        };
+        let nullable = ty.is_some_and(|t| matches!(t.kind, TypeKind::Nullable(_)));
+        o.insert("type", Node::new(Value::str(ty_name), ty.map_or(st.span, |t| t.span)));
+        if nullable {
+            o.insert("nullable", Node::new(Value::Bool(true), st.span));
+        }
+        for d in &st.decorators {
+            let key = match d.name() {
+                "allowed" => "allowedValues",
+                "minValue" => "minValue",
+                "maxValue" => "maxValue",
+                "minLength" => "minLength",
+                "maxLength" => "maxLength",
+                _ => continue,
+            };
+            if let Some(a) = d.args().first() {
+                o.insert(key, self.value(a, &Vec::new()));
+            }
+        }
+        if let Some(e) = default {
+            o.insert("defaultValue", self.value(e, &Vec::new()));
+        }
+        Node::new(Value::object(o), st.span)
+    }
+
+    fn func(&self, ps: &[TypedParam], ret: &TypeExpr, body: &Expr, span: Span) -> Node {
+        let mut params = Vec::new();
+        let mut locals = Vec::new();
+        for p in ps {
+            let mut o = Object::new();
+            o.insert("name", Node::new(Value::str(p.name.name.as_str()), p.name.span));
+            o.insert("type", Node::new(Value::str(self.type_name(&p.ty, false)), p.ty.span));
+            params.push(Node::new(Value::object(o), p.span));
+            locals.push((p.name.name.clone(), format!("parameters({})", quote(&p.name.name))));
+        }
+        let mut out = Object::new();
+        out.insert("type", Node::new(Value::str(self.type_name(ret, false)), ret.span));
+        out.insert("value", Node::new(Value::str(format!("[{}]", self.expr(body, &locals))), body.span));
+        let mut f = Object::new();
+        f.insert("parameters", Node::new(Value::array(params), span));
+        f.insert("output", Node::new(Value::object(out), span));
+        Node::new(Value::object(f), span)
+    }
+
+    /// The ARM type of a Bicep type expression: the base kind, user types resolved
+    /// through their declarations (by name only; types from imports default by use).
+    fn type_name(&self, t: &TypeExpr, secure: bool) -> String {
+        let base = match &t.kind {
+            TypeKind::Name(n) => match n.name.as_str() {
+                "string" | "int" | "bool" | "object" | "array" => n.name.clone(),
+                "any" => "object".into(),
+                _ => "object".into(),
+            },
+            TypeKind::Literal(e) => match &e.kind {
+                ExprKind::String(_) => "string".into(),
+                ExprKind::Int(_) | ExprKind::Unary { .. } => "int".into(),
+                ExprKind::Bool(_) => "bool".into(),
+                _ => "object".into(),
+            },
+            TypeKind::Union(items) => items.first().map_or_else(|| "object".into(), |i| self.type_name(i, false)),
+            TypeKind::Nullable(i) | TypeKind::Paren(i) => return self.type_name(i, secure),
+            TypeKind::Array(_) | TypeKind::Tuple(_) => "array".into(),
+            TypeKind::Resource(_) => "string".into(),
+            _ => "object".into(),
+        };
+        match (base.as_str(), secure) {
+            ("string", true) => "securestring".into(),
+            ("object", true) => "secureObject".into(),
+            _ => base,
+        }
+    }
+
+    // ---- resources ------------------------------------------------------------------
+
+    fn resource(&mut self, r: &Resource, st: &Statement, parent: Option<&str>, out: &mut Object) {
+        let symbol = match parent {
+            Some(p) => format!("{p}::{}", r.name.name),
+            None => r.name.name.clone(),
+        };
+        let Some(Sym::Resource(info)) = self.symbols.get(&symbol).cloned() else {
+            return;
+        };
+        let (obj, cond, _) = self.decl_parts(&r.body, &Vec::new());
+        let locals = each_locals(&info.each);
+        let mut o = Object::new();
+        o.insert("type", Node::new(Value::str(info.full_type.as_str()), r.type_str.span));
+        o.insert("apiVersion", Node::new(Value::str(info.api.as_str()), r.type_str.span));
+        if r.existing {
+            o.insert("existing", Node::new(Value::Bool(true), st.span));
+        }
+        if let Some(c) = cond {
+            o.insert("condition", self.value(unparen(c), &locals));
+        }
+        if let Some(each) = &info.each {
+            let mut copy = Object::new();
+            copy.insert("name", Node::new(Value::str(info.symbol.as_str()), st.span));
+            copy.insert("count", Node::new(Value::str(format!("[length({})]", each.iterable)), st.span));
+            o.insert("copy", Node::new(Value::object(copy), st.span));
+        }
+        let full_name = &info.full_name;
+        let name_span = obj.and_then(|o| prop(o, "name")).map_or(st.span, |e| e.span);
+        o.insert("name", Node::new(Value::str(format!("[{full_name}]")), name_span));
+        if let Some(body) = obj {
+            self.body_members(body, &locals, &mut o, true);
+            if let Some(scope) = prop(body, "scope") {
+                self.scope_fields(scope, &locals, &mut o);
+            }
+        }
+        out.insert(info.symbol.as_str(), Node::new(Value::object(o), st.span));
+        if let Some(body) = obj {
+            for child in nested(body) {
+                if let StmtKind::Resource(c) = &child.kind {
+                    self.resource(c, child, Some(&info.symbol), out);
+                }
+            }
+        }
+    }
+
+    /// The members of a resource or module body, lowered, but for those the
+    /// declaration itself handles (`name`, `parent`, `scope`, `dependsOn`, nested
+    /// resources).
+    fn body_members(&self, body: &Expr, locals: &Locals, o: &mut Object, resource: bool) {
+        let ExprKind::Object(items) = &body.kind else { return };
+        for item in items {
+            let ObjectItem::Property { key, value, .. } = item else { continue };
+            let Some(k) = key.as_literal() else { continue };
+            if matches!(k.as_str(), "name" | "parent" | "scope" | "dependsOn") || (!resource && k == "params") {
+                continue;
+            }
+            o.insert(k.as_str(), self.value(value, locals));
+        }
+    }
+
+    /// `scope: resourceGroup('x')` → the deployment's or resource's `resourceGroup` and
+    /// `subscriptionId`.
+    fn scope_fields(&self, scope: &Expr, locals: &Locals, o: &mut Object) {
+        let text = |t: String| Node::new(Value::str(format!("[{t}]")), scope.span);
+        if let Some((r, idx)) = self.resource_of_in(scope, locals) {
+            if r.full_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups") {
+                // `scope: rg` of a subscription template: that resource group.
+                let name = r.segments.last().map_or_else(|| "''".into(), |s| self.bound(&r.each, idx.as_deref(), s));
+                o.insert("resourceGroup", text(name));
+            } else {
+                // An extension resource on another resource.
+                o.insert("scope", text(self.resource_id(&r, idx.as_deref(), locals)));
+            }
+            return;
+        }
+        let ExprKind::Call { name, args, .. } = &scope.kind else { return };
+        let arm = |e: &Expr| Node::new(Value::str(format!("[{}]", self.expr(e, locals))), e.span);
+        match (name.name.as_str(), args.as_slice()) {
+            ("managementGroup", [mg]) => {
+                let id = format!("format('Microsoft.Management/managementGroups/{{0}}', {})", self.expr(mg, locals));
+                o.insert("scope", text(id));
+                return;
+            }
+            ("tenant", []) => {
+                o.insert("scope", Node::new(Value::str("/"), scope.span));
+                return;
+            }
+            _ => {}
+        }
+        match (name.name.as_str(), args.as_slice()) {
+            ("resourceGroup", [rg]) => {
+                o.insert("resourceGroup", arm(rg));
+            }
+            ("resourceGroup", [sub, rg]) => {
+                o.insert("subscriptionId", arm(sub));
+                o.insert("resourceGroup", arm(rg));
+            }
+            ("subscription", [sub]) => {
+                o.insert("subscriptionId", arm(sub));
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a `scope:` names a resource group (`resourceGroup(…)` or a resource group
+    /// declared in a subscription template).
+    fn is_resource_group(&self, scope: &Expr, locals: &Locals) -> bool {
+        match &scope.kind {
+            ExprKind::Call { name, .. } => name.name == "resourceGroup",
+            _ => self
+                .resource_of_in(scope, locals)
+                .is_some_and(|(r, _)| r.full_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups")),
+        }
+    }
+
+    /// Leading `resourceId` arguments for a resource in another scope.
+    fn scope_args(&self, scope: &Expr, locals: &Locals) -> Vec<String> {
+        match &scope.kind {
+            ExprKind::Call { name, args, .. } if name.name == "resourceGroup" => match args.as_slice() {
+                [rg] => vec![self.expr(rg, locals)],
+                [sub, rg] => vec![self.expr(sub, locals), self.expr(rg, locals)],
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// The segments of a legacy full name: an interpolated string split at its literal
+    /// `/`s (`'${vnet.name}/subnet'` → `vnet.name`, `'subnet'`).
+    fn name_segments(&self, e: &Expr, locals: &Locals) -> Vec<String> {
+        let ExprKind::String(s) = &e.kind else { return vec![self.expr(e, locals)] };
+        // Each segment as a format string and its arguments, as interpolation lowers.
+        let mut segs: Vec<(String, Vec<String>)> = vec![(String::new(), Vec::new())];
+        for part in &s.parts {
+            match part {
+                StringPart::Text { value, .. } => {
+                    let mut pieces = value.split('/');
+                    if let (Some(first), Some(last)) = (pieces.next(), segs.last_mut()) {
+                        last.0.push_str(&first.replace('{', "{{").replace('}', "}}"));
+                    }
+                    for p in pieces {
+                        segs.push((p.replace('{', "{{").replace('}', "}}"), Vec::new()));
+                    }
+                }
+                StringPart::Expr(x) => {
+                    let t = self.expr(x, locals);
+                    if let Some(last) = segs.last_mut() {
+                        last.0.push_str(&format!("{{{}}}", last.1.len()));
+                        last.1.push(t);
+                    }
+                }
+            }
+        }
+        segs.into_iter()
+            .map(|(fmt, args)| match args.len() {
+                0 => quote(&fmt),
+                1 if fmt == "{0}" => args.into_iter().next().unwrap_or_default(),
+                _ => format!("format({}, {})", quote(&fmt), args.join(", ")),
+            })
+            .collect()
+    }
+
+    // ---- modules --------------------------------------------------------------------
+
+    fn module(&mut self, name: &Ident, path: &StringLit, body: &DeclBody, span: Span) -> Option<Node> {
+        let Some(Sym::Module(info)) = self.symbols.get(&name.name).cloned() else { return None };
+        let (obj, cond, _) = self.decl_parts(body, &Vec::new());
+        let locals = each_locals(&info.each);
+        let mut o = Object::new();
+        o.insert("type", Node::new(Value::str("Microsoft.Resources/deployments"), path.span));
+        o.insert("apiVersion", Node::new(Value::str(DEPLOYMENT_API), path.span));
+        o.insert(
+            "name",
+            Node::new(
+                Value::str(format!("[{}]", info.name)),
+                obj.and_then(|b| prop(b, "name")).map_or(name.span, |e| e.span),
+            ),
+        );
+        let rg_scope = obj.and_then(|b| prop(b, "scope")).is_some_and(|s| self.is_resource_group(s, &locals));
+        if self.wide_scope && !rg_scope {
+            o.insert("location", Node::new(Value::str("[deployment().location]"), name.span));
+        }
+        if let Some(c) = cond {
+            o.insert("condition", self.value(unparen(c), &locals));
+        }
+        if let Some(each) = &info.each {
+            let mut copy = Object::new();
+            copy.insert("name", Node::new(Value::str(name.name.as_str()), span));
+            copy.insert("count", Node::new(Value::str(format!("[length({})]", each.iterable)), span));
+            o.insert("copy", Node::new(Value::object(copy), span));
+        }
+        if let Some(scope) = obj.and_then(|b| prop(b, "scope")) {
+            self.scope_fields(scope, &locals, &mut o);
+        }
+        let mut props = Object::new();
+        let mut opts = Object::new();
+        opts.insert("scope", Node::new(Value::str("inner"), path.span));
+        props.insert("expressionEvaluationOptions", Node::new(Value::object(opts), path.span));
+        props.insert("mode", Node::new(Value::str("Incremental"), path.span));
+        let mut params = Object::new();
+        if let Some(ExprKind::Object(items)) = obj.and_then(|b| prop(b, "params")).map(|p| &p.kind) {
+            for item in items {
+                if let ObjectItem::Property { key, value, span } = item
+                    && let Some(k) = key.as_literal()
+                {
+                    params.insert(k.as_str(), self.module_param(value, &locals, *span));
+                }
+            }
+        }
+        props.insert("parameters", Node::new(Value::object(params), path.span));
+        let target = path.as_literal().unwrap_or_default();
+        if let Some(template) = self.module_template(&target, path.span) {
+            props.insert("template", template);
+        } else {
+            let mut link = Object::new();
+            let key = if target.starts_with("ts") { "id" } else { "uri" };
+            link.insert(key, Node::new(Value::str(target.as_str()), path.span));
+            props.insert("templateLink", Node::new(Value::object(link), path.span));
+        }
+        o.insert("properties", Node::new(Value::object(props), span));
+        Some(Node::new(Value::object(o), span))
+    }
+
+    /// A module parameter: `{"value": …}`, or a Key Vault reference for `kv.getSecret('s')`.
+    fn module_param(&self, value: &Expr, locals: &Locals, span: Span) -> Node {
+        let mut o = Object::new();
+        if let ExprKind::Call { base: Some(b), name, args } = &value.kind
+            && name.name == "getSecret"
+            && let Some((kv, idx)) = self.resource_of(b)
+        {
+            let mut vault = Object::new();
+            let id = self.resource_id(&kv, idx.as_deref(), locals);
+            vault.insert("id", Node::new(Value::str(format!("[{id}]")), b.span));
+            let mut r = Object::new();
+            r.insert("keyVault", Node::new(Value::object(vault), b.span));
+            if let Some(s) = args.first() {
+                r.insert("secretName", self.value(s, locals));
+            }
+            o.insert("reference", Node::new(Value::object(r), value.span));
+        } else {
+            o.insert("value", self.value(value, locals));
+        }
+        Node::new(Value::object(o), span)
+    }
+
+    /// The lowered template of a local module; `None` for registry and template-spec
+    /// modules (a warning says they are not followed) and for modules that cannot be
+    /// read (an error says why).
+    fn module_template(&mut self, target: &str, span: Span) -> Option<Node> {
+        if target.starts_with("br:")
+            || target.starts_with("br/")
+            || target.starts_with("ts:")
+            || target.starts_with("ts/")
+        {
+            self.warning(
+                span,
+                Code::ArmLinkedUri,
+                format!("the module `{target}` is in a registry; it is not fetched, so its resources are unknown"),
+            );
+            return None;
+        }
+        let module = match self.files.module(self.file, target) {
+            Ok(x) => x,
+            Err(e) => {
+                self.error(span, Code::ArmLinkedTemplate, format!("the module `{target}` cannot be read: {e}"));
+                return None;
+            }
+        };
+        let (id, text) = match module {
+            ModuleFile::Json { file, template } => {
+                self.modules.borrow_mut().push(file);
+                return Some(template);
+            }
+            ModuleFile::Bicep { file, text } => (file, text),
+        };
+        self.modules.borrow_mut().push(id);
+        if let Some(at) = self.stack.iter().position(|f| *f == id) {
+            let mut names: Vec<String> = self.stack[at..].iter().map(|f| self.files.name(*f)).collect();
+            names.push(self.files.name(id));
+            self.error(span, Code::ArmLinkedCycle, format!("modules form a cycle: {}", names.join(" → ")));
+            return None;
+        }
+        if self.stack.len() as u32 >= crate::arm::expand::MAX_DEPLOYMENT_DEPTH {
+            self.error(span, Code::ArmLimit, "modules nest deeper than Resource Manager allows");
+            return None;
+        }
+        let program = super::parse(&text, id);
+        for e in &program.errors {
+            self.error(e.span, Code::BicepSyntax, e.message.clone());
+        }
+        self.stack.push(id);
+        let shared = Shared { files: self.files, problems: self.problems, modules: self.modules };
+        let node = lower_file(&program, id, &shared, &mut self.stack);
+        self.stack.pop();
+        Some(node)
+    }
+
+    // ---- values and expressions -------------------------------------------------------
+
+    /// A value in a JSON position: literal objects and arrays stay JSON (each member
+    /// keeps its own span); anything else is one expression string.
+    fn value(&self, e: &Expr, locals: &Locals) -> Node {
+        match &e.kind {
+            ExprKind::Int(n) => match i64::try_from(*n) {
+                Ok(i) => Node::new(Value::Int(i), e.span),
+                Err(_) => Node::new(Value::str(format!("[{}]", self.expr(e, locals))), e.span),
+            },
+            ExprKind::Bool(b) => Node::new(Value::Bool(*b), e.span),
+            ExprKind::Null => Node::new(Value::Null, e.span),
+            ExprKind::String(s) if s.as_literal().is_some() => Node::new(literal(&lit(s).unwrap_or_default()), e.span),
+            ExprKind::Paren(inner) => self.value(inner, locals),
+            ExprKind::Unary { op: UnaryOp::Neg, expr } if matches!(expr.kind, ExprKind::Int(_)) => match &expr.kind {
+                ExprKind::Int(n) => Node::new(Value::Int(-(*n as i64)), e.span),
+                _ => Node::new(Value::Null, e.span),
+            },
+            ExprKind::Object(items) if items.iter().all(|i| matches!(i, ObjectItem::Property { .. })) => {
+                let mut o = Object::new();
+                let mut copies = Vec::new();
+                for item in items {
+                    if let ObjectItem::Property { key, value, span } = item {
+                        if let (ExprKind::For(f), Some(k)) = (&value.kind, key.as_literal())
+                            && let Some(copy) = self.property_copy(&k, f, locals, *span)
+                        {
+                            copies.push(copy);
+                            continue;
+                        }
+                        // An interpolated key is an expression key, as the compiler writes it.
+                        let k = match (key.as_literal(), key) {
+                            (Some(k), _) => k,
+                            (None, PropertyKey::String(s)) => format!("[{}]", self.string(s, locals)),
+                            (None, PropertyKey::Ident(i)) => i.name.clone(),
+                        };
+                        o.insert(k.as_str(), self.value(value, locals));
+                    }
+                }
+                if !copies.is_empty() {
+                    o.insert("copy", Node::new(Value::array(copies), e.span));
+                }
+                Node::new(Value::object(o), e.span)
+            }
+            ExprKind::Array(items) if items.iter().all(|i| matches!(i, ArrayItem::Value(_))) => {
+                let v = items
+                    .iter()
+                    .filter_map(|i| match i {
+                        ArrayItem::Value(x) => Some(self.value(x, locals)),
+                        ArrayItem::Spread { .. } => None,
+                    })
+                    .collect();
+                Node::new(Value::array(v), e.span)
+            }
+            _ => Node::new(Value::str(format!("[{}]", self.expr(e, locals))), e.span),
+        }
+    }
+
+    /// An expression as ARM expression text (without the brackets).
+    fn expr(&self, e: &Expr, locals: &Locals) -> String {
+        match &e.kind {
+            ExprKind::Int(n) => n.to_string(),
+            ExprKind::Bool(b) => format!("{b}()"),
+            ExprKind::Null => "null()".into(),
+            ExprKind::String(s) => self.string(s, locals),
+            ExprKind::Array(items) => self.array(items, locals),
+            ExprKind::Object(items) => self.object(items, locals),
+            ExprKind::Var(id) => self.var(id, locals),
+            ExprKind::Paren(inner) => self.expr(inner, locals),
+            ExprKind::Unary { op, expr } => match (op, &expr.kind) {
+                (UnaryOp::Neg, ExprKind::Int(n)) => format!("-{n}"),
+                (UnaryOp::Neg, _) => format!("sub(0, {})", self.expr(expr, locals)),
+                (UnaryOp::Not, _) => format!("not({})", self.expr(expr, locals)),
+                (UnaryOp::Plus, _) => self.expr(expr, locals),
+            },
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (a, b) = (self.expr(lhs, locals), self.expr(rhs, locals));
+                match op {
+                    BinaryOp::Coalesce => format!("coalesce({a}, {b})"),
+                    BinaryOp::Or => format!("or({a}, {b})"),
+                    BinaryOp::And => format!("and({a}, {b})"),
+                    BinaryOp::Eq => format!("equals({a}, {b})"),
+                    BinaryOp::NotEq => format!("not(equals({a}, {b}))"),
+                    BinaryOp::EqI => format!("equals(toLower({a}), toLower({b}))"),
+                    BinaryOp::NotEqI => format!("not(equals(toLower({a}), toLower({b})))"),
+                    BinaryOp::Lt => format!("less({a}, {b})"),
+                    BinaryOp::Le => format!("lessOrEquals({a}, {b})"),
+                    BinaryOp::Gt => format!("greater({a}, {b})"),
+                    BinaryOp::Ge => format!("greaterOrEquals({a}, {b})"),
+                    BinaryOp::Add => format!("add({a}, {b})"),
+                    BinaryOp::Sub => format!("sub({a}, {b})"),
+                    BinaryOp::Mul => format!("mul({a}, {b})"),
+                    BinaryOp::Div => format!("div({a}, {b})"),
+                    BinaryOp::Mod => format!("mod({a}, {b})"),
+                }
+            }
+            ExprKind::Ternary { cond, then, otherwise } => {
+                format!(
+                    "if({}, {}, {})",
+                    self.expr(cond, locals),
+                    self.expr(then, locals),
+                    self.expr(otherwise, locals)
+                )
+            }
+            ExprKind::Property { .. } | ExprKind::Index { .. } | ExprKind::ResourceAccess { .. } => {
+                self.access(e, locals)
+            }
+            ExprKind::NonNull(inner) => self.expr(inner, locals),
+            ExprKind::Call { base, name, args } => self.call(e, base.as_deref(), name, args, locals),
+            ExprKind::Lambda { params, body } => {
+                let mut inner = locals.clone();
+                for p in params {
+                    inner.push((p.name.clone(), format!("lambdaVariables({})", quote(&p.name))));
+                }
+                let names: Vec<String> = params.iter().map(|p| quote(&p.name)).collect();
+                let body = self.expr(body, &inner);
+                if names.is_empty() {
+                    format!("lambda({body})")
+                } else {
+                    format!("lambda({}, {body})", names.join(", "))
+                }
+            }
+            ExprKind::For(f) => self.for_expr(f, locals),
+        }
+    }
+
+    fn string(&self, s: &StringLit, locals: &Locals) -> String {
+        if let Some(text) = lit(s) {
+            return quote(&text);
+        }
+        let mut fmt = String::new();
+        let mut args = Vec::new();
+        for p in &s.parts {
+            match p {
+                StringPart::Text { value, .. } => fmt.push_str(&value.replace('{', "{{").replace('}', "}}")),
+                StringPart::Expr(x) => {
+                    fmt.push_str(&format!("{{{}}}", args.len()));
+                    args.push(self.expr(x, locals));
+                }
+            }
+        }
+        format!("format({}, {})", quote(&fmt), args.join(", "))
+    }
+
+    fn array(&self, items: &[ArrayItem], locals: &Locals) -> String {
+        let mut groups: Vec<String> = Vec::new();
+        let mut run: Vec<String> = Vec::new();
+        for i in items {
+            match i {
+                ArrayItem::Value(x) => run.push(self.expr(x, locals)),
+                ArrayItem::Spread { expr, .. } => {
+                    if !run.is_empty() {
+                        groups.push(format!("createArray({})", run.join(", ")));
+                        run.clear();
+                    }
+                    groups.push(self.expr(expr, locals));
+                }
+            }
+        }
+        if groups.is_empty() {
+            return format!("createArray({})", run.join(", "));
+        }
+        if !run.is_empty() {
+            groups.push(format!("createArray({})", run.join(", ")));
+        }
+        format!("concat({})", groups.join(", "))
+    }
+
+    fn object(&self, items: &[ObjectItem], locals: &Locals) -> String {
+        let mut groups: Vec<String> = Vec::new();
+        let mut run: Vec<String> = Vec::new();
+        for i in items {
+            match i {
+                ObjectItem::Property { key, value, .. } => {
+                    let k = match key {
+                        PropertyKey::Ident(id) => quote(&id.name),
+                        PropertyKey::String(s) => self.string(s, locals),
+                    };
+                    run.push(format!("{k}, {}", self.expr(value, locals)));
+                }
+                ObjectItem::Spread { expr, .. } => {
+                    if !run.is_empty() {
+                        groups.push(format!("createObject({})", run.join(", ")));
+                        run.clear();
+                    }
+                    groups.push(self.expr(expr, locals));
+                }
+                ObjectItem::Resource(_) => {}
+            }
+        }
+        if groups.is_empty() {
+            return format!("createObject({})", run.join(", "));
+        }
+        if !run.is_empty() {
+            groups.push(format!("createObject({})", run.join(", ")));
+        }
+        format!("shallowMerge(createArray({}))", groups.join(", "))
+    }
+
+    fn var(&self, id: &Ident, locals: &Locals) -> String {
+        if let Some((_, t)) = locals.iter().rev().find(|(n, _)| *n == id.name) {
+            return t.clone();
+        }
+        match self.symbols.get(&id.name) {
+            Some(Sym::Param) => format!("parameters({})", quote(&id.name)),
+            Some(Sym::Var) => format!("variables({})", quote(&id.name)),
+            Some(Sym::Resource(r)) => format!("reference({}, {}, 'full')", quote(&r.symbol), quote(&r.api)),
+            Some(Sym::Module(m)) => format!("reference({})", quote(&m.symbol)),
+            Some(Sym::Imported) => self.unsupported(id.span, &format!("`{}`, imported from another file,", id.name)),
+            Some(Sym::Func) | Some(Sym::Other) => {
+                self.unsupported(id.span, &format!("`{}` cannot be used as a value", id.name))
+            }
+            None => {
+                self.error(id.span, Code::ArmTemplate, format!("`{}` is not declared", id.name));
+                self.unknown(&format!("`{}` is not declared", id.name))
+            }
+        }
+    }
+
+    /// A loop as a property's value, as the compiler writes it: a property `copy` entry
+    /// (`{name, count, input}`), so that an iterable whose length is not known offline
+    /// gives one instance as in compiled JSON. A filter that reads the index stays a
+    /// `map` expression (`None`).
+    fn property_copy(&self, key: &str, f: &ForExpr, locals: &Locals, span: Span) -> Option<Node> {
+        let mut iterable = self.expr(&f.iterable, locals);
+        let body = match &f.body {
+            ForBody::Expr(b) => b,
+            ForBody::If(i) => {
+                if f.index.is_some() {
+                    return None;
+                }
+                let mut inner = locals.clone();
+                inner.push((f.item.name.clone(), format!("lambdaVariables({})", quote(&f.item.name))));
+                let cond = self.expr(unparen(&i.cond), &inner);
+                iterable = format!("filter({iterable}, lambda({}, {cond}))", quote(&f.item.name));
+                &i.body
+            }
+        };
+        let at = format!("copyIndex({})", quote(key));
+        let mut inner = locals.clone();
+        inner.push((f.item.name.clone(), format!("{iterable}[{at}]")));
+        if let Some(ix) = &f.index {
+            inner.push((ix.name.clone(), at.clone()));
+        }
+        let mut o = Object::new();
+        o.insert("name", Node::new(Value::str(key), span));
+        o.insert("count", Node::new(Value::str(format!("[length({iterable})]")), f.iterable.span));
+        o.insert("input", self.value(body, &inner));
+        Some(Node::new(Value::object(o), span))
+    }
+
+    /// `[for x in xs: body]` in a value: `map` over the items (or over the indexes,
+    /// with an index or a filter).
+    fn for_expr(&self, f: &ForExpr, locals: &Locals) -> String {
+        let iterable = self.expr(&f.iterable, locals);
+        let (cond, body) = match &f.body {
+            ForBody::Expr(b) => (None, b),
+            ForBody::If(i) => (Some(unparen(&i.cond)), &i.body),
+        };
+        if f.index.is_none() && cond.is_none() {
+            let mut inner = locals.clone();
+            inner.push((f.item.name.clone(), format!("lambdaVariables({})", quote(&f.item.name))));
+            return format!("map({iterable}, lambda({}, {}))", quote(&f.item.name), self.expr(body, &inner));
+        }
+        let i = format!("__{}_i", f.item.name);
+        let iv = format!("lambdaVariables({})", quote(&i));
+        let mut inner = locals.clone();
+        inner.push((f.item.name.clone(), format!("{iterable}[{iv}]")));
+        if let Some(ix) = &f.index {
+            inner.push((ix.name.clone(), iv.clone()));
+        }
+        let range = format!("range(0, length({iterable}))");
+        let source = match cond {
+            Some(c) => format!("filter({range}, lambda({}, {}))", quote(&i), self.expr(c, &inner)),
+            None => range,
+        };
+        format!("map({source}, lambda({}, {}))", quote(&i), self.expr(body, &inner))
+    }
+
+    // ---- resources and modules in expressions ------------------------------------------
+
+    /// The resource an expression names (`stg`, `stgs[i]`, `vnet::subnet`), with the
+    /// index ARM text when it is one of a loop's copies.
+    fn resource_of(&self, e: &Expr) -> Option<(Res, Option<String>)> {
+        self.resource_of_in(e, &Vec::new())
+    }
+
+    fn resource_of_in(&self, e: &Expr, locals: &Locals) -> Option<(Res, Option<String>)> {
+        match &e.kind {
+            ExprKind::Var(id) if !locals.iter().any(|(n, _)| *n == id.name) => match self.symbols.get(&id.name) {
+                Some(Sym::Resource(r)) => Some(((**r).clone(), None)),
+                _ => None,
+            },
+            ExprKind::ResourceAccess { base, name } => {
+                let (p, idx) = self.resource_of_in(base, locals)?;
+                match self.symbols.get(&format!("{}::{}", p.symbol, name.name)) {
+                    Some(Sym::Resource(r)) => Some(((**r).clone(), idx)),
+                    _ => None,
+                }
+            }
+            ExprKind::Index { base, index, .. } => {
+                let (r, _) = self.resource_of_in(base, locals)?;
+                Some((r, Some(self.expr(index, locals))))
+            }
+            ExprKind::Paren(inner) | ExprKind::NonNull(inner) => self.resource_of_in(inner, locals),
+            _ => None,
+        }
+    }
+
+    fn module_of(&self, e: &Expr, locals: &Locals) -> Option<(Module, Option<String>)> {
+        match &e.kind {
+            ExprKind::Var(id) if !locals.iter().any(|(n, _)| *n == id.name) => match self.symbols.get(&id.name) {
+                Some(Sym::Module(m)) => Some(((**m).clone(), None)),
+                _ => None,
+            },
+            ExprKind::Index { base, index, .. } => {
+                let (m, _) = self.module_of(base, locals)?;
+                Some((m, Some(self.expr(index, locals))))
+            }
+            _ => None,
+        }
+    }
+
+    /// A resource's name segments with its loop bound to `idx` (or to its own copy
+    /// index inside its declaration).
+    fn bound(&self, each: &Option<Each>, idx: Option<&str>, text: &str) -> String {
+        let (Some(each), Some(idx)) = (each, idx) else { return text.to_string() };
+        // The declaration's loop variable was lowered as `iterable[copyIndex()]`.
+        text.replace(&format!("{}[copyIndex()]", each.iterable), &format!("{}[{idx}]", each.iterable))
+            .replace("copyIndex()", idx)
+    }
+
+    fn resource_id(&self, r: &Res, idx: Option<&str>, _locals: &Locals) -> String {
+        let mut args: Vec<String> = r.scope_args.clone();
+        args.push(quote(&r.full_type));
+        args.extend(r.segments.iter().map(|s| self.bound(&r.each, idx, s)));
+        format!("resourceId({})", args.join(", "))
+    }
+
+    fn symbol_ref(&self, symbol: &str, idx: Option<&str>) -> String {
+        match idx {
+            Some(i) => format!("format('{}[{{0}}]', {i})", symbol.replace('\'', "''")),
+            None => quote(symbol),
+        }
+    }
+
+    /// Property and index chains: on a resource (`.id`, `.name`, `.properties.x`,
+    /// `.location`), a module (`.outputs.x`, `.name`), or any other value.
+    fn access(&self, e: &Expr, locals: &Locals) -> String {
+        // Unwind the chain to its root.
+        let mut chain: Vec<&Expr> = Vec::new();
+        let mut cur = e;
+        loop {
+            if self.resource_of_in(cur, locals).is_some() || self.module_of(cur, locals).is_some() {
+                break;
+            }
+            match &cur.kind {
+                ExprKind::Property { base, .. } | ExprKind::Index { base, .. } => {
+                    chain.push(cur);
+                    cur = base;
+                }
+                _ => break,
+            }
+        }
+        chain.reverse();
+        if let Some((r, idx)) = self.resource_of_in(cur, locals) {
+            return self.resource_access(&r, idx.as_deref(), &chain, locals);
+        }
+        if let Some((m, idx)) = self.module_of(cur, locals) {
+            return self.module_access(&m, idx.as_deref(), &chain, locals);
+        }
+        let mut out = self.expr(cur, locals);
+        for step in chain {
+            out = self.step(out, step, locals);
+        }
+        out
+    }
+
+    fn step(&self, base: String, step: &Expr, locals: &Locals) -> String {
+        match &step.kind {
+            ExprKind::Property { name, safe: true, .. } => format!("tryGet({base}, {})", quote(&name.name)),
+            ExprKind::Property { name, .. } => member(&base, &name.name),
+            ExprKind::Index { index, safe, from_end, .. } => {
+                let i = self.expr(index, locals);
+                match (safe, from_end) {
+                    (true, true) => format!("tryIndexFromEnd({base}, {i})"),
+                    (false, true) => format!("indexFromEnd({base}, {i})"),
+                    (true, false) => format!("tryGet({base}, {i})"),
+                    (false, false) => format!("{base}[{i}]"),
+                }
+            }
+            _ => base,
+        }
+    }
+
+    fn resource_access(&self, r: &Res, idx: Option<&str>, chain: &[&Expr], locals: &Locals) -> String {
+        let first = chain.first().and_then(|s| match &s.kind {
+            ExprKind::Property { name, .. } => Some(name.name.as_str()),
+            _ => None,
+        });
+        let sym = self.symbol_ref(&r.symbol, idx);
+        let (mut out, rest) = match first {
+            Some("id") => (self.resource_id(r, idx, locals), &chain[1..]),
+            Some("name") => (self.bound(&r.each, idx, &r.name), &chain[1..]),
+            Some("type") => (quote(&r.full_type), &chain[1..]),
+            Some("apiVersion") => (quote(&r.api), &chain[1..]),
+            Some("properties") => (format!("reference({sym})"), &chain[1..]),
+            _ => (format!("reference({sym}, {}, 'full')", quote(&r.api)), chain),
+        };
+        for step in rest {
+            out = self.step(out, step, locals);
+        }
+        out
+    }
+
+    fn module_access(&self, m: &Module, idx: Option<&str>, chain: &[&Expr], locals: &Locals) -> String {
+        let sym = self.symbol_ref(&m.symbol, idx);
+        let name = |i: usize| {
+            chain.get(i).and_then(|s| match &s.kind {
+                ExprKind::Property { name, .. } => Some(name.name.clone()),
+                ExprKind::Index { index, .. } => match &index.kind {
+                    ExprKind::String(s) => s.as_literal(),
+                    _ => None,
+                },
+                _ => None,
+            })
+        };
+        match name(0).as_deref() {
+            Some("outputs") => match name(1) {
+                Some(o) => {
+                    let mut out = format!("{}.value", member(&format!("reference({sym}).outputs"), &o));
+                    for step in &chain[2..] {
+                        out = self.step(out, step, locals);
+                    }
+                    out
+                }
+                None => format!("reference({sym}).outputs"),
+            },
+            Some("name") => self.bound(&m.each, idx, &m.name),
+            _ => {
+                let mut out = format!("reference({sym}, {}, 'full')", quote(DEPLOYMENT_API));
+                for step in chain {
+                    out = self.step(out, step, locals);
+                }
+                out
+            }
+        }
+    }
+
+    // ---- calls ------------------------------------------------------------------------
+
+    fn call(&self, e: &Expr, base: Option<&Expr>, name: &Ident, args: &[Expr], locals: &Locals) -> String {
+        let args_text = |skip: usize| -> Vec<String> { args.iter().skip(skip).map(|a| self.expr(a, locals)).collect() };
+        if let Some(b) = base {
+            if let Some((r, idx)) = self.resource_of_in(b, locals) {
+                // `stg.listKeys()`: the resource's id and API version come first.
+                let mut a = vec![self.resource_id(&r, idx.as_deref(), locals), quote(&r.api)];
+                a.extend(args_text(0));
+                return format!("{}({})", name.name, a.join(", "));
+            }
+            let namespace = match &b.kind {
+                ExprKind::Var(id) => id.name.as_str(),
+                _ => "",
+            };
+            if !matches!(namespace, "sys" | "az") {
+                return self.unsupported(e.span, &format!("`{namespace}.{}()`", name.name));
+            }
+        }
+        match self.symbols.get(&name.name) {
+            Some(Sym::Func) => return format!("__bicep.{}({})", name.name, args_text(0).join(", ")),
+            Some(Sym::Imported) => {
+                return self.unsupported(e.span, &format!("`{}()`, imported from another file,", name.name));
+            }
+            _ => {}
+        }
+        match name.name.as_str() {
+            "any" => args.first().map_or_else(|| "null()".into(), |a| self.expr(a, locals)),
+            "loadTextContent" | "loadJsonContent" | "loadYamlContent" | "loadFileAsBase64" => {
+                self.load(e, &name.name, args, locals)
+            }
+            _ => format!("{}({})", name.name, args_text(0).join(", ")),
+        }
+    }
+
+    /// `load*Content('path')`: the file's content as a literal (read only inside the
+    /// scanned tree); a file that cannot be read is an error and the value unknown.
+    fn load(&self, e: &Expr, function: &str, args: &[Expr], locals: &Locals) -> String {
+        let path = match args.first().map(|a| &a.kind) {
+            Some(ExprKind::String(s)) => s.as_literal(),
+            _ => None,
+        };
+        let Some(path) = path else {
+            return self.unsupported(e.span, &format!("`{function}` of a path built from values"));
+        };
+        let bytes = match self.files.bytes(self.file, &path) {
+            Ok(b) => b,
+            Err(why) => {
+                self.error(e.span, Code::ArmLinkedTemplate, format!("`{function}('{path}')`: {why}"));
+                return self.unknown(&format!("{function}('{path}') was not read"));
+            }
+        };
+        match function {
+            "loadFileAsBase64" => quote(&base64(&bytes)),
+            "loadJsonContent" => {
+                let text = String::from_utf8_lossy(&bytes);
+                let text = text.trim_start_matches('\u{feff}');
+                if args.len() > 1 {
+                    // A JSONPath filter is evaluated by the compiler; azlint does not.
+                    return self.unsupported(e.span, &format!("`{function}` with a JSON path"));
+                }
+                let _ = locals;
+                format!("json({})", quote(text))
+            }
+            "loadYamlContent" => self.unsupported(e.span, &format!("`{function}('{path}')` (YAML)")),
+            _ => quote(&String::from_utf8_lossy(&bytes)),
+        }
+    }
+}
+
+/// Every nested resource statement of a resource body.
+fn nested(body: &Expr) -> impl Iterator<Item = &Statement> {
+    let items: &[ObjectItem] = match &body.kind {
+        ExprKind::Object(items) => items,
+        _ => &[],
+    };
+    items.iter().filter_map(|i| match i {
+        ObjectItem::Resource(s) => Some(s.as_ref()),
+        _ => None,
+    })
+}
+
+/// The value of the property `key` of an object literal.
+fn prop<'e>(body: &'e Expr, key: &str) -> Option<&'e Expr> {
+    let ExprKind::Object(items) = &body.kind else { return None };
+    items.iter().find_map(|i| match i {
+        ObjectItem::Property { key: k, value, .. } if k.as_literal().as_deref() == Some(key) => Some(value),
+        _ => None,
+    })
+}
+
+fn unparen(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => unparen(inner),
+        _ => e,
+    }
+}
+
+/// `'Microsoft.Storage/storageAccounts@2023-01-01'` → type and API version.
+fn split_type(s: &StringLit) -> (String, Option<String>) {
+    let text = s.as_literal().unwrap_or_default();
+    match text.split_once('@') {
+        Some((t, v)) => (t.to_string(), Some(v.to_string())),
+        None => (text, None),
+    }
+}
+
+/// The loop variables of a declaration, bound to its copy index.
+fn each_locals(each: &Option<Each>) -> Locals {
+    let mut out = Vec::new();
+    if let Some(e) = each {
+        if let Some(item) = &e.item {
+            out.push((item.clone(), format!("{}[copyIndex()]", e.iterable)));
+        }
+        if let Some(index) = &e.index {
+            out.push((index.clone(), "copyIndex()".into()));
+        }
+    }
+    out
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n =
+            (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= c.len() {
+                out.push(T[((n >> shift) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
