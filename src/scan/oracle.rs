@@ -55,7 +55,7 @@ pub enum Class {
     UnknownCause,
     /// An output that differs, is missing or is extra.
     Outputs,
-    /// A side's expansion failed or reported an error: the sides may not be comparable.
+    /// A side's expansion failed, or reported an error the other side did not.
     ExpandFailed,
 }
 
@@ -172,13 +172,19 @@ impl Comparison {
 /// What [`super::expand_file`] returns: the expansion, its diagnostics, whether any was an error.
 pub type Outcome = Result<(Value, Vec<String>, bool), String>;
 
-/// Compares two outcomes of `expand_file`: a side that returned `Err` makes the sides
-/// incomparable (one `expand-failed`); a side that reported an error diagnostic gets an
-/// `expand-failed` naming the first error, and the expansions are still compared so the
-/// effect of the error shows.
+/// Compares two outcomes of `expand_file`. A side that returned `Err` makes the sides
+/// incomparable (one `expand-failed` for it). A side that reported an error diagnostic
+/// where the other did not gets an `expand-failed` too, and the expansions are still
+/// compared so the effect of the error shows. Errors on both sides are not a difference
+/// between the forms (the expander fails on both alike); their expansions are compared.
 pub fn compare_outcomes(left: &Outcome, right: &Outcome) -> Comparison {
-    let mut differences: Vec<Difference> =
-        [failure("left", left), failure("right", right)].into_iter().flatten().collect();
+    let errored = |o: &Outcome| matches!(o, Ok((_, _, true)));
+    let one_sided = errored(left) != errored(right);
+    let mut differences: Vec<Difference> = [("left", left), ("right", right)]
+        .into_iter()
+        .filter(|(_, o)| o.is_err() || (one_sided && errored(o)))
+        .filter_map(|(side, o)| failure(side, o))
+        .collect();
     if let (Ok((l, _, _)), Ok((r, _, _))) = (left, right) {
         differences.extend(compare(l, r).differences);
     }
@@ -597,6 +603,7 @@ mod tests {
         assert!(compare_outcomes(&ok, &ok).agrees());
         assert_eq!(got(&ok, &err), vec![Class::ExpandFailed]);
         assert_eq!(got(&errored, &ok), vec![Class::ExpandFailed]);
+        assert!(compare_outcomes(&errored, &errored).agrees(), "errors on both sides are not a difference");
         assert_eq!(compare_outcomes(&ok, &err).differences[0].path, "right");
     }
 
