@@ -26,7 +26,7 @@ use rayon::prelude::*;
 
 /// Share of each data set the Bicep reading must agree on once it is supported.
 const BICEP_AGREEMENT: f64 = 0.97;
-/// Differences listed per data set in the report.
+/// Differences listed per differing program in the report.
 const SHOWN: usize = 8;
 
 /// One program: its id in the lists (`<data set>/<program>`) and its folder.
@@ -54,7 +54,7 @@ fn shared() -> Option<PathBuf> {
 }
 
 /// Every folder under `root` holding all of `files`, as programs named by their path
-/// relative to `root`, sorted so reports and samples are stable.
+/// relative to `root`, sorted so reports are stable.
 fn programs_under(set: &str, root: &Path, files: &[&str]) -> Vec<Program> {
     let mut out: Vec<Program> = walkdir::WalkDir::new(root)
         .into_iter()
