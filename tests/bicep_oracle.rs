@@ -142,6 +142,8 @@ fn known(file: &str) -> BTreeMap<String, Known> {
 struct Result1 {
     program: Program,
     comparison: Comparison,
+    /// Resources on the left (reference) side: the report shows the check is not vacuous.
+    resources: usize,
     /// The right side returned `Err` (a `.bicep` azlint cannot read yet).
     unreadable: bool,
     /// Both sides reported errors (an expander limitation both forms meet alike).
@@ -157,6 +159,10 @@ struct Checked {
 impl Checked {
     fn differing(&self) -> impl Iterator<Item = &Result1> {
         self.results.iter().filter(|r| !r.comparison.agrees())
+    }
+
+    fn resources(&self) -> usize {
+        self.results.iter().map(|r| r.resources).sum()
     }
 
     fn agreement(&self) -> f64 {
@@ -184,9 +190,10 @@ impl Checked {
     fn report(&self) -> String {
         let differing = self.differing().count();
         let mut s = format!(
-            "{}: {} programs, {} agree, {} differ ({:.1}% agreement)\n",
+            "{}: {} programs ({} resources), {} agree, {} differ ({:.1}% agreement)\n",
             self.name,
             self.results.len(),
+            self.resources(),
             self.results.len() - differing,
             differing,
             self.agreement() * 100.0
@@ -226,6 +233,7 @@ fn check(set: DataSet, left: &str, right: &str) -> Checked {
             let errored = |o: &Outcome| matches!(o, Ok((_, _, true)));
             Result1 {
                 comparison: compare_outcomes(&l, &r),
+                resources: resource_count(&l),
                 unreadable: r.is_err(),
                 both_errored: errored(&l) && errored(&r),
                 program,
@@ -233,6 +241,11 @@ fn check(set: DataSet, left: &str, right: &str) -> Checked {
         })
         .collect();
     Checked { name: set.name, results }
+}
+
+/// How many resources an expansion holds (none when it failed).
+fn resource_count(o: &Outcome) -> usize {
+    o.as_ref().ok().and_then(|(v, _, _)| v.get("resources")?.as_array().map(Vec::len)).unwrap_or(0)
 }
 
 /// The problems with a list against what was found: differing programs it does not
@@ -286,6 +299,7 @@ fn classic_and_symbolic_names_forms_expand_alike() {
     for c in &checked {
         eprint!("{}", c.report());
         assert!(c.results.len() > 30, "{}: only {} programs found", c.name, c.results.len());
+        assert!(c.resources() > 2 * c.results.len(), "{}: only {} resources compared", c.name, c.resources());
     }
     let problems = list_problems(&checked, &list, "known-differences.txt");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
