@@ -2,12 +2,14 @@
 //! [`select`] (the rules that run), [`inputs`] (walk, pairing siblings), [`load`] (read,
 //! parse, detect, in parallel), [`units`] (expand templates, ingest exported state),
 //! the model and the rules run, [`filter`] (suppressions, baseline). Every file ends up
-//! scanned, skipped (with the reason) or in error. [`expand`] is `azlint expand`.
+//! scanned, skipped (with the reason) or in error. [`expand`] is `azlint expand`;
+//! [`oracle`] compares two of its expansions (the conformance tests use it).
 
 mod expand;
 mod filter;
 mod inputs;
 mod load;
+pub mod oracle;
 mod pairing;
 mod select;
 pub mod templates;
