@@ -207,8 +207,10 @@ fn invalid_baselines_fail_where_the_compiler_does() {
         for dir in std::fs::read_dir(&root).into_iter().flatten().filter_map(Result::ok) {
             let name = dir.file_name().to_string_lossy().to_string();
             if name.starts_with("Invalid") {
-                programs
-                    .push((dir.path().join("parameters.bicepparam"), dir.path().join("parameters.diagnostics.bicepparam")));
+                programs.push((
+                    dir.path().join("parameters.bicepparam"),
+                    dir.path().join("parameters.diagnostics.bicepparam"),
+                ));
             }
         }
     }
@@ -219,8 +221,7 @@ fn invalid_baselines_fail_where_the_compiler_does() {
     let (mut ours_total, mut ours_flagged) = (0, 0);
     let mut problems = Vec::new();
     for (program, diagnostics) in &programs {
-        let (Ok(text), Ok(annotated)) = (std::fs::read_to_string(program), std::fs::read_to_string(diagnostics))
-        else {
+        let (Ok(text), Ok(annotated)) = (std::fs::read_to_string(program), std::fs::read_to_string(diagnostics)) else {
             continue;
         };
         let errors = compiler_errors(&annotated);

@@ -236,23 +236,53 @@ pub enum ExprKind {
     Var(Ident),
     /// `(e)`
     Paren(Box<Expr>),
-    Unary { op: UnaryOp, expr: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    Unary {
+        op: UnaryOp,
+        expr: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
     /// `cond ? then : otherwise`
-    Ternary { cond: Box<Expr>, then: Box<Expr>, otherwise: Box<Expr> },
+    Ternary {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        otherwise: Box<Expr>,
+    },
     /// `base.name`, or `base.?name` when `safe`.
-    Property { base: Box<Expr>, name: Ident, safe: bool },
+    Property {
+        base: Box<Expr>,
+        name: Ident,
+        safe: bool,
+    },
     /// `base[index]`; `safe` for `base[?index]`, `from_end` for `base[^index]`.
-    Index { base: Box<Expr>, index: Box<Expr>, safe: bool, from_end: bool },
+    Index {
+        base: Box<Expr>,
+        index: Box<Expr>,
+        safe: bool,
+        from_end: bool,
+    },
     /// `base!`: asserts the value is not null.
     NonNull(Box<Expr>),
     /// `base::child`: a nested resource of a resource.
-    ResourceAccess { base: Box<Expr>, name: Ident },
+    ResourceAccess {
+        base: Box<Expr>,
+        name: Ident,
+    },
     /// `name(args)`, `ns.name(args)` or `resource.name(args)` (`base` is then the
     /// expression before the dot: `sys`, `az`, `stg`).
-    Call { base: Option<Box<Expr>>, name: Ident, args: Vec<Expr> },
+    Call {
+        base: Option<Box<Expr>>,
+        name: Ident,
+        args: Vec<Expr>,
+    },
     /// `x => body`, `(a, b) => body`, `() => body`
-    Lambda { params: Vec<Ident>, body: Box<Expr> },
+    Lambda {
+        params: Vec<Ident>,
+        body: Box<Expr>,
+    },
     /// `[for item in iterable: body]`, `[for (item, index) in ...: if (c) {...}]`
     For(Box<ForExpr>),
 }
@@ -278,7 +308,10 @@ pub enum ForBody {
 pub enum ArrayItem {
     Value(Expr),
     /// `...expr`; `span` covers the dots and the expression.
-    Spread { expr: Expr, span: Span },
+    Spread {
+        expr: Expr,
+        span: Span,
+    },
 }
 
 /// An object member.
