@@ -600,3 +600,71 @@ fn code_point(s: &str) -> Option<(u32, usize)> {
     let v = u32::from_str_radix(hex, 16).ok().filter(|&v| v <= 0x10FFFF)?;
     Some((v, hex.len() + 2))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<Tok> {
+        lex(text, FileId(0)).tokens.iter().map(|t| t.kind).collect()
+    }
+
+    #[test]
+    fn operators_longest_match() {
+        use Tok::*;
+        assert_eq!(
+            kinds("a.?b ?? c =~ d !~ e => ...f :: g!=h"),
+            [
+                Ident,
+                DotQuestion,
+                Ident,
+                Coalesce,
+                Ident,
+                EqI,
+                Ident,
+                NotEqI,
+                Ident,
+                Arrow,
+                Ellipsis,
+                Ident,
+                DoubleColon,
+                Ident,
+                NotEq,
+                Ident,
+                Eof
+            ]
+        );
+    }
+
+    #[test]
+    fn string_pieces_and_nested_braces() {
+        use Tok::*;
+        assert_eq!(
+            kinds("'a${ {b: 1}.b }c${d}e'"),
+            [StrLeft, LBrace, Ident, Colon, Int, RBrace, Dot, Ident, StrMid, Ident, StrRight, Eof]
+        );
+        assert_eq!(kinds("'a${'b${c}'}'"), [StrLeft, StrLeft, Ident, StrRight, StrRight, Eof]);
+    }
+
+    #[test]
+    fn newline_runs_are_one_token() {
+        use Tok::*;
+        assert_eq!(kinds("a\r\n\r\n  // c\n/* d */\nb"), [Ident, NewLine, Ident, Eof]);
+    }
+
+    #[test]
+    fn lexer_errors() {
+        let l = lex("'abc\n'\\q' \"", FileId(0));
+        let messages: Vec<_> = l.errors.iter().map(|e| (e.span.start, e.message.as_str())).collect();
+        assert_eq!(messages[0], (0, "unterminated string: expected `'` before the end of the line"));
+        assert!(messages[1].1.starts_with("unknown escape sequence `\\q`"));
+        assert!(messages[2].1.starts_with("unexpected `\"`"));
+        assert!(lex("'''abc", FileId(0)).errors[0].message.starts_with("unterminated multi-line string"));
+        assert!(lex("/* abc", FileId(0)).errors[0].message.starts_with("unterminated comment"));
+        assert!(
+            lex("#disable-next-line\n", FileId(0)).errors[0]
+                .message
+                .starts_with("expected at least one diagnostic code")
+        );
+    }
+}

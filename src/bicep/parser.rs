@@ -20,12 +20,15 @@ type PResult<T> = Result<T, Fail>;
 /// Parses a whole file.
 pub fn parse(text: &str, file: FileId, dialect: Dialect) -> Program {
     let lexed = lexer::lex(text, file);
+    let mut lex_errors: Vec<u32> = lexed.errors.iter().map(|e| e.span.start).collect();
+    lex_errors.sort_unstable();
     let mut p = Parser {
         text,
         file,
         toks: lexed.tokens,
         pos: 0,
         last_end: 0,
+        lex_errors,
         errors: lexed.errors,
         skip_nl: Vec::new(),
         depth: 0,
@@ -45,6 +48,8 @@ pub(crate) struct Parser<'a> {
     /// End of the last consumed token: where a node that just ended ends.
     last_end: u32,
     errors: Vec<ParseError>,
+    /// Where the lexer's errors start, in order.
+    lex_errors: Vec<u32>,
     /// Newline modes: `true` inside parentheses, where line breaks are blanks.
     skip_nl: Vec<bool>,
     depth: u32,
@@ -228,6 +233,17 @@ impl<'a> Parser<'a> {
         r
     }
 
+    /// Enters a newline mode. The recursive constructs push and pop by hand rather than
+    /// through [`Parser::with_nl`]: a closure is one more stack frame per nesting level,
+    /// and an error needs no pop (the statement loop clears the stack).
+    fn push_nl(&mut self, skip: bool) {
+        self.skip_nl.push(skip);
+    }
+
+    fn pop_nl(&mut self) {
+        self.skip_nl.pop();
+    }
+
     // ----- program and recovery -----
 
     fn program(&mut self) -> Vec<Statement> {
@@ -248,11 +264,19 @@ impl<'a> Parser<'a> {
                 Ok(s)
             });
             match stmt {
-                Ok(s) => out.push(s),
+                Ok(s) if !self.has_lex_error(s.span) => out.push(s),
+                Ok(_) => {}
                 Err(Fail) => self.recover(start),
             }
         }
         out
+    }
+
+    /// Whether the lexer reported an error inside `span`: a statement with a broken
+    /// token is left out like one that did not parse.
+    fn has_lex_error(&self, span: Span) -> bool {
+        let i = self.lex_errors.partition_point(|&s| s < span.start);
+        self.lex_errors.get(i).is_some_and(|&s| s < span.end.max(span.start + 1))
     }
 
     /// After an error: skips to the line break that ends the statement (brackets
@@ -265,6 +289,14 @@ impl<'a> Parser<'a> {
             depth += bracket_delta(t.kind);
         }
         let mut depth = depth.max(0);
+        // The error is on a later line that starts a declaration (`var d = (` then
+        // `resource e ...`): the statement ended before that line, which is kept.
+        if let Some(nl) = (start + 1..self.pos.min(self.toks.len())).rev().find(|&i| self.toks[i].kind == Tok::NewLine)
+            && self.starts_declaration(nl + 1)
+        {
+            self.pos = nl;
+            return;
+        }
         if self.pos == start {
             self.pos += usize::from(self.toks[self.pos].kind != Tok::Eof);
         }
@@ -617,22 +649,23 @@ impl<'a> Parser<'a> {
     pub(crate) fn expr(&mut self) -> PResult<Expr> {
         self.enter()?;
         let cond = self.binary(0)?;
-        let out = if self.next_past_nl_is(Tok::Question) {
-            self.skip_newlines();
-            self.bump();
-            let then = self.expr()?;
-            if self.next_past_nl_is(Tok::Colon) {
-                self.skip_newlines();
-            }
-            self.expect(Tok::Colon, "`:` in the conditional expression")?;
-            let otherwise = self.expr()?;
-            let span = self.span(cond.span.start, otherwise.span.end);
-            Expr { kind: ExprKind::Ternary { cond: cond.into(), then: then.into(), otherwise: otherwise.into() }, span }
-        } else {
-            cond
-        };
+        let out = if self.next_past_nl_is(Tok::Question) { self.ternary(cond)? } else { cond };
         self.leave();
         Ok(out)
+    }
+
+    /// `? then : otherwise` after the condition.
+    fn ternary(&mut self, cond: Expr) -> PResult<Expr> {
+        self.skip_newlines();
+        self.bump();
+        let then = self.expr()?;
+        if self.next_past_nl_is(Tok::Colon) {
+            self.skip_newlines();
+        }
+        self.expect(Tok::Colon, "`:` in the conditional expression")?;
+        let otherwise = self.expr()?;
+        let span = self.span(cond.span.start, otherwise.span.end);
+        Ok(Expr { kind: ExprKind::Ternary { cond: cond.into(), then: then.into(), otherwise: otherwise.into() }, span })
     }
 
     /// Binary operators by precedence climbing (all left-associative).
@@ -668,7 +701,13 @@ impl<'a> Parser<'a> {
     /// A primary expression and its chain of `.name`, `.?name`, `.f()`, `[i]`, `[?i]`,
     /// `[^i]`, `!` and `::name`.
     fn postfix(&mut self) -> PResult<Expr> {
-        let mut e = self.primary()?;
+        let e = self.primary()?;
+        self.postfix_chain(e)
+    }
+
+    /// The suffixes after a primary expression. Apart from [`Parser::postfix`] so that
+    /// its many temporaries are not on the stack while the primary recurses.
+    fn postfix_chain(&mut self, mut e: Expr) -> PResult<Expr> {
         loop {
             let start = e.span.start;
             match self.kind() {
@@ -769,32 +808,32 @@ impl<'a> Parser<'a> {
     /// `(a, b, ...)` of a call; line breaks inside are blanks.
     fn call_args(&mut self) -> PResult<Vec<Expr>> {
         self.bump();
-        self.with_nl(true, |p| {
-            let mut args = Vec::new();
-            if p.eat(Tok::RParen).is_some() {
-                return Ok(args);
-            }
+        self.push_nl(true);
+        let mut args = Vec::new();
+        if self.eat(Tok::RParen).is_none() {
             loop {
-                args.push(p.expr()?);
-                if p.eat(Tok::Comma).is_none() {
-                    p.expect(Tok::RParen, "`,` or `)` after the argument")?;
-                    return Ok(args);
+                args.push(self.expr()?);
+                if self.eat(Tok::Comma).is_none() {
+                    self.expect(Tok::RParen, "`,` or `)` after the argument")?;
+                    break;
                 }
             }
-        })
+        }
+        self.pop_nl();
+        Ok(args)
     }
 
     /// `(expr)`
     fn paren(&mut self) -> PResult<Expr> {
         let open = self.bump();
-        self.with_nl(true, |p| {
-            if p.kind() == Tok::RParen {
-                return Err(p.expected("an expression inside the parentheses"));
-            }
-            let inner = p.expr()?;
-            p.expect(Tok::RParen, "`)` after the expression")?;
-            Ok(Expr { kind: ExprKind::Paren(inner.into()), span: p.since(open.start) })
-        })
+        self.push_nl(true);
+        if self.kind() == Tok::RParen {
+            return Err(self.expected("an expression inside the parentheses"));
+        }
+        let inner = Box::new(self.expr()?);
+        self.expect(Tok::RParen, "`)` after the expression")?;
+        self.pop_nl();
+        Ok(Expr { kind: ExprKind::Paren(inner), span: self.since(open.start) })
     }
 
     /// Whether `(` starts a lambda's parameters: `()`, `(a)`, `(a, b)` then `=>`.
@@ -857,42 +896,37 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self) -> PResult<Expr> {
         let open = self.bump();
-        self.with_nl(false, |p| {
-            let mut items = Vec::new();
-            p.skip_newlines();
-            loop {
-                if p.eat(Tok::RBracket).is_some() {
-                    return Ok(Expr { kind: ExprKind::Array(items), span: p.since(open.start) });
-                }
-                let item = if p.kind() == Tok::Ellipsis {
-                    let dots = p.bump();
-                    let expr = p.expr()?;
-                    ArrayItem::Spread { expr, span: p.since(dots.start) }
-                } else {
-                    ArrayItem::Value(p.expr()?)
-                };
-                items.push(item);
-                p.separator("`,`, a newline or `]` after the array item", Tok::RBracket)?;
-            }
-        })
+        self.push_nl(false);
+        let mut items = Vec::new();
+        self.skip_newlines();
+        while self.eat(Tok::RBracket).is_none() {
+            let item = if self.kind() == Tok::Ellipsis {
+                let dots = self.bump();
+                let expr = self.expr()?;
+                ArrayItem::Spread { expr, span: self.since(dots.start) }
+            } else {
+                ArrayItem::Value(self.expr()?)
+            };
+            items.push(item);
+            self.separator("`,`, a newline or `]` after the array item", Tok::RBracket)?;
+        }
+        self.pop_nl();
+        Ok(Expr { kind: ExprKind::Array(items), span: self.since(open.start) })
     }
 
     pub(crate) fn object(&mut self) -> PResult<Expr> {
         let open = self.expect(Tok::LBrace, "`{`")?;
         self.enter()?;
-        let out = self.with_nl(false, |p| {
-            let mut items = Vec::new();
-            p.skip_newlines();
-            loop {
-                if p.eat(Tok::RBrace).is_some() {
-                    return Ok(Expr { kind: ExprKind::Object(items), span: p.since(open.start) });
-                }
-                items.push(p.object_item()?);
-                p.separator("`,`, a newline or `}` after the property", Tok::RBrace)?;
-            }
-        });
+        self.push_nl(false);
+        let mut items = Vec::new();
+        self.skip_newlines();
+        while self.eat(Tok::RBrace).is_none() {
+            items.push(self.object_item()?);
+            self.separator("`,`, a newline or `}` after the property", Tok::RBrace)?;
+        }
+        self.pop_nl();
         self.leave();
-        out
+        Ok(Expr { kind: ExprKind::Object(items), span: self.since(open.start) })
     }
 
     fn object_item(&mut self) -> PResult<ObjectItem> {
@@ -1000,12 +1034,12 @@ impl<'a> Parser<'a> {
         }
         self.enter()?;
         loop {
-            let e = self.with_nl(multiline, |p| {
-                if matches!(p.kind(), Tok::StrMid | Tok::StrRight | Tok::MultiMid | Tok::MultiRight) {
-                    return Err(p.expected("an expression inside `${}`"));
-                }
-                p.expr()
-            })?;
+            self.push_nl(multiline);
+            if matches!(self.kind(), Tok::StrMid | Tok::StrRight | Tok::MultiMid | Tok::MultiRight) {
+                return Err(self.expected("an expression inside `${}`"));
+            }
+            let e = self.expr()?;
+            self.pop_nl();
             parts.push(StringPart::Expr(e));
             let t = self.cur();
             let (mid, right) = if multiline { (Tok::MultiMid, Tok::MultiRight) } else { (Tok::StrMid, Tok::StrRight) };
@@ -1047,22 +1081,30 @@ impl<'a> Parser<'a> {
             self.bump();
         }
         let first = self.singular_type()?;
+        let out = if leading || self.next_past_nl_is(Tok::Pipe) { self.union_rest(start, first)? } else { first };
+        self.leave();
+        Ok(out)
+    }
+
+    /// The members of a union after its first.
+    fn union_rest(&mut self, start: u32, first: TypeExpr) -> PResult<TypeExpr> {
         let mut members = vec![first];
         while self.next_past_nl_is(Tok::Pipe) {
             self.skip_newlines();
             self.bump();
             members.push(self.singular_type()?);
         }
-        self.leave();
-        if members.len() == 1 && !leading {
-            return Ok(members.remove(0));
-        }
         Ok(TypeExpr { kind: TypeKind::Union(members), span: self.since(start) })
     }
 
     /// A primary type and its suffixes: `[]`, `?`, `[0]`, `[*]`, `.name`, `.*`.
     fn singular_type(&mut self) -> PResult<TypeExpr> {
-        let mut t = self.primary_type()?;
+        let t = self.primary_type()?;
+        self.type_suffixes(t)
+    }
+
+    /// Apart from [`Parser::singular_type`] to keep the recursion's frames small.
+    fn type_suffixes(&mut self, mut t: TypeExpr) -> PResult<TypeExpr> {
         loop {
             let start = t.span.start;
             let kind = match self.kind() {
@@ -1119,22 +1161,48 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Dispatches on the first token; the arms are functions of their own so that the
+    /// recursion through object, tuple and parenthesized types keeps small frames.
     fn primary_type(&mut self) -> PResult<TypeExpr> {
         let t = self.cur();
         match t.kind {
-            Tok::Ident => {
-                let text = self.slice(t);
-                if matches!(text, "true" | "false" | "null") {
-                    let e = self.name_expr(t)?;
-                    return Ok(literal_type(e));
-                }
-                if self.resource_derived_next() {
-                    return self.resource_derived(t.start);
-                }
-                let name = self.ident("a type")?;
-                let span = name.span;
-                Ok(TypeExpr { kind: TypeKind::Name(name), span })
-            }
+            Tok::Ident => self.named_type(t),
+            Tok::Int | Tok::Minus | Tok::Bang | Tok::Plus => self.literal_type(t),
+            k if is_string_start(k) => self.literal_type(t),
+            Tok::LBrace => self.object_type(),
+            Tok::LBracket => self.tuple_type(),
+            Tok::LParen => self.paren_type(t),
+            _ => Err(self.expected("a type")),
+        }
+    }
+
+    fn paren_type(&mut self, t: Token) -> PResult<TypeExpr> {
+        self.bump();
+        self.push_nl(true);
+        let inner = Box::new(self.type_expr()?);
+        self.expect(Tok::RParen, "`)` after the type")?;
+        self.pop_nl();
+        Ok(TypeExpr { kind: TypeKind::Paren(inner), span: self.since(t.start) })
+    }
+
+    /// A type name, `true`/`false`/`null`, or a resource-derived type.
+    fn named_type(&mut self, t: Token) -> PResult<TypeExpr> {
+        let text = self.slice(t);
+        if matches!(text, "true" | "false" | "null") {
+            let e = self.name_expr(t)?;
+            return Ok(literal_type(e));
+        }
+        if self.resource_derived_next() {
+            return self.resource_derived(t.start);
+        }
+        let name = self.ident("a type")?;
+        let span = name.span;
+        Ok(TypeExpr { kind: TypeKind::Name(name), span })
+    }
+
+    /// `10`, `-10`, `!true`, `'a'`.
+    fn literal_type(&mut self, t: Token) -> PResult<TypeExpr> {
+        match t.kind {
             Tok::Int => Ok(literal_type(self.primary()?)),
             Tok::Minus | Tok::Bang | Tok::Plus => {
                 let op = match t.kind {
@@ -1155,16 +1223,6 @@ impl<'a> Parser<'a> {
                 let s = self.string_lit("a string")?;
                 let span = s.span;
                 Ok(literal_type(Expr { kind: ExprKind::String(s), span }))
-            }
-            Tok::LBrace => self.object_type(),
-            Tok::LBracket => self.tuple_type(),
-            Tok::LParen => {
-                self.bump();
-                self.with_nl(true, |p| {
-                    let inner = p.type_expr()?;
-                    p.expect(Tok::RParen, "`)` after the type")?;
-                    Ok(TypeExpr { kind: TypeKind::Paren(inner.into()), span: p.since(t.start) })
-                })
             }
             _ => Err(self.expected("a type")),
         }
@@ -1195,30 +1253,33 @@ impl<'a> Parser<'a> {
     /// `{ @dec name: type \n *: type }`
     fn object_type(&mut self) -> PResult<TypeExpr> {
         let open = self.bump();
-        self.with_nl(false, |p| {
-            let mut members = Vec::new();
-            p.skip_newlines();
-            loop {
-                if p.eat(Tok::RBrace).is_some() {
-                    return Ok(TypeExpr { kind: TypeKind::Object(members), span: p.since(open.start) });
-                }
-                let start = p.cur().start;
-                let decorators = p.decorators()?;
-                let key = match p.kind() {
-                    Tok::Star => {
-                        p.bump();
-                        None
-                    }
-                    Tok::Ident => Some(PropertyKey::Ident(p.ident("a property name")?)),
-                    k if is_string_start(k) => Some(PropertyKey::String(p.string_lit("a property name")?)),
-                    _ => return Err(p.expected("a property name or `*`")),
-                };
-                p.expect(Tok::Colon, "`:` after the property name")?;
-                let ty = p.type_expr()?;
-                members.push(ObjectTypeMember { decorators, key, ty, span: p.since(start) });
-                p.separator("`,`, a newline or `}` after the property type", Tok::RBrace)?;
+        self.push_nl(false);
+        let mut members = Vec::new();
+        self.skip_newlines();
+        while self.eat(Tok::RBrace).is_none() {
+            members.push(self.object_type_member()?);
+            self.separator("`,`, a newline or `}` after the property type", Tok::RBrace)?;
+        }
+        self.pop_nl();
+        Ok(TypeExpr { kind: TypeKind::Object(members), span: self.since(open.start) })
+    }
+
+    /// `@dec name: type` or `*: type`
+    fn object_type_member(&mut self) -> PResult<ObjectTypeMember> {
+        let start = self.cur().start;
+        let decorators = self.decorators()?;
+        let key = match self.kind() {
+            Tok::Star => {
+                self.bump();
+                None
             }
-        })
+            Tok::Ident => Some(PropertyKey::Ident(self.ident("a property name")?)),
+            k if is_string_start(k) => Some(PropertyKey::String(self.string_lit("a property name")?)),
+            _ => return Err(self.expected("a property name or `*`")),
+        };
+        self.expect(Tok::Colon, "`:` after the property name")?;
+        let ty = self.type_expr()?;
+        Ok(ObjectTypeMember { decorators, key, ty, span: self.since(start) })
     }
 
     /// `[ @dec type, type ]`
@@ -1281,4 +1342,339 @@ fn binary_op(k: Tok) -> Option<(BinaryOp, u8)> {
 fn literal_type(e: Expr) -> TypeExpr {
     let span = e.span;
     TypeExpr { kind: TypeKind::Literal(e), span }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{parse, parse_bicepparam};
+    use super::*;
+
+    const F: FileId = FileId(7);
+
+    /// Parses a program that must have no errors.
+    fn ok(text: &str) -> Vec<Statement> {
+        let p = parse(text, F);
+        assert!(p.errors.is_empty(), "unexpected errors in {text:?}: {:?}", p.errors);
+        p.statements
+    }
+
+    /// The value of the one `var` of a program.
+    fn var_value(text: &str) -> Expr {
+        match ok(text).remove(0).kind {
+            StmtKind::Var { value, .. } => value,
+            other => panic!("not a var: {other:?}"),
+        }
+    }
+
+    fn sp(start: u32, end: u32) -> Span {
+        Span { file: F, start, end }
+    }
+
+    fn slice(text: &str, s: Span) -> &str {
+        &text[s.start as usize..s.end as usize]
+    }
+
+    /// The first error's message and its start offset.
+    fn first_error(text: &str) -> (String, u32) {
+        let p = parse(text, F);
+        let e = p.errors.first().unwrap_or_else(|| panic!("no error for {text:?}"));
+        (e.message.clone(), e.span.start)
+    }
+
+    #[test]
+    fn interpolated_string_segments_have_spans() {
+        let text = "var s = 'a\\'b${x}c${y.z}'";
+        let ExprKind::String(s) = var_value(text).kind else { panic!() };
+        assert_eq!(s.span, sp(8, 25));
+        assert_eq!(s.parts.len(), 4);
+        let StringPart::Text { value, span } = &s.parts[0] else { panic!() };
+        assert_eq!((value.as_str(), slice(text, *span)), ("a'b", "a\\'b"));
+        let StringPart::Expr(x) = &s.parts[1] else { panic!() };
+        assert!(matches!(&x.kind, ExprKind::Var(i) if i.name == "x" && slice(text, i.span) == "x"));
+        let StringPart::Text { value, .. } = &s.parts[2] else { panic!() };
+        assert_eq!(value, "c");
+        let StringPart::Expr(yz) = &s.parts[3] else { panic!() };
+        assert_eq!(slice(text, yz.span), "y.z");
+        assert!(s.as_literal().is_none());
+    }
+
+    #[test]
+    fn escapes_decode() {
+        let ExprKind::String(s) = var_value(r"var s = '\\ \n\r\t\$\u{41}\u{1F600}\u{D83D}\u{DE00}'").kind else {
+            panic!()
+        };
+        assert_eq!(s.as_literal().as_deref(), Some("\\ \n\r\t$A😀😀"));
+    }
+
+    #[test]
+    fn multiline_strings_are_raw_and_may_interpolate() {
+        let ExprKind::String(s) = var_value("var s = '''\na\\n${x}'''").kind else { panic!() };
+        assert!(s.multiline);
+        assert_eq!(s.as_literal().as_deref(), Some("\na\\n${x}"));
+        let ExprKind::String(s) = var_value("var s = $$'''a${x}b$${y}c'''").kind else { panic!() };
+        assert_eq!(s.parts.len(), 3);
+        assert!(matches!(&s.parts[0], StringPart::Text { value, .. } if value == "a${x}b"));
+        assert!(matches!(&s.parts[1], StringPart::Expr(e) if matches!(&e.kind, ExprKind::Var(i) if i.name == "y")));
+        let ExprKind::String(s) = var_value("var s = '''it''''").kind else { panic!() };
+        assert_eq!(s.as_literal().as_deref(), Some("it'"));
+    }
+
+    #[test]
+    fn loop_with_index_and_filter() {
+        let text = "resource r 'A/b@1' = [for (x, i) in range(0, 3): if (i > 0) {\n  name: '${x}'\n}]";
+        let StmtKind::Resource(r) = &ok(text)[0].kind else { panic!() };
+        let DeclBody::For(f) = &r.body else { panic!() };
+        let ExprKind::For(f) = &f.kind else { panic!() };
+        assert_eq!(f.item.name, "x");
+        assert_eq!(f.index.as_ref().map(|i| (i.name.as_str(), slice(text, i.span))), Some(("i", "i")));
+        assert!(
+            matches!(&f.iterable.kind, ExprKind::Call { base: None, name, args } if name.name == "range" && args.len() == 2)
+        );
+        let ForBody::If(cond) = &f.body else { panic!() };
+        assert_eq!(slice(text, cond.cond.span), "(i > 0)");
+        assert!(matches!(&cond.body.kind, ExprKind::Object(items) if items.len() == 1));
+    }
+
+    #[test]
+    fn lambdas() {
+        let text = "var v = map(xs, (a, b) => a + b)";
+        let ExprKind::Call { args, .. } = var_value(text).kind else { panic!() };
+        let ExprKind::Lambda { params, body } = &args[1].kind else { panic!() };
+        assert_eq!(params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert!(matches!(body.kind, ExprKind::Binary { op: BinaryOp::Add, .. }));
+        assert_eq!(slice(text, args[1].span), "(a, b) => a + b");
+        let ExprKind::Call { args, .. } = var_value("var v = filter(xs, x => x.ok)").kind else { panic!() };
+        assert!(matches!(&args[1].kind, ExprKind::Lambda { params, .. } if params.len() == 1));
+        let ExprKind::Lambda { params, .. } = var_value("var v = () => 1").kind else { panic!() };
+        assert!(params.is_empty());
+    }
+
+    #[test]
+    fn safe_access_chain() {
+        let text = "var v = a.?b[?0]!.c[^1]::d ?? 'x'";
+        let ExprKind::Binary { op: BinaryOp::Coalesce, lhs, .. } = var_value(text).kind else { panic!() };
+        let ExprKind::ResourceAccess { base, name } = lhs.kind else { panic!() };
+        assert_eq!(name.name, "d");
+        let ExprKind::Index { base, from_end: true, safe: false, .. } = base.kind else { panic!() };
+        let ExprKind::Property { base, safe: false, .. } = base.kind else { panic!() };
+        let ExprKind::NonNull(base) = base.kind else { panic!() };
+        let ExprKind::Index { base, safe: true, .. } = base.kind else { panic!() };
+        assert_eq!(slice(text, base.span), "a.?b");
+        assert!(matches!(base.kind, ExprKind::Property { safe: true, .. }));
+    }
+
+    #[test]
+    fn decorators_and_namespaced_calls() {
+        let text = "@sys.description('d')\n@minLength(1)\nparam p string = az.resourceGroup().location";
+        let s = &ok(text)[0];
+        assert_eq!(s.decorators.len(), 2);
+        assert_eq!(s.decorators[0].name(), "description");
+        assert_eq!(s.decorators[0].namespace().map(|n| n.name.as_str()), Some("sys"));
+        assert_eq!(slice(text, s.decorators[0].span), "@sys.description('d')");
+        assert_eq!(s.decorators[1].args().len(), 1);
+        assert_eq!(s.span, sp(0, text.len() as u32));
+        let StmtKind::Param { default: Some(d), .. } = &s.kind else { panic!() };
+        let ExprKind::Property { base, name, .. } = &d.kind else { panic!() };
+        assert_eq!(name.name, "location");
+        assert!(
+            matches!(&base.kind, ExprKind::Call { base: Some(ns), .. } if matches!(&ns.kind, ExprKind::Var(i) if i.name == "az"))
+        );
+    }
+
+    #[test]
+    fn precedence_and_ternary() {
+        let ExprKind::Binary { op: BinaryOp::Coalesce, rhs, .. } =
+            var_value("var v = a ?? b || c && d == e < f + g * -h").kind
+        else {
+            panic!()
+        };
+        let ExprKind::Binary { op: BinaryOp::Or, rhs, .. } = rhs.kind else { panic!() };
+        let ExprKind::Binary { op: BinaryOp::And, rhs, .. } = rhs.kind else { panic!() };
+        let ExprKind::Binary { op: BinaryOp::Eq, rhs, .. } = rhs.kind else { panic!() };
+        let ExprKind::Binary { op: BinaryOp::Lt, rhs, .. } = rhs.kind else { panic!() };
+        let ExprKind::Binary { op: BinaryOp::Add, rhs, .. } = rhs.kind else { panic!() };
+        let ExprKind::Binary { op: BinaryOp::Mul, rhs, .. } = rhs.kind else { panic!() };
+        assert!(matches!(rhs.kind, ExprKind::Unary { op: UnaryOp::Neg, .. }));
+        let ExprKind::Ternary { otherwise, .. } = var_value("var v = a\n  ? b\n  : c ? d : e").kind else { panic!() };
+        assert!(matches!(otherwise.kind, ExprKind::Ternary { .. }));
+        assert!(
+            matches!(var_value("var v = a - b - c").kind, ExprKind::Binary { op: BinaryOp::Sub, lhs, .. } if matches!(lhs.kind, ExprKind::Binary { .. }))
+        );
+    }
+
+    #[test]
+    fn arrays_objects_spreads_and_newlines() {
+        let v = var_value("var v = {\n  a: 1, b: [1, 2\n 3]\n  'c-d': concat(\n  'x',\n  'y')\n  ...o\n}");
+        let ExprKind::Object(items) = v.kind else { panic!() };
+        assert_eq!(items.len(), 4);
+        assert!(
+            matches!(&items[1], ObjectItem::Property { value, .. } if matches!(&value.kind, ExprKind::Array(a) if a.len() == 3))
+        );
+        assert!(
+            matches!(&items[2], ObjectItem::Property { key: PropertyKey::String(s), .. } if s.as_literal().as_deref() == Some("c-d"))
+        );
+        assert!(matches!(&items[3], ObjectItem::Spread { .. }));
+        let ExprKind::Array(a) = var_value("var v = [...xs, 1,]").kind else { panic!() };
+        assert!(matches!(&a[0], ArrayItem::Spread { .. }));
+    }
+
+    #[test]
+    fn resources_modules_and_outputs() {
+        let text = "resource stg 'Microsoft.Storage/storageAccounts@2023-01-01' existing = {\n  name: 'x'\n  @batchSize(1)\n  resource blob 'blobServices' = if (true) {\n    name: 'default'\n  }\n}\nmodule m 'br/public:avm/res/x:1.0.0' = [for x in xs: {\n  name: x\n}]\noutput o resource 'A/b@1' = stg\noutput keys string = stg.listKeys().keys[0].value";
+        let stmts = ok(text);
+        let StmtKind::Resource(r) = &stmts[0].kind else { panic!() };
+        assert!(r.existing);
+        assert_eq!(r.type_str.as_literal().as_deref(), Some("Microsoft.Storage/storageAccounts@2023-01-01"));
+        let DeclBody::Object(body) = &r.body else { panic!() };
+        let ExprKind::Object(items) = &body.kind else { panic!() };
+        let ObjectItem::Resource(child) = &items[1] else { panic!() };
+        assert_eq!(child.decorators[0].name(), "batchSize");
+        assert!(matches!(&child.kind, StmtKind::Resource(c) if matches!(c.body, DeclBody::If(_))));
+        assert!(
+            matches!(&stmts[1].kind, StmtKind::Module { path, body: DeclBody::For(_), .. } if path.as_literal().as_deref() == Some("br/public:avm/res/x:1.0.0"))
+        );
+        assert!(matches!(&stmts[2].kind, StmtKind::Output { ty, .. } if matches!(ty.kind, TypeKind::Resource(_))));
+        let StmtKind::Output { value, .. } = &stmts[3].kind else { panic!() };
+        assert_eq!(slice(text, value.span), "stg.listKeys().keys[0].value");
+    }
+
+    #[test]
+    fn types_functions_imports_extensions() {
+        let text = "@sealed()\ntype t = {\n  @minLength(1)\n  a: string[]?\n  'b': 'x' | 'y'\n  *: int\n}\ntype u =\n  | [string, int]\n  | (-1 | !true)\ntype r = resourceInput<'A/b@1'>.properties\nfunc f(a string, b t) string => '${a}'\nimport {a, b as c} from './x.bicep'\nimport * as ns from 'br:reg/x:1'\nimport 'az@1.0.0'\nextension kubernetes with {\n  ns: 'x'\n} as k8s\nparam p ns.t\ntargetScope = 'subscription'\nmetadata m = {}\nassert ok = true";
+        let s = ok(text);
+        let StmtKind::Type { ty, .. } = &s[0].kind else { panic!() };
+        let TypeKind::Object(members) = &ty.kind else { panic!() };
+        assert_eq!(members.len(), 3);
+        assert!(matches!(&members[0].ty.kind, TypeKind::Nullable(inner) if matches!(inner.kind, TypeKind::Array(_))));
+        assert!(matches!(&members[1].ty.kind, TypeKind::Union(m) if m.len() == 2));
+        assert!(members[2].key.is_none());
+        let StmtKind::Type { ty, .. } = &s[1].kind else { panic!() };
+        assert!(matches!(&ty.kind, TypeKind::Union(m) if m.len() == 2 && matches!(m[0].kind, TypeKind::Tuple(_))));
+        let StmtKind::Type { ty, .. } = &s[2].kind else { panic!() };
+        assert!(
+            matches!(&ty.kind, TypeKind::Property { base, .. } if matches!(base.kind, TypeKind::ResourceDerived { output: false, .. }))
+        );
+        assert!(matches!(&s[3].kind, StmtKind::Func { params, .. } if params.len() == 2));
+        assert!(
+            matches!(&s[4].kind, StmtKind::Import { symbols: ImportSymbols::Named(items), .. } if items[1].alias.as_ref().is_some_and(|a| a.name == "c"))
+        );
+        assert!(matches!(&s[5].kind, StmtKind::Import { symbols: ImportSymbols::Wildcard { .. }, .. }));
+        assert!(
+            matches!(&s[6].kind, StmtKind::Extension { keyword, spec: ExtensionSpec::String(_), .. } if keyword.name == "import")
+        );
+        assert!(matches!(&s[7].kind, StmtKind::Extension { config: Some(_), alias: Some(_), .. }));
+        assert!(matches!(
+            &s[8].kind,
+            StmtKind::Param { ty: Some(TypeExpr { kind: TypeKind::Property { .. }, .. }), .. }
+        ));
+        assert_eq!(s.len(), 12);
+    }
+
+    #[test]
+    fn bicepparam_files() {
+        let p = parse_bicepparam(
+            "using './main.bicep'\n\nparam a = 'x'\nparam b = readEnvironmentVariable('B', '')\nvar c = 1\n",
+            F,
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert!(matches!(&p.statements[0].kind, StmtKind::Using { path: Some(_), .. }));
+        assert!(matches!(&p.statements[1].kind, StmtKind::Param { ty: None, default: Some(_), .. }));
+        let p = parse_bicepparam("param x }", F);
+        assert_eq!(p.errors[0].message, "expected `=` after the parameter name, found `}`");
+    }
+
+    #[test]
+    fn crlf_bom_comments_and_pragmas() {
+        let text = "\u{feff}// c\r\n#disable-next-line BCP081 no-unused-vars\r\nvar a = /* x\r\n */ 1\r\n\r\nvar b = {\r\n  c: 2\r\n}\r\n";
+        let p = parse(text, F);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.statements.len(), 2);
+        assert_eq!(p.directives[0].codes, ["BCP081", "no-unused-vars"]);
+    }
+
+    #[test]
+    fn error_unterminated_string() {
+        let text = "var a = 'abc\nvar b = 1";
+        let (msg, at) = first_error(text);
+        assert_eq!((msg.as_str(), at), ("unterminated string: expected `'` before the end of the line", 8));
+        assert_eq!(parse(text, F).statements.len(), 1, "the next line still parses");
+    }
+
+    #[test]
+    fn error_bad_interpolation() {
+        let errors = parse("var a = 'x${b'\n", F).errors;
+        assert!(errors.iter().any(|e| e.message.contains("`}` to close the string interpolation")), "{errors:?}");
+        let errors = parse("var a = 'x${b\nvar c = 1", F).errors;
+        assert!(errors.iter().any(|e| e.message.starts_with("unterminated string interpolation")), "{errors:?}");
+    }
+
+    #[test]
+    fn error_missing_assign_and_unknown_token() {
+        assert_eq!(first_error("var x\n"), ("expected `=` after the variable name, found a newline".to_string(), 5));
+        assert_eq!(
+            first_error("resource r 'A/b@1' {}"),
+            ("expected `=` after the resource type, found `{`".to_string(), 19)
+        );
+        assert_eq!(first_error("var x = a # b").0, "unexpected character `#`");
+        assert_eq!(first_error("var x = \"s\"").0, "unexpected `\"`: strings are written with single quotes in Bicep");
+        assert_eq!(first_error("foo x = 1").0.split(',').next(), Some("expected a declaration (`param`"));
+        assert_eq!(first_error("var x = concat('a' 'b')").0, "expected `,` or `)` after the argument, found a string");
+        assert_eq!(
+            first_error("var x = { a: 1,\n b: 2 }").0,
+            "expected another item after `,` on the same line, found a newline"
+        );
+    }
+
+    #[test]
+    fn recovery_keeps_the_other_statements() {
+        let text = "param a string\nvar b = {\n  c: = 1\n}\nvar d = (\nresource e 'A/b@1' = {\n  name: 'e'\n}\noutput f int = 1 2\noutput g int = 3\n";
+        let p = parse(text, F);
+        let names: Vec<String> = p
+            .statements
+            .iter()
+            .map(|s| match &s.kind {
+                StmtKind::Param { name, .. } | StmtKind::Var { name, .. } | StmtKind::Output { name, .. } => {
+                    name.name.clone()
+                }
+                StmtKind::Resource(r) => r.name.name.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(names, ["a", "e", "g"]);
+        assert_eq!(p.errors.len(), 3, "{:?}", p.errors);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for open in ["(", "[", "{a:", "!", "'${", "f(", "a[", "x => ", "[for x in y: ", "$'''${", "a ? b : ", "1 + ("] {
+            let text = format!("var x = {}1", open.repeat(5000));
+            let p = parse(&text, F);
+            assert!(!p.errors.is_empty(), "{open}");
+        }
+        for open in ["{a:", "[", "(", "{a: string?, b:"] {
+            let text = format!("type t = {}string", open.repeat(5000));
+            assert!(parse(&text, F).errors.iter().any(|e| e.message.contains("levels of nesting")), "{open}");
+        }
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics() {
+        let alphabet: Vec<&str> = vec![
+            "'", "'''", "$'''", "${", "}", "{", "[", "]", "(", ")", "\n", "\r\n", " ", "a", "param", "var", "resource",
+            "@", ".", ".?", "?", ":", "=", "=>", "...", "!", "-", "1", "\\", "#", "/*", "//", "for", "if", "in", "|",
+            "é", "\u{feff}",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let _ = parse(&text, F);
+            let _ = parse_bicepparam(&text, F);
+        }
+    }
 }
