@@ -28,7 +28,7 @@ use crate::value::{FileId, Node, Object, Span, Value};
 
 /// The API version azlint gives a module's deployment resource (any version reads the
 /// same for the expander).
-const DEPLOYMENT_API: &str = "2022-09-01";
+const DEPLOYMENT_API: &str = "2025-04-01";
 
 /// A module's file: a Bicep program's text, or a JSON template already parsed.
 pub enum ModuleFile {
