@@ -370,8 +370,8 @@ fn source_verdict(
     let mut summary = String::new();
     for c in &checked {
         summary += &c.report();
-        if c.agreement() < floor(&c.name) {
-            let (got, want) = (c.agreement() * 100.0, floor(&c.name) * 100.0);
+        if c.agreement() < floor(c.name) {
+            let (got, want) = (c.agreement() * 100.0, floor(c.name) * 100.0);
             problems.push(format!("{}: {got:.1}% agreement, want {want:.0}%", c.name));
         } else if c.agreement() < BICEP_AGREEMENT {
             summary += &format!("{}: {:.1}% agreement, the goal is 97%\n", c.name, c.agreement() * 100.0);
