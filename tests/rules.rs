@@ -1,6 +1,8 @@
-//! Data-driven rule tests: every `fixtures/rules/<CODE>/*.json` is scanned on its own and
-//! its findings and undetermined results for rule `<CODE>` are compared with the golden
-//! file `<name>.expected` beside it. `fail-*` fixtures must produce a finding of the rule,
+//! Data-driven rule tests: every `fixtures/rules/<CODE>/*.json` and `*.bicep` is scanned
+//! on its own and its findings and undetermined results for rule `<CODE>` are compared
+//! with the golden file `<name>.expected` (`<name>.bicep.expected`) beside it; a Bicep
+//! fixture `<name>-bicep.bicep` with a JSON twin `<name>.json` gives the same findings
+//! (not `<name>.bicep`: beside it the JSON would be its build output, skipped). `fail-*` fixtures must produce a finding of the rule,
 //! `pass-*` fixtures none. Run with `AZLINT_BLESS=1` to write missing or changed golden
 //! files, then review the diff.
 
@@ -58,7 +60,7 @@ fn fixtures() -> Vec<(String, PathBuf)> {
         for f in std::fs::read_dir(dir.path()).expect("readable").flatten() {
             let p = f.path();
             let name = p.file_name().unwrap_or_default().to_string_lossy().to_string();
-            if name.ends_with(".json") && !name.ends_with(".parameters.json") {
+            if (name.ends_with(".json") && !name.ends_with(".parameters.json")) || name.ends_with(".bicep") {
                 out.push((code.clone(), p));
             }
         }
@@ -88,7 +90,7 @@ fn rule_fixtures_match_their_golden_files() {
         if !name.starts_with("fail-") && !name.starts_with("pass-") {
             failures.push(format!("{}: fixture names start with fail- or pass-", path.display()));
         }
-        let golden = path.with_extension("expected");
+        let golden = path.with_extension(if name.ends_with(".bicep") { "bicep.expected" } else { "expected" });
         let expected = std::fs::read_to_string(&golden).unwrap_or_default();
         if expected != actual {
             if bless {
@@ -118,4 +120,40 @@ fn every_rule_has_failing_and_passing_fixtures() {
         assert!(names.iter().any(|n| n.starts_with("fail-")), "{} has no fail- fixture", r.code);
         assert!(names.iter().any(|n| n.starts_with("pass-")), "{} has no pass- fixture", r.code);
     }
+}
+
+/// A Bicep fixture and its JSON twin (`X-bicep.bicep`, `X.json`) are one architecture: the same
+/// findings and undetermined results (rule, resource) for every rule, located in
+/// their own files.
+#[test]
+fn bicep_fixtures_find_what_their_json_twins_find() {
+    let all = fixtures();
+    let mut twins = 0;
+    for (_, bicep) in all.iter().filter(|(_, p)| p.extension().is_some_and(|e| e == "bicep")) {
+        let stem = bicep.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let Some(twin) = stem.strip_suffix("-bicep") else { continue };
+        let json = bicep.with_file_name(format!("{twin}.json"));
+        if !json.is_file() {
+            continue;
+        }
+        twins += 1;
+        let seen = |p: &Path| {
+            let out = scan(&ScanOptions { paths: vec![p.to_path_buf()], ..Default::default() });
+            let report = Report::new(&out, false);
+            let mut v: Vec<(String, String, bool)> = report
+                .findings
+                .iter()
+                .map(|f| (f.code.clone(), f.resource.name.clone(), true))
+                .chain(report.undetermined.iter().map(|u| (u.code.clone(), u.resource.name.clone(), false)))
+                .collect();
+            v.sort();
+            let files: Vec<String> =
+                report.findings.iter().filter_map(|f| f.location.as_ref().map(|l| l.file.clone())).collect();
+            (v, files)
+        };
+        let ((from_bicep, bicep_files), (from_json, _)) = (seen(bicep), seen(&json));
+        assert_eq!(from_bicep, from_json, "{} and its JSON twin", bicep.display());
+        assert!(bicep_files.iter().all(|f| f.ends_with(".bicep")), "{}: {bicep_files:?}", bicep.display());
+    }
+    assert!(twins >= 3, "only {twins} Bicep fixtures have a JSON twin");
 }

@@ -1,0 +1,114 @@
+//! Bicep programs end to end: errors with their position while the rest of the scan
+//! goes on (a syntax error, a module that is missing, outside the scanned folder, or in
+//! a cycle), findings located on Bicep lines, and `main.json` beside `main.bicep` named
+//! as its build output.
+
+mod support;
+
+use support::azlint;
+
+use serde_json::Value;
+
+fn json(args: &[&str]) -> (i32, Value) {
+    let mut a = vec!["scan", "--format", "json"];
+    a.extend(args);
+    let (code, out, err) = azlint(&a);
+    (code, serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}\n{err}")))
+}
+
+fn errors(v: &Value) -> Vec<(String, String, u64, u64)> {
+    let mut e: Vec<_> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let file = e["file"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
+            (
+                e["code"].as_str().unwrap().to_string(),
+                file,
+                e["line"].as_u64().unwrap_or(0),
+                e["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    e.sort();
+    e
+}
+
+#[test]
+fn bad_programs_are_errors_at_their_position_and_the_scan_goes_on() {
+    let (code, v) = json(&["fixtures/bicep/errors"]);
+    assert_eq!(code, 2, "errors make the scan incomplete");
+    let e = errors(&v);
+    let expected: Vec<(String, String, u64, u64)> = [
+        ("arm-linked-cycle", "cycle-b.bicep", 1, 10),
+        ("arm-linked-template", "missing-module.bicep", 1, 13),
+        ("arm-linked-template", "outside-the-tree.bicep", 2, 16),
+        ("bicep-syntax", "unterminated-string.bicep", 1, 21),
+    ]
+    .iter()
+    .map(|(c, f, l, col)| (c.to_string(), f.to_string(), *l, *col))
+    .collect();
+    assert_eq!(e, expected, "{}", v["errors"]);
+    let outside = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"].as_str().unwrap().ends_with("outside-the-tree.bicep"));
+    assert!(outside.unwrap()["message"].as_str().unwrap().contains("outside the scanned folders"), "{outside:?}");
+    // The statements after each error still count: both sites are found.
+    let found: Vec<(String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("missing-module.bicep".to_string(), 8), ("unterminated-string.bicep".to_string(), 6)]);
+}
+
+#[test]
+fn a_json_build_output_beside_its_bicep_is_skipped_unless_asked_for() {
+    let dir = Dir(std::env::temp_dir().join(format!("azlint-bicep-twin-{}", std::process::id())));
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let bicep = "resource site 'Microsoft.Web/sites@2023-12-01' = {\n  name: 'web'\n  location: 'westeurope'\n  properties: { httpsOnly: false }\n}\n";
+    std::fs::write(dir.path().join("main.bicep"), bicep).unwrap();
+    let compiled = r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#", "contentVersion": "1.0.0.0",
+      "resources": [{"type": "Microsoft.Web/sites", "apiVersion": "2023-12-01", "name": "web", "location": "westeurope", "properties": {"httpsOnly": false}}]}"#;
+    std::fs::write(dir.path().join("main.json"), compiled).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (_, v) = json(&[d, "--fail-on", "none"]);
+    let skipped = v["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0]["file"].as_str().unwrap().ends_with("main.json"));
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("build output"));
+    let f = &v["findings"][0];
+    assert_eq!(
+        (f["rule"].as_str(), f["location"]["line"].as_u64(), f["location"]["column"].as_u64()),
+        (Some("TLS001"), Some(4), Some(28))
+    );
+    assert!(f["location"]["file"].as_str().unwrap().ends_with("main.bicep"));
+    // Asked for the JSON, the Bicep is the one skipped.
+    let (_, v) = json(&[d, "--fail-on", "none", "--input-format", "template"]);
+    assert!(v["skipped"][0]["file"].as_str().unwrap().ends_with("main.bicep"));
+    assert!(v["findings"][0]["location"]["file"].as_str().unwrap().ends_with("main.json"));
+}
+
+/// A scratch folder removed when the test ends.
+struct Dir(std::path::PathBuf);
+
+impl Dir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
