@@ -98,6 +98,22 @@ fn a_json_build_output_beside_its_bicep_is_skipped_unless_asked_for() {
     assert!(v["findings"][0]["location"]["file"].as_str().unwrap().ends_with("main.json"));
 }
 
+/// A `.bicepparam` file is the parameters of the program its `using` names: its
+/// literal values are used (httpsOnly false is found, on the Bicep line that sets the
+/// property), a value computed at deployment is unknown, and the file is not skipped.
+#[test]
+fn a_bicepparam_file_gives_its_program_the_values() {
+    let (_, v) = json(&["fixtures/bicep/bicepparam", "--fail-on", "none"]);
+    assert_eq!(v["skipped"], serde_json::json!([]), "{}", v["skipped"]);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "TLS001");
+    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(7), Some(28)));
+    assert!(f["resource"]["name"].as_str().unwrap().contains("computed at deployment"), "{f}");
+    // Without it, the program's default (true) passes.
+    let (_, v) = json(&["fixtures/bicep/bicepparam/main.bicep", "--no-parameters", "--fail-on", "none"]);
+    assert_eq!(v["findings"], serde_json::json!([]));
+}
+
 /// A scratch folder removed when the test ends.
 struct Dir(std::path::PathBuf);
 

@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use super::ast::*;
 use crate::problem::{Code, Problem};
-use crate::value::{FileId, Node, Object, Span, Value};
+use crate::value::{FileId, Node, Object, Span, UnknownCause, Value};
 
 /// The API version azlint gives a module's deployment resource (any version reads the
 /// same for the expander).
@@ -1476,4 +1476,64 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// A `.bicepparam` file as a deployment parameters document
+/// (`{"parameters": {"x": {"value": …}}}`) for the program its `using` names. A value
+/// that is a literal is that value; one computed by an expression (`readEnvironmentVariable()`,
+/// `az.getSecret()`, interpolation) is known only at deployment: unknown, with why.
+pub fn parameters(program: &Program, file: FileId, files: &dyn Files) -> Lowered {
+    let problems = RefCell::new(Vec::new());
+    let modules = RefCell::new(Vec::new());
+    let cx = Cx {
+        file,
+        files,
+        problems: &problems,
+        modules: &modules,
+        quiet: std::cell::Cell::new(true),
+        symbols: HashMap::new(),
+        wide_scope: false,
+        stack: Vec::new(),
+    };
+    let mut params = Object::new();
+    for st in &program.statements {
+        let StmtKind::Param { name, default: Some(value), .. } = &st.kind else { continue };
+        let lowered = cx.value(value, &Vec::new());
+        let v = if has_expression(&lowered) {
+            let detail = format!("the value of `{}` in the .bicepparam file is computed at deployment", name.name);
+            let cause = if mentions(value, "getSecret") { UnknownCause::KeyVault } else { UnknownCause::Expression };
+            Node::new(Value::unknown(cause, detail, value.span), value.span)
+        } else {
+            lowered
+        };
+        let mut o = Object::new();
+        o.insert("value", v);
+        params.insert(name.name.as_str(), Node::new(Value::object(o), st.span));
+    }
+    let mut doc = Object::new();
+    doc.insert("parameters", Node::new(Value::object(params), program.span));
+    Lowered { template: Node::new(Value::object(doc), program.span), problems: Vec::new(), modules: Vec::new() }
+}
+
+/// The program a `.bicepparam` file is for (`using './main.bicep'`).
+pub fn using_path(program: &Program) -> Option<String> {
+    program.statements.iter().find_map(|s| match &s.kind {
+        StmtKind::Using { path: Some(p), .. } => p.as_literal(),
+        _ => None,
+    })
+}
+
+/// Whether a lowered value holds an expression string anywhere.
+fn has_expression(n: &Node) -> bool {
+    match &n.value {
+        Value::String(s) => s.starts_with('[') && !s.starts_with("[["),
+        Value::Array(a) => a.iter().any(has_expression),
+        Value::Object(o) => o.iter().any(|m| has_expression(&m.value)),
+        _ => false,
+    }
+}
+
+/// Whether an expression calls `function` anywhere (on any namespace).
+fn mentions(e: &Expr, function: &str) -> bool {
+    format!("{e:?}").contains(&format!("name: \"{function}\""))
 }

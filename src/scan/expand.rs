@@ -33,7 +33,8 @@ pub fn expand_file(
     } else {
         read(path, FileId(0))?
     };
-    let paired = pairing::parameters_of(path);
+    // A `.bicepparam` is not read by `azlint expand` (the program's defaults are used).
+    let paired = pairing::parameters_of(path).filter(|_| !crate::source::detect::is_bicep(path));
     let params_path =
         if no_parameters { None } else { parameters.map(Path::to_path_buf).or(paired.filter(|p| p.is_file())) };
     let params = params_path.as_deref().map(|p| read(p, FileId(1))).transpose()?;

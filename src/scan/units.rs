@@ -37,14 +37,16 @@ pub(super) fn units(
             Some((l.file, kind, l.doc.take()?))
         })
         .collect();
-    let params = pair_parameters(&loaded, sources, opts);
+    let mut params = pair_parameters(&loaded, sources, opts);
     let explicit_params = opts
         .parameters
         .as_ref()
         .and_then(|p| sources.find_abs(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    let used_params: std::collections::HashSet<FileId> = params.values().copied().chain(explicit_params).collect();
-
     let (bicep_problems, bicep_modules) = lower_bicep(&mut loaded, sources, opts);
+    if !opts.no_parameters && opts.parameters.is_none() {
+        params.extend(pair_bicepparams(&loaded, sources));
+    }
+    let used_params: std::collections::HashSet<FileId> = params.values().copied().chain(explicit_params).collect();
     let loader = templates::Loader {
         sources,
         docs: loaded
@@ -145,10 +147,9 @@ pub(super) fn units(
             (Some(_), Some(DocKind::Parameters)) if !used_params.contains(&l.file) => {
                 p.skipped.push(Skipped { file: path, reason: "parameters file without a template beside it".into() })
             }
-            (_, Some(DocKind::BicepParams)) => p.skipped.push(Skipped {
+            (_, Some(DocKind::BicepParams)) if !used_params.contains(&l.file) => p.skipped.push(Skipped {
                 file: path,
-                reason: "a Bicep parameters file: azlint does not read `.bicepparam` files yet (the program is scanned with its defaults)"
-                    .into(),
+                reason: "a Bicep parameters file whose program (`using`) is not among the scanned files".into(),
             }),
             _ => {}
         }
@@ -270,8 +271,14 @@ fn lower_bicep(
     let lowered: Vec<(usize, crate::bicep::lower::Lowered)> = loaded
         .par_iter()
         .enumerate()
-        .filter(|(_, l)| l.kind == Some(DocKind::Bicep))
-        .filter_map(|(i, l)| Some((i, crate::bicep::lower::lower(l.program.as_deref()?, l.file, &files))))
+        .filter_map(|(i, l)| {
+            let program = l.program.as_deref()?;
+            match l.kind {
+                Some(DocKind::Bicep) => Some((i, crate::bicep::lower::lower(program, l.file, &files))),
+                Some(DocKind::BicepParams) => Some((i, crate::bicep::lower::parameters(program, l.file, &files))),
+                _ => None,
+            }
+        })
         .collect();
     drop(files);
     let mut problems = HashMap::new();
@@ -283,4 +290,19 @@ fn lower_bicep(
         modules.insert(file, x.modules);
     }
     (problems, modules)
+}
+
+/// `.bicepparam` files with the program their `using` names (when it is scanned).
+fn pair_bicepparams(loaded: &[Loaded], sources: &SourceMap) -> HashMap<FileId, FileId> {
+    let mut out = HashMap::new();
+    for l in loaded.iter().filter(|l| l.kind == Some(DocKind::BicepParams)) {
+        let (Some(program), Some(f)) = (l.program.as_deref(), sources.get(l.file)) else { continue };
+        let Some(using) = crate::bicep::lower::using_path(program) else { continue };
+        let Some(dir) = f.abs_path.parent() else { continue };
+        let Ok(target) = std::fs::canonicalize(dir.join(using)) else { continue };
+        if let Some(t) = sources.find_abs(&target) {
+            out.insert(t, l.file);
+        }
+    }
+    out
 }
