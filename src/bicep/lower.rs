@@ -67,7 +67,9 @@ pub fn lower(program: &Program, file: FileId, files: &dyn Files) -> Lowered {
     let mut problems = problems.into_inner();
     let mut seen = std::collections::HashSet::new();
     problems.retain(|p| seen.insert((p.code, p.span, p.message.clone())));
+    // A module cycle back to this program does not make it its own module.
     let mut modules = modules.into_inner();
+    modules.retain(|m| *m != file);
     modules.sort();
     modules.dedup();
     Lowered { template, problems, modules }

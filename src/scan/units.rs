@@ -56,6 +56,12 @@ pub(super) fn units(
             .collect(),
         roots: templates::roots(&opts.paths),
     };
+    // A Bicep program lowered as another's module is not an entry of its own (as a
+    // linked template is not): decided before expanding, so it is expanded once, in
+    // its parent, not also alone with its defaults.
+    let mut module_pairs: Vec<(FileId, &[FileId])> = bicep_modules.iter().map(|(f, m)| (*f, m.as_slice())).collect();
+    module_pairs.sort_by_key(|(f, _)| *f);
+    let bicep_covered = covered_files(module_pairs.iter().copied());
     // `loaded` is in file id order (load.rs), so a file's document is found by index.
     let doc_of = |f: FileId| loaded.get(f.0 as usize).filter(|l| l.file == f).and_then(|l| l.doc.as_ref());
     let mut units: Vec<LoadedUnit> = loaded
@@ -63,6 +69,9 @@ pub(super) fn units(
         .filter_map(|l| {
             let doc = l.doc.as_ref()?;
             let kind = l.kind?;
+            if kind == DocKind::Bicep && bicep_covered.contains(&l.file) {
+                return None;
+            }
             let path = sources.get(l.file).map(|f| f.path.clone());
             let mut errs = Vec::new();
             let mut warns = Vec::new();
@@ -178,21 +187,26 @@ pub(super) fn units(
 /// entry outside it keep one entry, the first in path order, so that their resources
 /// are neither lost nor counted twice.
 fn linked_templates(units: &[LoadedUnit]) -> std::collections::HashSet<FileId> {
+    covered_files(units.iter().map(|(file, .., linked)| (*file, linked.as_slice())))
+}
+
+/// [`linked_templates`] over (file, files it includes) pairs in file order.
+fn covered_files<'a>(units: impl Iterator<Item = (FileId, &'a [FileId])> + Clone) -> std::collections::HashSet<FileId> {
     use std::collections::HashSet;
     let mut included: HashSet<FileId> = HashSet::new();
-    for (file, .., linked) in units {
-        included.extend(linked.iter().filter(|f| *f != file));
+    for (file, linked) in units.clone() {
+        included.extend(linked.iter().filter(|f| **f != file));
     }
     let mut covered: HashSet<FileId> = HashSet::new();
-    for (file, .., linked) in units {
-        if !included.contains(file) {
+    for (file, linked) in units.clone() {
+        if !included.contains(&file) {
             covered.extend(linked.iter().copied());
         }
     }
     // Units follow the sorted input order, so the first of a cycle is the entry.
-    for (file, .., linked) in units {
-        if included.contains(file) && !covered.contains(file) && !linked.is_empty() {
-            covered.extend(linked.iter().copied().filter(|f| f != file));
+    for (file, linked) in units {
+        if included.contains(&file) && !covered.contains(&file) && !linked.is_empty() {
+            covered.extend(linked.iter().copied().filter(|f| *f != file));
         }
     }
     covered

@@ -147,6 +147,9 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
+    /// The first file read at each absolute path: module and link resolution asks for
+    /// every reference, so a scan over files would be quadratic.
+    by_abs: std::collections::HashMap<PathBuf, FileId>,
 }
 
 impl SourceMap {
@@ -155,8 +158,10 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.by_abs.entry(file.abs_path.clone()).or_insert(id);
         self.files.push(file);
-        FileId(self.files.len() as u32 - 1)
+        id
     }
 
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
@@ -183,7 +188,7 @@ impl SourceMap {
 
     /// The file whose absolute path is `abs`, if it was read.
     pub fn find_abs(&self, abs: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.abs_path == abs).map(|i| FileId(i as u32))
+        self.by_abs.get(abs).copied()
     }
 }
 
