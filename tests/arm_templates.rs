@@ -359,3 +359,56 @@ fn template_vectors_pass_through_the_binary() {
     std::fs::remove_dir_all(&tmp).ok();
     assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n"));
 }
+
+fn expand_json(t: serde_json::Value) -> Expansion {
+    let node = parse(&t.to_string(), FileId(0)).unwrap_or_else(|e| panic!("{}", e.message));
+    let ctx = DeploymentContext::default();
+    let opts = ExpandOptions { context: &ctx, parameters: None, loader: None, file: FileId(0) };
+    expand(&node, &opts)
+}
+
+fn output(exp: &Expansion, name: &str) -> serde_json::Value {
+    exp.outputs.iter().find(|(n, _)| n == name).map(|(_, v)| v.value.to_json()).unwrap_or_default()
+}
+
+/// Found by comparing the compiler's classic and 2.0 forms of the same programs
+/// (tests/bicep_oracle.rs): ids and references of deployments and resource groups.
+#[test]
+fn deployment_targets_and_resource_group_references() {
+    const TENANT: &str = "https://schema.management.azure.com/schemas/2019-08-01/tenantDeploymentTemplate.json#";
+    const SUB: &str = "https://schema.management.azure.com/schemas/2018-05-01/subscriptionDeploymentTemplate.json#";
+    let inner = serde_json::json!({"$schema": SUB, "contentVersion": "1.0.0.0", "resources": []});
+    // A deployment to a subscription from a tenant template lives in that subscription.
+    let exp = expand_json(serde_json::json!({"$schema": TENANT, "resources": [{
+        "type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "d",
+        "subscriptionId": "11111111-1111-1111-1111-111111111111", "location": "westus",
+        "properties": {"mode": "Incremental", "template": inner}}]}));
+    assert_eq!(
+        exp.resources[0].node.get("id").and_then(|n| n.as_str()),
+        Some("/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Resources/deployments/d")
+    );
+    // A deployment to a resource group not known offline has an id not known offline.
+    let exp = expand_json(serde_json::json!({"$schema": SUB, "parameters": {"rg": {"type": "string"}},
+        "resources": [{"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01", "name": "d",
+        "resourceGroup": "[parameters('rg')]", "properties": {"mode": "Incremental", "template": inner}}]}));
+    assert!(matches!(exp.resources[0].node.get("id").map(|n| &n.value), Some(Value::Unknown(_))));
+    // `subscriptionResourceId` of a declared resource group references that group.
+    let exp = expand_json(serde_json::json!({"$schema": SUB, "resources": [{
+        "type": "Microsoft.Resources/resourceGroups", "apiVersion": "2020-06-01", "name": "g", "location": "westeurope"}],
+        "outputs": {"loc": {"type": "string",
+        "value": "[reference(subscriptionResourceId('Microsoft.Resources/resourceGroups', 'g'), '2020-06-01', 'full').location]"}}}));
+    assert_eq!(output(&exp, "loc"), "westeurope");
+    // A full reference is the deployed resource: no `dependsOn`.
+    let exp = expand_json(
+        serde_json::json!({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "resources": [
+          {"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-04-01", "name": "v", "location": "westus", "properties": {}},
+          {"type": "Microsoft.Network/virtualNetworks/subnets", "apiVersion": "2023-04-01", "name": "v/s",
+           "properties": {"addressPrefix": "10.0.0.0/24"}, "dependsOn": ["[resourceId('Microsoft.Network/virtualNetworks', 'v')]"]}],
+        "outputs": {"full": {"type": "object",
+          "value": "[reference(resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 's'), '2023-04-01', 'full')]"}}}),
+    );
+    let full = output(&exp, "full");
+    assert_eq!(full["properties"]["addressPrefix"], "10.0.0.0/24");
+    assert!(full.get("dependsOn").is_none(), "{full}");
+}

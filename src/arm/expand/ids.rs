@@ -3,7 +3,7 @@
 //! ids GET adds to inline children (`subnets[*].id`).
 
 use super::resources::{Frame, Instance};
-use crate::arm::context::DeploymentContext;
+use crate::arm::context::{DeploymentContext, DeploymentScope};
 use crate::arm::functions::resource::resource_id_for;
 use crate::value::{Node, Object, Span, UnknownCause, Value};
 
@@ -173,10 +173,24 @@ impl<'a> Frame<'a> {
         if is_deployment(ty) || decl.get("resourceGroup").is_some() || decl.get("subscriptionId").is_some() {
             let rg = decl.get("resourceGroup").map(|r| self.eval_str_node(Some(r)));
             let sub = decl.get("subscriptionId").map(|r| self.eval_str_node(Some(r)));
+            // A target not known offline makes the id unknown, not the parent's scope's.
+            for target in [&rg, &sub].into_iter().flatten() {
+                if target.as_str().is_none() {
+                    return unknown_like(target, "id", span);
+                }
+            }
             if rg.is_some() || sub.is_some() {
-                ctx_owned = Some(
-                    self.id_ctx.retarget(sub.as_ref().and_then(|s| s.as_str()), rg.as_ref().and_then(|s| s.as_str())),
-                );
+                let mut c =
+                    self.id_ctx.retarget(sub.as_ref().and_then(|s| s.as_str()), rg.as_ref().and_then(|s| s.as_str()));
+                // A deployment to a subscription from a tenant or management group
+                // template lives in that subscription (as nested.rs targets it).
+                if rg.is_none()
+                    && sub.is_some()
+                    && matches!(c.scope, DeploymentScope::Tenant | DeploymentScope::ManagementGroup)
+                {
+                    c.scope = DeploymentScope::Subscription;
+                }
+                ctx_owned = Some(c);
             }
         }
         let ctx = ctx_owned.as_ref().unwrap_or(&self.id_ctx);

@@ -28,6 +28,11 @@ impl Frame<'_> {
                 return Some(i);
             }
         }
+        // `subscriptionResourceId('Microsoft.Resources/resourceGroups', g)` writes a
+        // resource group's id with `/providers/Microsoft.Resources`; the group's own id has
+        // none. Both name the group (the compiler's classic form references it so).
+        let normalized = resource_group_id(target);
+        let target = normalized.as_deref().unwrap_or(target);
         // A target built from symbols (`reference(resourceId(…, parameters('x')))`) names the
         // resource built from the same symbols.
         let same = |n: &Node| match &n.value {
@@ -82,7 +87,18 @@ impl Frame<'_> {
             return Some(Node::bare(Value::unknown(UnknownCause::LinkedTemplate, detail, Span::NONE)));
         }
         let result = if full {
-            d.node.clone()
+            // The deployed resource as Resource Manager returns it: not the template's
+            // deployment instructions (`dependsOn`, `copy`, `condition`).
+            match &d.node.value {
+                Value::Object(o) if ["dependsOn", "copy", "condition"].iter().any(|k| o.contains_key(k)) => {
+                    let mut o = (**o).clone();
+                    for k in ["dependsOn", "copy", "condition"] {
+                        o.remove(k);
+                    }
+                    Node::new(Value::object(o), d.node.span)
+                }
+                _ => d.node.clone(),
+            }
         } else {
             let props = d.node.get("properties").cloned().unwrap_or_else(|| Node::bare(Value::object(Object::new())));
             match (&d.outputs, &props.value) {
@@ -185,4 +201,14 @@ impl ExpandHost for Frame<'_> {
     fn quiet(&self) -> bool {
         self.quiet.get()
     }
+}
+
+/// `/subscriptions/{s}/providers/Microsoft.Resources/resourceGroups/{g}` as the group's
+/// own id `/subscriptions/{s}/resourceGroups/{g}`; `None` for any other id.
+fn resource_group_id(id: &str) -> Option<String> {
+    let rest = id.strip_prefix("/subscriptions/")?;
+    let (sub, tail) = rest.split_once('/')?;
+    let marker = "providers/microsoft.resources/resourcegroups/";
+    let name = tail.get(..marker.len()).filter(|p| p.eq_ignore_ascii_case(marker)).map(|_| &tail[marker.len()..])?;
+    (!name.is_empty() && !name.contains('/')).then(|| format!("/subscriptions/{sub}/resourceGroups/{name}"))
 }
