@@ -32,7 +32,7 @@ const BICEP_AGREEMENT: f64 = 0.97;
 fn bicep_floor(set: &str) -> f64 {
     match set {
         "baselines" => 0.74,
-        "user_submitted" => 0.86,
+        "user_submitted" => 0.88,
         "avm" => 0.87,
         _ => BICEP_AGREEMENT,
     }
