@@ -114,6 +114,26 @@ fn a_bicepparam_file_gives_its_program_the_values() {
     assert_eq!(v["findings"], serde_json::json!([]));
 }
 
+/// azlint.toml `[bicep] module-aliases` reads a registry module from a local folder
+/// (here outside the scanned one: the configuration is trusted): its resources are
+/// checked and the finding points into its file. Without the configuration the module
+/// is not fetched, one warning says so, and nothing is found.
+#[test]
+fn a_registry_module_is_read_through_its_alias() {
+    let (_, v) = json(&["fixtures/bicep/registry/app", "--fail-on", "none"]);
+    assert_eq!(v["warnings"], serde_json::json!([]), "{}", v["warnings"]);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "TLS001");
+    assert_eq!(f["resource"]["name"], "web-from-registry");
+    assert_eq!(f["location"]["file"], "fixtures/bicep/registry/vendor/avm/res/web/site/main.bicep");
+    assert_eq!(f["location"]["line"], 7);
+    let (_, v) = json(&["fixtures/bicep/registry/app", "--no-config", "--fail-on", "none"]);
+    assert_eq!(v["findings"], serde_json::json!([]));
+    let w = v["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0]["message"].as_str().unwrap().contains("module-aliases"));
+}
+
 /// A scratch folder removed when the test ends.
 struct Dir(std::path::PathBuf);
 

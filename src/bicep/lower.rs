@@ -41,6 +41,9 @@ pub trait Files {
     /// The `.bicep` or `.json` file `relative` names, seen from the file `from` (a file
     /// the scan reads, so that findings can point in it).
     fn module(&self, from: FileId, relative: &str) -> Result<ModuleFile, String>;
+    /// The `.bicep` or `.json` file at an absolute path a registry alias resolved to
+    /// (azlint.toml `[bicep] module-aliases`, trusted as the user's configuration).
+    fn module_at(&self, path: &std::path::Path) -> Result<ModuleFile, String>;
     /// The bytes of a file `relative` names from `from` (`loadTextContent` and friends).
     fn bytes(&self, from: FileId, relative: &str) -> Result<Vec<u8>, String>;
     /// How messages name a file.
@@ -56,12 +59,31 @@ pub struct Lowered {
     pub modules: Vec<FileId>,
 }
 
+/// Registry module prefixes and the absolute folders they are read from.
+pub type Aliases = [(String, std::path::PathBuf)];
+
+/// The local file a registry module path names through an alias: the longest prefix
+/// that matches, the rest of the path below its folder (a folder means its
+/// `main.bicep`), the version tag (`:0.1.0`) left out.
+pub fn resolve_alias(target: &str, aliases: &Aliases) -> Option<std::path::PathBuf> {
+    let untagged = match target.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') && path.contains('/') => path,
+        _ => target,
+    };
+    let (prefix, folder) =
+        aliases.iter().filter(|(p, _)| untagged.starts_with(p.as_str())).max_by_key(|(p, _)| p.len())?;
+    let rest = untagged[prefix.len()..].trim_start_matches('/');
+    let path = folder.join(rest);
+    Some(if path.extension().is_some_and(|e| e == "bicep" || e == "json") { path } else { path.join("main.bicep") })
+}
+
 /// Lowers the program of `file` (already parsed) to an ARM template.
-pub fn lower(program: &Program, file: FileId, files: &dyn Files) -> Lowered {
+pub fn lower(program: &Program, file: FileId, files: &dyn Files, aliases: &Aliases) -> Lowered {
     let problems = RefCell::new(Vec::new());
     let mut stack = vec![file];
     let modules = RefCell::new(Vec::new());
-    let template = lower_file(program, file, &Shared { files, problems: &problems, modules: &modules }, &mut stack);
+    let shared = Shared { files, problems: &problems, modules: &modules, aliases };
+    let template = lower_file(program, file, &shared, &mut stack);
     // Declarations are lowered once more than the template writes them: report each
     // problem once.
     let mut problems = problems.into_inner();
@@ -80,6 +102,7 @@ struct Shared<'a> {
     files: &'a dyn Files,
     problems: &'a RefCell<Vec<Problem>>,
     modules: &'a RefCell<Vec<FileId>>,
+    aliases: &'a Aliases,
 }
 
 fn lower_file(program: &Program, file: FileId, shared: &Shared<'_>, stack: &mut Vec<FileId>) -> Node {
@@ -96,6 +119,7 @@ fn lower_file(program: &Program, file: FileId, shared: &Shared<'_>, stack: &mut 
         files,
         problems,
         modules: shared.modules,
+        aliases: shared.aliases,
         quiet: std::cell::Cell::new(false),
         symbols: HashMap::new(),
         wide_scope,
@@ -163,6 +187,7 @@ struct Cx<'a> {
     files: &'a dyn Files,
     problems: &'a RefCell<Vec<Problem>>,
     modules: &'a RefCell<Vec<FileId>>,
+    aliases: &'a Aliases,
     /// While declarations are resolved in passes (a name may be used before it is
     /// declared), problems wait for the last pass.
     quiet: std::cell::Cell<bool>,
@@ -846,19 +871,26 @@ impl Cx<'_> {
     /// modules (a warning says they are not followed) and for modules that cannot be
     /// read (an error says why).
     fn module_template(&mut self, target: &str, span: Span) -> Option<Node> {
-        if target.starts_with("br:")
+        let registry = target.starts_with("br:")
             || target.starts_with("br/")
             || target.starts_with("ts:")
-            || target.starts_with("ts/")
-        {
+            || target.starts_with("ts/");
+        let aliased = if registry { resolve_alias(target, self.aliases) } else { None };
+        if registry && aliased.is_none() {
             self.warning(
                 span,
                 Code::ArmLinkedUri,
-                format!("the module `{target}` is in a registry; it is not fetched, so its resources are unknown"),
+                format!(
+                    "the module `{target}` is in a registry; it is not fetched, so its resources are unknown (azlint.toml `[bicep] module-aliases` can map it to a local folder)"
+                ),
             );
             return None;
         }
-        let module = match self.files.module(self.file, target) {
+        let read = match &aliased {
+            Some(path) => self.files.module_at(path),
+            None => self.files.module(self.file, target),
+        };
+        let module = match read {
             Ok(x) => x,
             Err(e) => {
                 self.error(span, Code::ArmLinkedTemplate, format!("the module `{target}` cannot be read: {e}"));
@@ -888,7 +920,8 @@ impl Cx<'_> {
             self.error(e.span, Code::BicepSyntax, e.message.clone());
         }
         self.stack.push(id);
-        let shared = Shared { files: self.files, problems: self.problems, modules: self.modules };
+        let shared =
+            Shared { files: self.files, problems: self.problems, modules: self.modules, aliases: self.aliases };
         let node = lower_file(&program, id, &shared, &mut self.stack);
         self.stack.pop();
         Some(node)
@@ -1492,6 +1525,7 @@ pub fn parameters(program: &Program, file: FileId, files: &dyn Files) -> Lowered
         files,
         problems: &problems,
         modules: &modules,
+        aliases: &[],
         quiet: std::cell::Cell::new(true),
         symbols: HashMap::new(),
         wide_scope: false,

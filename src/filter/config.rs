@@ -44,6 +44,20 @@ pub struct Config {
     /// template is a unit of its own).
     #[serde(default)]
     pub units: Vec<UnitConfig>,
+    /// Bicep: where registry modules are read from.
+    #[serde(default)]
+    pub bicep: BicepConfig,
+}
+
+/// `[bicep]`: `module-aliases` maps a registry module prefix to a local folder, as
+/// `bicepconfig.json` `moduleAliases` names registries: `"br/public:avm" = "vendor/avm"`
+/// reads `br/public:avm/res/web/site:0.1.0` from `vendor/avm/res/web/site/main.bicep`
+/// (the version tag is ignored). Folders are relative to the configuration file.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BicepConfig {
+    #[serde(default)]
+    pub module_aliases: BTreeMap<String, String>,
 }
 
 /// `[[units]]`: entry templates (path globs) that form one deployment unit.

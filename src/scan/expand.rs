@@ -72,7 +72,7 @@ pub fn expand_file(
                 Some(e.span),
             ));
         }
-        let l = crate::bicep::lower::lower(&program, FileId(0), &loader);
+        let l = crate::bicep::lower::lower(&program, FileId(0), &loader, &[]);
         lowered_problems.extend(l.problems);
         lowered = l.template;
         &lowered

@@ -140,6 +140,7 @@ fn bicep_dialect(path: &std::path::Path) -> Option<crate::bicep::Dialect> {
 /// one appears. Modules outside the folders are left to the lowering, which reports them.
 fn bring_modules(sources: &mut SourceMap, loaded: &mut Vec<Loaded>, opts: &ScanOptions, p: &mut Problems) {
     let roots = super::templates::roots(&opts.paths);
+    let aliases = module_aliases(opts);
     let mut seen = 0;
     while seen < loaded.len() {
         let mut wanted: Vec<PathBuf> = Vec::new();
@@ -149,14 +150,16 @@ fn bring_modules(sources: &mut SourceMap, loaded: &mut Vec<Loaded>, opts: &ScanO
             for st in &program.statements {
                 let crate::bicep::StmtKind::Module { path, .. } = &st.kind else { continue };
                 let Some(rel) = path.as_literal() else { continue };
-                if rel.contains(':') {
-                    continue;
-                }
-                let Ok(abs) = std::fs::canonicalize(dir.join(&rel)) else { continue };
-                if roots.iter().any(|r| abs.starts_with(r))
-                    && sources.find_abs(&abs).is_none()
-                    && !wanted.contains(&abs)
-                {
+                // A registry module mapped to a local folder by azlint.toml is read from
+                // there (the configuration is trusted like the scanned paths).
+                let (target, trusted) = match crate::bicep::lower::resolve_alias(&rel, &aliases) {
+                    Some(local) => (local, true),
+                    None if rel.contains(':') => continue,
+                    None => (dir.join(&rel), false),
+                };
+                let Ok(abs) = std::fs::canonicalize(target) else { continue };
+                let inside = trusted || roots.iter().any(|r| abs.starts_with(r));
+                if inside && sources.find_abs(&abs).is_none() && !wanted.contains(&abs) {
                     wanted.push(abs);
                 }
             }
@@ -210,4 +213,23 @@ fn pathdiff(abs: &std::path::Path) -> String {
         Some(rel) => rel.to_string_lossy().to_string(),
         None => abs.to_string_lossy().to_string(),
     }
+}
+
+/// azlint.toml `[bicep] module-aliases`, with folders made absolute against the
+/// configuration file's folder.
+pub(super) fn module_aliases(opts: &ScanOptions) -> Vec<(String, PathBuf)> {
+    let base = opts
+        .config_path
+        .as_deref()
+        .and_then(|p| std::path::Path::new(p).parent().map(std::path::Path::to_path_buf))
+        .unwrap_or_default();
+    opts.config
+        .bicep
+        .module_aliases
+        .iter()
+        .map(|(prefix, folder)| {
+            let path = base.join(folder);
+            (prefix.clone(), std::fs::canonicalize(&path).unwrap_or(path))
+        })
+        .collect()
 }

@@ -192,8 +192,15 @@ impl TemplateLoader for DiskLoader {
 /// same root as linked templates.
 impl crate::bicep::lower::Files for DiskLoader {
     fn module(&self, from: FileId, relative: &str) -> Result<crate::bicep::lower::ModuleFile, String> {
-        use crate::bicep::lower::ModuleFile;
         let target = self.target(from, relative)?;
+        self.module_at(&target)
+    }
+
+    fn module_at(&self, target: &Path) -> Result<crate::bicep::lower::ModuleFile, String> {
+        use crate::bicep::lower::ModuleFile;
+        let target =
+            std::fs::canonicalize(target).map_err(|e| format!("`{}` cannot be read: {e}", target.display()))?;
+        let relative = target.display().to_string();
         let mut files = self.files.lock().map_err(|_| "loader poisoned")?;
         let (file, text) = if target == self.template.1 {
             let text = crate::source::read_text(&target).map_err(|e| e.to_string())?;
@@ -250,8 +257,15 @@ impl DiskLoader {
 /// scanned folders.
 impl crate::bicep::lower::Files for Loader<'_> {
     fn module(&self, from: FileId, relative: &str) -> Result<crate::bicep::lower::ModuleFile, String> {
-        use crate::bicep::lower::ModuleFile;
         let target = self.inside(from, relative)?;
+        self.module_at(&target)
+    }
+
+    fn module_at(&self, target: &Path) -> Result<crate::bicep::lower::ModuleFile, String> {
+        use crate::bicep::lower::ModuleFile;
+        let target =
+            std::fs::canonicalize(target).map_err(|e| format!("`{}` cannot be read: {e}", target.display()))?;
+        let relative = target.display().to_string();
         let file =
             self.sources.find_abs(&target).ok_or_else(|| format!("`{relative}` is not among the scanned files"))?;
         if crate::source::detect::is_bicep(&target) {

@@ -100,6 +100,11 @@ pub(super) fn units(
                         let file =
                             d.span.and_then(|s| sources.get(s.file)).map(|f| f.path.clone()).or_else(|| path.clone());
                         let d = Problem { file, span, ..d };
+                        // The lowering already said so (a registry module not fetched).
+                        let said = |ps: &Vec<Problem>| ps.iter().any(|w| w.code == d.code && w.span == d.span);
+                        if bicep_problems.get(&l.file).is_some_and(said) {
+                            continue;
+                        }
                         if d.is_error() { errs.push(d) } else { warns.push(d) }
                     }
                     stats = x.stats;
@@ -282,13 +287,14 @@ fn lower_bicep(
             .collect(),
         roots: templates::roots(&opts.paths),
     };
+    let aliases = super::load::module_aliases(opts);
     let lowered: Vec<(usize, crate::bicep::lower::Lowered)> = loaded
         .par_iter()
         .enumerate()
         .filter_map(|(i, l)| {
             let program = l.program.as_deref()?;
             match l.kind {
-                Some(DocKind::Bicep) => Some((i, crate::bicep::lower::lower(program, l.file, &files))),
+                Some(DocKind::Bicep) => Some((i, crate::bicep::lower::lower(program, l.file, &files, &aliases))),
                 Some(DocKind::BicepParams) => Some((i, crate::bicep::lower::parameters(program, l.file, &files))),
                 _ => None,
             }
