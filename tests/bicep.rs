@@ -134,6 +134,20 @@ fn a_registry_module_is_read_through_its_alias() {
     assert!(w[0]["message"].as_str().unwrap().contains("module-aliases"));
 }
 
+/// Imported variables and functions (named and `* as ns`) are evaluated as in their
+/// file: the site's name comes from an imported function, its `httpsOnly` from an
+/// imported variable, and the finding is on the importing program's line.
+#[test]
+fn imported_variables_and_functions_are_evaluated() {
+    let (_, v) = json(&["fixtures/bicep/imports", "--fail-on", "none"]);
+    assert_eq!(v["errors"], serde_json::json!([]), "{}", v["errors"]);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "TLS001");
+    assert_eq!(f["resource"]["name"], "web-imports");
+    assert_eq!(f["location"]["file"], "fixtures/bicep/imports/main.bicep");
+    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(8), Some(16)));
+}
+
 /// A scratch folder removed when the test ends.
 struct Dir(std::path::PathBuf);
 

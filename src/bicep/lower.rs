@@ -14,9 +14,9 @@
 //! (`.?`, `[?]`), `!`, spreads, lambdas, for-expressions, resource and module
 //! properties (`.id`, `.name`, `.properties.x` → `reference()`, `.outputs.x`),
 //! resource functions (`stg.listKeys()`), `load*Content` of files inside the scanned
-//! tree. Types, `import`ed types and assertions have no bearing on the resources and
-//! are left out; `import`ed variables and functions are not lowered yet (a reference
-//! to one is an error naming it).
+//! tree, `import`ed variables and functions (lowered under names of their own). Types
+//! and assertions have no bearing on the resources and are left out; an import from a
+//! registry or a JSON file is not read (a use of its values is an error naming it).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -120,6 +120,9 @@ fn lower_file(program: &Program, file: FileId, shared: &Shared<'_>, stack: &mut 
         problems,
         modules: shared.modules,
         aliases: shared.aliases,
+        prefix: String::new(),
+        imported: Vec::new(),
+        imported_funcs: Vec::new(),
         quiet: std::cell::Cell::new(false),
         symbols: HashMap::new(),
         wide_scope,
@@ -135,8 +138,12 @@ fn lower_file(program: &Program, file: FileId, shared: &Shared<'_>, stack: &mut 
 #[derive(Clone)]
 enum Sym {
     Param,
-    Var,
-    Func,
+    /// A variable, by its name in the ARM template (an imported one is prefixed).
+    Var(String),
+    /// A user function, by its member name in the `__bicep` namespace.
+    Func(String),
+    /// `import * as ns from '…'`: the exported names of that file.
+    Namespace(HashMap<String, Sym>),
     Resource(Box<Res>),
     Module(Box<Module>),
     /// Declared but not lowered (types, outputs, assertions).
@@ -188,6 +195,12 @@ struct Cx<'a> {
     problems: &'a RefCell<Vec<Problem>>,
     modules: &'a RefCell<Vec<FileId>>,
     aliases: &'a Aliases,
+    /// Prefix of this file's variable and function names in the template (an imported
+    /// file's are `__i<file>_`, so that they cannot meet the importer's).
+    prefix: String,
+    /// Variables and functions of imported files, by their prefixed names.
+    imported: Vec<(String, Node)>,
+    imported_funcs: Vec<(String, Node)>,
     /// While declarations are resolved in passes (a name may be used before it is
     /// declared), problems wait for the last pass.
     quiet: std::cell::Cell<bool>,
@@ -272,6 +285,7 @@ impl Cx<'_> {
     fn declare(&mut self, program: &Program) {
         // Resources are declared again until their parents are known: a child may be
         // written before its parent, and parents chain.
+        self.import_all(program);
         self.quiet.set(true);
         self.declare_pass(program);
         for _ in 0..4 {
@@ -284,6 +298,102 @@ impl Cx<'_> {
         // The last pass reports what is still wrong.
         self.quiet.set(false);
         self.declare_pass(program);
+    }
+
+    /// `import {a, b as c} from './x.bicep'` and `import * as ns from …`: the imported
+    /// file's variables and functions are lowered into this template under names of
+    /// their own (`__i<file>_a`), so that an imported value is evaluated as in its file.
+    /// Types have no bearing on the resources. A registry import is not read.
+    fn import_all(&mut self, program: &Program) {
+        let mut seen: HashMap<FileId, HashMap<String, Sym>> = HashMap::new();
+        for st in &program.statements {
+            let StmtKind::Import { symbols, from } = &st.kind else { continue };
+            let exported = from.as_literal().and_then(|path| self.import_file(&path, from.span, &mut seen));
+            let names: Vec<(String, Option<String>)> = match symbols {
+                ImportSymbols::Named(items) => items
+                    .iter()
+                    .filter_map(|i| {
+                        let name = i.name.as_literal()?;
+                        Some((i.alias.as_ref().map_or_else(|| name.clone(), |a| a.name.clone()), Some(name)))
+                    })
+                    .collect(),
+                ImportSymbols::Wildcard { alias } => vec![(alias.name.clone(), None)],
+            };
+            for (local, name) in names {
+                let sym = match (&exported, name) {
+                    (None, _) => Sym::Imported,
+                    (Some(e), None) => Sym::Namespace(e.clone()),
+                    // Not a variable or function: a type, which lowers to nothing.
+                    (Some(e), Some(n)) => e.get(&n).cloned().unwrap_or(Sym::Other),
+                };
+                self.symbols.insert(local, sym);
+            }
+        }
+    }
+
+    /// Lowers an imported file's variables and functions into this template and gives
+    /// the names it exports; `None` when it cannot be read or is not a local Bicep file.
+    fn import_file(
+        &mut self,
+        path: &str,
+        span: Span,
+        seen: &mut HashMap<FileId, HashMap<String, Sym>>,
+    ) -> Option<HashMap<String, Sym>> {
+        if path.contains(':') {
+            return None;
+        }
+        let (file, text) = match self.files.module(self.file, path) {
+            Ok(ModuleFile::Bicep { file, text }) => (file, text),
+            Ok(ModuleFile::Json { .. }) => return None,
+            // Most imports bring types only, which lower to nothing: a file that cannot
+            // be read matters only where a variable or function from it is used, and
+            // that use is reported there.
+            Err(_) => return None,
+        };
+        if let Some(e) = seen.get(&file) {
+            return Some(e.clone());
+        }
+        if self.stack.contains(&file) {
+            self.error(span, Code::ArmLinkedCycle, format!("`{path}` imports back into a file that imports it"));
+            return None;
+        }
+        let program = super::parse(&text, file);
+        let mut stack = self.stack.clone();
+        stack.push(file);
+        let mut child = Cx {
+            file,
+            files: self.files,
+            problems: self.problems,
+            modules: self.modules,
+            aliases: self.aliases,
+            prefix: format!("__i{}_", file.0),
+            imported: Vec::new(),
+            imported_funcs: Vec::new(),
+            quiet: std::cell::Cell::new(false),
+            symbols: HashMap::new(),
+            wide_scope: false,
+            stack,
+        };
+        child.declare(&program);
+        for st in &program.statements {
+            match &st.kind {
+                StmtKind::Var { name, value, .. } => {
+                    let v = child.value(value, &Vec::new());
+                    child.imported.push((format!("{}{}", child.prefix, name.name), v));
+                }
+                StmtKind::Func { name, params, return_type, body } => {
+                    let f = child.func(params, return_type, body, st.span);
+                    child.imported_funcs.push((format!("{}{}", child.prefix, name.name), f));
+                }
+                _ => {}
+            }
+        }
+        self.imported.append(&mut child.imported);
+        self.imported_funcs.append(&mut child.imported_funcs);
+        let exported: HashMap<String, Sym> =
+            child.symbols.into_iter().filter(|(_, s)| matches!(s, Sym::Var(_) | Sym::Func(_))).collect();
+        seen.insert(file, exported.clone());
+        Some(exported)
     }
 
     /// Every resource's symbol and id segments, to tell when declaring is done.
@@ -307,10 +417,10 @@ impl Cx<'_> {
                     self.symbols.insert(name.name.clone(), Sym::Param);
                 }
                 StmtKind::Var { name, .. } => {
-                    self.symbols.insert(name.name.clone(), Sym::Var);
+                    self.symbols.insert(name.name.clone(), Sym::Var(format!("{}{}", self.prefix, name.name)));
                 }
                 StmtKind::Func { name, .. } => {
-                    self.symbols.insert(name.name.clone(), Sym::Func);
+                    self.symbols.insert(name.name.clone(), Sym::Func(format!("{}{}", self.prefix, name.name)));
                 }
                 StmtKind::Resource(r) => self.declare_resource(r, None),
                 StmtKind::Module { name, body, .. } => {
@@ -325,18 +435,7 @@ impl Cx<'_> {
                 StmtKind::Type { name, .. } | StmtKind::Output { name, .. } | StmtKind::Assert { name, .. } => {
                     self.symbols.entry(name.name.clone()).or_insert(Sym::Other);
                 }
-                StmtKind::Import { symbols, .. } => {
-                    let names: Vec<String> = match symbols {
-                        ImportSymbols::Named(items) => items
-                            .iter()
-                            .filter_map(|i| i.alias.as_ref().map(|a| a.name.clone()).or_else(|| i.name.as_literal()))
-                            .collect(),
-                        ImportSymbols::Wildcard { alias } => vec![alias.name.clone()],
-                    };
-                    for n in names {
-                        self.symbols.insert(n, Sym::Imported);
-                    }
-                }
+                StmtKind::Import { .. } => {}
                 _ => {}
             }
         }
@@ -510,7 +609,7 @@ impl Cx<'_> {
                     params.insert(name.name.as_str(), self.param(st, ty.as_ref(), default.as_ref()));
                 }
                 StmtKind::Var { name, value, .. } => {
-                    vars.insert(name.name.as_str(), self.value(value, &Vec::new()));
+                    vars.insert(format!("{}{}", self.prefix, name.name), self.value(value, &Vec::new()));
                 }
                 StmtKind::Resource(r) => self.resource(r, st, None, &mut resources),
                 StmtKind::Module { name, path, body } => {
@@ -525,12 +624,18 @@ impl Cx<'_> {
                     outputs.insert(name.name.as_str(), Node::new(Value::object(o), st.span));
                 }
                 StmtKind::Func { name, params: ps, return_type, body } => {
-                    funcs.insert(name.name.as_str(), self.func(ps, return_type, body, st.span));
+                    funcs.insert(format!("{}{}", self.prefix, name.name), self.func(ps, return_type, body, st.span));
                 }
                 _ => {}
             }
         }
         t.insert("parameters", Node::new(Value::object(params), at));
+        for (name, f) in std::mem::take(&mut self.imported_funcs) {
+            funcs.insert(name, f);
+        }
+        for (name, v) in std::mem::take(&mut self.imported) {
+            vars.insert(name, v);
+        }
         if !funcs.is_empty() {
             let mut ns = Object::new();
             ns.insert("namespace", Node::new(Value::str("__bicep"), at));
@@ -1131,11 +1236,11 @@ impl Cx<'_> {
         }
         match self.symbols.get(&id.name) {
             Some(Sym::Param) => format!("parameters({})", quote(&id.name)),
-            Some(Sym::Var) => format!("variables({})", quote(&id.name)),
+            Some(Sym::Var(arm)) => format!("variables({})", quote(arm)),
             Some(Sym::Resource(r)) => format!("reference({}, {}, 'full')", quote(&r.symbol), quote(&r.api)),
             Some(Sym::Module(m)) => format!("reference({})", quote(&m.symbol)),
             Some(Sym::Imported) => self.unsupported(id.span, &format!("`{}`, imported from another file,", id.name)),
-            Some(Sym::Func) | Some(Sym::Other) => {
+            Some(Sym::Func(_)) | Some(Sym::Other) | Some(Sym::Namespace(_)) => {
                 self.unsupported(id.span, &format!("`{}` cannot be used as a value", id.name))
             }
             None => {
@@ -1291,6 +1396,21 @@ impl Cx<'_> {
             }
         }
         chain.reverse();
+        // `ns.x` of `import * as ns`: the imported variable, then the rest of the chain.
+        if let (ExprKind::Var(id), Some(first)) = (&cur.kind, chain.first())
+            && let Some(Sym::Namespace(names)) = self.symbols.get(&id.name)
+            && let ExprKind::Property { name, .. } = &first.kind
+            && !locals.iter().any(|(n, _)| *n == id.name)
+        {
+            let mut out = match names.get(&name.name) {
+                Some(Sym::Var(arm)) => format!("variables({})", quote(arm)),
+                _ => self.unsupported(name.span, &format!("`{}.{}`", id.name, name.name)),
+            };
+            for step in &chain[1..] {
+                out = self.step(out, step, locals);
+            }
+            return out;
+        }
         if let Some((r, idx)) = self.resource_of_in(cur, locals) {
             return self.resource_access(&r, idx.as_deref(), &chain, locals);
         }
@@ -1390,12 +1510,17 @@ impl Cx<'_> {
                 ExprKind::Var(id) => id.name.as_str(),
                 _ => "",
             };
+            if let Some(Sym::Namespace(names)) = self.symbols.get(namespace)
+                && let Some(Sym::Func(arm)) = names.get(&name.name)
+            {
+                return format!("__bicep.{arm}({})", args_text(0).join(", "));
+            }
             if !matches!(namespace, "sys" | "az") {
                 return self.unsupported(e.span, &format!("`{namespace}.{}()`", name.name));
             }
         }
         match self.symbols.get(&name.name) {
-            Some(Sym::Func) => return format!("__bicep.{}({})", name.name, args_text(0).join(", ")),
+            Some(Sym::Func(arm)) => return format!("__bicep.{arm}({})", args_text(0).join(", ")),
             Some(Sym::Imported) => {
                 return self.unsupported(e.span, &format!("`{}()`, imported from another file,", name.name));
             }
@@ -1526,6 +1651,9 @@ pub fn parameters(program: &Program, file: FileId, files: &dyn Files) -> Lowered
         problems: &problems,
         modules: &modules,
         aliases: &[],
+        prefix: String::new(),
+        imported: Vec::new(),
+        imported_funcs: Vec::new(),
         quiet: std::cell::Cell::new(true),
         symbols: HashMap::new(),
         wide_scope: false,

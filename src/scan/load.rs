@@ -134,7 +134,8 @@ fn bicep_dialect(path: &std::path::Path) -> Option<crate::bicep::Dialect> {
     }
 }
 
-/// A Bicep program named on the command line brings its local modules along (a
+/// A Bicep program named on the command line brings its local modules and the files it
+/// imports along (a
 /// pre-commit hook passes only the changed file): every `.bicep` or `.json` module
 /// inside the scanned folders that was not read is read and parsed too, until no new
 /// one appears. Modules outside the folders are left to the lowering, which reports them.
@@ -148,7 +149,11 @@ fn bring_modules(sources: &mut SourceMap, loaded: &mut Vec<Loaded>, opts: &ScanO
             let Some(program) = &l.program else { continue };
             let Some(dir) = sources.get(l.file).and_then(|f| f.abs_path.parent()) else { continue };
             for st in &program.statements {
-                let crate::bicep::StmtKind::Module { path, .. } = &st.kind else { continue };
+                let path = match &st.kind {
+                    crate::bicep::StmtKind::Module { path, .. } => path,
+                    crate::bicep::StmtKind::Import { from, .. } => from,
+                    _ => continue,
+                };
                 let Some(rel) = path.as_literal() else { continue };
                 // A registry module mapped to a local folder by azlint.toml is read from
                 // there (the configuration is trusted like the scanned paths).
