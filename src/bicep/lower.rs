@@ -441,17 +441,18 @@ impl Cx<'_> {
         }
     }
 
-    /// Records a resource and its nested children (`parent::child`, also reachable by
-    /// the bare name when no top-level declaration has it).
-    fn declare_resource(&mut self, r: &Resource, parent: Option<&Res>) {
+    /// Records a resource and its nested children. A child declared in its parent's
+    /// body (`enclosing`) is `parent::child`, also reachable by its bare name when no
+    /// top-level declaration has it; a top-level resource with `parent:` keeps its name.
+    fn declare_resource(&mut self, r: &Resource, enclosing: Option<&Res>) {
         let (ty, api) = split_type(&r.type_str);
-        let full_type = match parent {
+        let full_type = match enclosing {
             Some(p) if !ty.contains('/') => format!("{}/{ty}", p.full_type),
             _ => ty.clone(),
         };
-        let api = api.or_else(|| parent.map(|p| p.api.clone())).unwrap_or_default();
+        let api = api.or_else(|| enclosing.map(|p| p.api.clone())).unwrap_or_default();
         let (obj, _, own_each) = self.decl_parts(&r.body, &Vec::new());
-        let each = own_each.or_else(|| parent.and_then(|p| p.each.clone()));
+        let each = own_each.or_else(|| enclosing.and_then(|p| p.each.clone()));
         let locals = each_locals(&each);
         // `parent: vnets[i]` names one copy of a looped parent: its segments with the
         // parent's loop bound to that index.
@@ -460,7 +461,7 @@ impl Cx<'_> {
                 let segments = p.segments.iter().map(|s| self.bound(&p.each, idx.as_deref(), s)).collect();
                 Res { segments, ..p }
             });
-        let parent = parent.cloned().or(parent_res);
+        let parent = enclosing.cloned().or(parent_res);
         let own_name = obj.and_then(|o| prop(o, "name"));
         let mut segments = match &parent {
             Some(p) => p.segments.clone(),
@@ -482,65 +483,24 @@ impl Cx<'_> {
             Some(_) => segments.push(name.clone()),
             None => segments.push("''".into()),
         }
-        let scope_args = obj.and_then(|o| prop(o, "scope")).map(|s| self.scope_args(s, &locals)).unwrap_or_default();
-        // A top-level resource with `parent:` keeps its own symbolic name.
-        let symbol = r.name.name.clone();
+        let scope_args = match enclosing {
+            Some(p) => p.scope_args.clone(),
+            None => obj.and_then(|o| prop(o, "scope")).map(|s| self.scope_args(s, &locals)).unwrap_or_default(),
+        };
+        let symbol = match enclosing {
+            Some(p) => format!("{}::{}", p.symbol, r.name.name),
+            None => r.name.name.clone(),
+        };
         let full_name = match &parent {
             Some(p) => format!("format('{{0}}/{{1}}', {}, {name})", p.full_name),
             None => name.clone(),
         };
         let res = Res { symbol: symbol.clone(), full_type, api, segments, name, full_name, each, scope_args };
-        if let Some(o) = obj {
-            for child in nested(o) {
-                if let StmtKind::Resource(c) = &child.kind {
-                    let mut nested_res = res.clone();
-                    nested_res.symbol = symbol.clone();
-                    self.declare_nested(c, &nested_res);
-                }
-            }
-        }
-        self.symbols.insert(symbol, Sym::Resource(Box::new(res)));
-    }
-
-    fn declare_nested(&mut self, c: &Resource, parent: &Res) {
-        let before: Vec<String> = self.symbols.keys().cloned().collect();
-        let mut p = parent.clone();
-        p.symbol = parent.symbol.clone();
-        self.declare_resource_nested(c, &p);
-        let key = format!("{}::{}", parent.symbol, c.name.name);
-        if !before.contains(&c.name.name)
-            && let Some(s) = self.symbols.get(&key).cloned()
-        {
-            self.symbols.entry(c.name.name.clone()).or_insert(s);
-        }
-    }
-
-    fn declare_resource_nested(&mut self, r: &Resource, parent: &Res) {
-        let (ty, api) = split_type(&r.type_str);
-        let full_type = if ty.contains('/') { ty.clone() } else { format!("{}/{ty}", parent.full_type) };
-        let api = api.unwrap_or_else(|| parent.api.clone());
-        let (obj, _, own_each) = self.decl_parts(&r.body, &Vec::new());
-        let each = own_each.or_else(|| parent.each.clone());
-        let locals = each_locals(&each);
-        let mut segments = parent.segments.clone();
-        let name = obj.and_then(|o| prop(o, "name")).map_or_else(|| "''".into(), |e| self.expr(e, &locals));
-        segments.push(name.clone());
-        let full_name = format!("format('{{0}}/{{1}}', {}, {name})", parent.full_name);
-        let symbol = format!("{}::{}", parent.symbol, r.name.name);
-        let res = Res {
-            symbol: symbol.clone(),
-            full_type,
-            api,
-            segments,
-            name,
-            full_name,
-            each,
-            scope_args: parent.scope_args.clone(),
-        };
-        if let Some(o) = obj {
-            for child in nested(o) {
-                if let StmtKind::Resource(c) = &child.kind {
-                    self.declare_nested(c, &res);
+        for child in obj.into_iter().flat_map(nested) {
+            if let StmtKind::Resource(c) = &child.kind {
+                self.declare_resource(c, Some(&res));
+                if let Some(s) = self.symbols.get(&format!("{symbol}::{}", c.name.name)).cloned() {
+                    self.symbols.entry(c.name.name.clone()).or_insert(s);
                 }
             }
         }
@@ -955,7 +915,7 @@ impl Cx<'_> {
         let mut o = Object::new();
         if let ExprKind::Call { base: Some(b), name, args } = &value.kind
             && name.name == "getSecret"
-            && let Some((kv, idx)) = self.resource_of(b)
+            && let Some((kv, idx)) = self.resource_of_in(b, locals)
         {
             let mut vault = Object::new();
             let id = self.resource_id(&kv, idx.as_deref(), locals);
@@ -1314,10 +1274,6 @@ impl Cx<'_> {
 
     /// The resource an expression names (`stg`, `stgs[i]`, `vnet::subnet`), with the
     /// index ARM text when it is one of a loop's copies.
-    fn resource_of(&self, e: &Expr) -> Option<(Res, Option<String>)> {
-        self.resource_of_in(e, &Vec::new())
-    }
-
     fn resource_of_in(&self, e: &Expr, locals: &Locals) -> Option<(Res, Option<String>)> {
         match &e.kind {
             ExprKind::Var(id) if !locals.iter().any(|(n, _)| *n == id.name) => match self.symbols.get(&id.name) {
@@ -1529,7 +1485,7 @@ impl Cx<'_> {
         match name.name.as_str() {
             "any" => args.first().map_or_else(|| "null()".into(), |a| self.expr(a, locals)),
             "loadTextContent" | "loadJsonContent" | "loadYamlContent" | "loadFileAsBase64" => {
-                self.load(e, &name.name, args, locals)
+                self.load(e, &name.name, args)
             }
             _ => format!("{}({})", name.name, args_text(0).join(", ")),
         }
@@ -1537,7 +1493,7 @@ impl Cx<'_> {
 
     /// `load*Content('path')`: the file's content as a literal (read only inside the
     /// scanned tree); a file that cannot be read is an error and the value unknown.
-    fn load(&self, e: &Expr, function: &str, args: &[Expr], locals: &Locals) -> String {
+    fn load(&self, e: &Expr, function: &str, args: &[Expr]) -> String {
         let path = match args.first().map(|a| &a.kind) {
             Some(ExprKind::String(s)) => s.as_literal(),
             _ => None,
@@ -1561,7 +1517,6 @@ impl Cx<'_> {
                     // A JSONPath filter is evaluated by the compiler; azlint does not.
                     return self.unsupported(e.span, &format!("`{function}` with a JSON path"));
                 }
-                let _ = locals;
                 format!("json({})", quote(text))
             }
             "loadYamlContent" => self.unsupported(e.span, &format!("`{function}('{path}')` (YAML)")),
@@ -1697,7 +1652,37 @@ fn has_expression(n: &Node) -> bool {
     }
 }
 
-/// Whether an expression calls `function` anywhere (on any namespace).
+/// Whether an expression calls `function` anywhere (on any namespace or resource).
 fn mentions(e: &Expr, function: &str) -> bool {
-    format!("{e:?}").contains(&format!("name: \"{function}\""))
+    let any = |xs: &mut dyn Iterator<Item = &Expr>| {
+        for x in xs {
+            if mentions(x, function) {
+                return true;
+            }
+        }
+        false
+    };
+    match &e.kind {
+        ExprKind::Call { base, name, args } => {
+            name.name == function || base.as_deref().is_some_and(|b| mentions(b, function)) || any(&mut args.iter())
+        }
+        ExprKind::String(s) => any(&mut s.parts.iter().filter_map(|p| match p {
+            StringPart::Expr(x) => Some(x),
+            StringPart::Text { .. } => None,
+        })),
+        ExprKind::Array(items) => any(&mut items.iter().map(|i| match i {
+            ArrayItem::Value(x) | ArrayItem::Spread { expr: x, .. } => x,
+        })),
+        ExprKind::Object(items) => any(&mut items.iter().filter_map(|i| match i {
+            ObjectItem::Property { value: x, .. } | ObjectItem::Spread { expr: x, .. } => Some(x),
+            ObjectItem::Resource(_) => None,
+        })),
+        ExprKind::Paren(x) | ExprKind::NonNull(x) | ExprKind::Unary { expr: x, .. } => mentions(x, function),
+        ExprKind::Property { base, .. } | ExprKind::ResourceAccess { base, .. } => mentions(base, function),
+        ExprKind::Index { base, index, .. } => mentions(base, function) || mentions(index, function),
+        ExprKind::Binary { lhs, rhs, .. } => mentions(lhs, function) || mentions(rhs, function),
+        ExprKind::Ternary { cond, then, otherwise } => any(&mut [&**cond, &**then, &**otherwise].into_iter()),
+        ExprKind::Lambda { body, .. } => mentions(body, function),
+        _ => false,
+    }
 }

@@ -22,12 +22,7 @@ pub struct Loader<'a> {
 
 impl TemplateLoader for Loader<'_> {
     fn load_relative(&self, from: FileId, relative_path: &str) -> Result<(FileId, Node), String> {
-        let base = self.sources.get(from).and_then(|f| f.abs_path.parent()).ok_or("the linking file has no folder")?;
-        let target = base.join(relative_path);
-        let target = std::fs::canonicalize(&target).map_err(|e| format!("`{relative_path}` cannot be read: {e}"))?;
-        if !self.roots.iter().any(|r| target.starts_with(r)) {
-            return Err(format!("`{relative_path}` is outside the scanned folders; it is not read"));
-        }
+        let target = self.inside(from, relative_path)?;
         let (id, node) =
             self.docs.get(&target).ok_or_else(|| format!("`{relative_path}` is not among the scanned files"))?;
         Ok((*id, (*node).clone()))
@@ -140,22 +135,7 @@ pub struct DiskLoader {
 
 impl TemplateLoader for DiskLoader {
     fn load_relative(&self, from: FileId, relative_path: &str) -> Result<(FileId, Node), String> {
-        let files = self.files.lock().map_err(|_| "loader poisoned")?;
-        let base = if from == self.template.0 {
-            self.template.1.clone()
-        } else {
-            from.0
-                .checked_sub(self.first_id)
-                .and_then(|i| files.get(i as usize))
-                .map(|f| f.0.clone())
-                .ok_or("unknown linking file")?
-        };
-        drop(files);
-        let target = base.parent().ok_or("the linking file has no folder")?.join(relative_path);
-        let target = std::fs::canonicalize(&target).map_err(|e| format!("`{relative_path}` cannot be read: {e}"))?;
-        if !target.starts_with(&self.root) {
-            return Err(format!("`{relative_path}` is outside the template's folder; it is not read"));
-        }
+        let target = self.target(from, relative_path)?;
         let mut files = self.files.lock().map_err(|_| "loader poisoned")?;
         // A file read before keeps its id, so a link back to it is seen as a cycle.
         let known = if target == self.template.1 {
@@ -246,7 +226,7 @@ impl DiskLoader {
         let target = base.parent().ok_or("the linking file has no folder")?.join(relative);
         let target = std::fs::canonicalize(&target).map_err(|e| format!("`{relative}` cannot be read: {e}"))?;
         if !target.starts_with(&self.root) {
-            return Err(format!("`{relative}` is outside the scanned folder; it is not read"));
+            return Err(format!("`{relative}` is outside the folder `azlint expand` reads; it is not read"));
         }
         Ok(target)
     }
