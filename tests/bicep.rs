@@ -148,6 +148,15 @@ fn imported_variables_and_functions_are_evaluated() {
     assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(8), Some(16)));
 }
 
+/// A module with a syntax error is one error at its position: the load stage reports
+/// it, and lowering the program that uses the module does not report it again.
+#[test]
+fn a_module_syntax_error_is_reported_once() {
+    let (code, v) = json(&["fixtures/bicep/module-syntax"]);
+    assert_eq!(code, 2);
+    assert_eq!(errors(&v), [("bicep-syntax".to_string(), "broken.bicep".to_string(), 1, 21)], "{}", v["errors"]);
+}
+
 /// A scratch folder removed when the test ends.
 struct Dir(std::path::PathBuf);
 

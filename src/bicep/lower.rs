@@ -32,8 +32,17 @@ const DEPLOYMENT_API: &str = "2025-04-01";
 
 /// A module's file: a Bicep program's text, or a JSON template already parsed.
 pub enum ModuleFile {
-    Bicep { file: FileId, text: Arc<str> },
-    Json { file: FileId, template: Node },
+    /// A program parsed once (by the load stage, or by the loader just now: `new`, and
+    /// then nobody else reports its syntax errors).
+    Bicep {
+        file: FileId,
+        program: Arc<Program>,
+        new: bool,
+    },
+    Json {
+        file: FileId,
+        template: Node,
+    },
 }
 
 /// How module and loaded files are read: only files inside the scanned tree.
@@ -342,8 +351,8 @@ impl Cx<'_> {
         if path.contains(':') {
             return None;
         }
-        let (file, text) = match self.files.module(self.file, path) {
-            Ok(ModuleFile::Bicep { file, text }) => (file, text),
+        let (file, program) = match self.files.module(self.file, path) {
+            Ok(ModuleFile::Bicep { file, program, .. }) => (file, program),
             Ok(ModuleFile::Json { .. }) => return None,
             // Most imports bring types only, which lower to nothing: a file that cannot
             // be read matters only where a variable or function from it is used, and
@@ -357,7 +366,6 @@ impl Cx<'_> {
             self.error(span, Code::ArmLinkedCycle, format!("`{path}` imports back into a file that imports it"));
             return None;
         }
-        let program = super::parse(&text, file);
         let mut stack = self.stack.clone();
         stack.push(file);
         let mut child = Cx {
@@ -962,12 +970,12 @@ impl Cx<'_> {
                 return None;
             }
         };
-        let (id, text) = match module {
+        let (id, program, new) = match module {
             ModuleFile::Json { file, template } => {
                 self.modules.borrow_mut().push(file);
                 return Some(template);
             }
-            ModuleFile::Bicep { file, text } => (file, text),
+            ModuleFile::Bicep { file, program, new } => (file, program, new),
         };
         self.modules.borrow_mut().push(id);
         if let Some(at) = self.stack.iter().position(|f| *f == id) {
@@ -980,9 +988,10 @@ impl Cx<'_> {
             self.error(span, Code::ArmLimit, "modules nest deeper than Resource Manager allows");
             return None;
         }
-        let program = super::parse(&text, id);
-        for e in &program.errors {
-            self.error(e.span, Code::BicepSyntax, e.message.clone());
+        if new {
+            for e in &program.errors {
+                self.error(e.span, Code::BicepSyntax, e.message.clone());
+            }
         }
         self.stack.push(id);
         let shared =

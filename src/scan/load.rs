@@ -20,7 +20,7 @@ pub(super) struct Loaded {
     pub(super) doc: Option<Node>,
     pub(super) kind: Option<DocKind>,
     /// A Bicep program or parameters file, parsed (its statements that parse).
-    pub(super) program: Option<Box<crate::bicep::Program>>,
+    pub(super) program: Option<Arc<crate::bicep::Program>>,
 }
 
 /// The sources and their parsed documents, in file id order.
@@ -83,7 +83,7 @@ pub(super) fn load(inputs: &[Input], opts: &ScanOptions, p: &mut Problems) -> (S
                     crate::bicep::Dialect::Bicep => DocKind::Bicep,
                     crate::bicep::Dialect::BicepParam => DocKind::BicepParams,
                 };
-                return (Loaded { kind: Some(kind), program: Some(Box::new(program)), ..none }, errors);
+                return (Loaded { kind: Some(kind), program: Some(Arc::new(program)), ..none }, errors);
             }
             match json::parse(text.as_str(), *id) {
                 Ok(doc) => {
@@ -191,7 +191,7 @@ fn bring_modules(sources: &mut SourceMap, loaded: &mut Vec<Loaded>, opts: &ScanO
                     file: id,
                     doc: None,
                     kind: Some(DocKind::Bicep),
-                    program: Some(Box::new(program)),
+                    program: Some(Arc::new(program)),
                 });
             } else {
                 match json::parse(&text, id) {

@@ -17,6 +17,8 @@ use crate::value::{FileId, Node, Span, Str};
 pub struct Loader<'a> {
     pub sources: &'a SourceMap,
     pub docs: HashMap<PathBuf, (FileId, &'a Node)>,
+    /// The Bicep programs the load stage parsed, for modules and imports.
+    pub programs: HashMap<FileId, std::sync::Arc<crate::bicep::Program>>,
     pub roots: Vec<PathBuf>,
 }
 
@@ -194,7 +196,8 @@ impl crate::bicep::lower::Files for DiskLoader {
             (id, text)
         };
         if crate::source::detect::is_bicep(&target) {
-            return Ok(ModuleFile::Bicep { file, text });
+            let program = std::sync::Arc::new(crate::bicep::parse(&text, file));
+            return Ok(ModuleFile::Bicep { file, program, new: true });
         }
         let template = crate::source::json::parse(&text, file).map_err(|e| format!("`{relative}`: {}", e.message))?;
         Ok(ModuleFile::Json { file, template })
@@ -249,8 +252,8 @@ impl crate::bicep::lower::Files for Loader<'_> {
         let file =
             self.sources.find_abs(&target).ok_or_else(|| format!("`{relative}` is not among the scanned files"))?;
         if crate::source::detect::is_bicep(&target) {
-            let text = self.sources.get(file).map(|f| f.text.clone()).ok_or("not read")?;
-            return Ok(ModuleFile::Bicep { file, text });
+            let program = self.programs.get(&file).cloned().ok_or("not read")?;
+            return Ok(ModuleFile::Bicep { file, program, new: false });
         }
         let (_, node) = self.docs.get(&target).ok_or_else(|| format!("`{relative}` is not a JSON template"))?;
         Ok(ModuleFile::Json { file, template: (*node).clone() })

@@ -54,6 +54,7 @@ pub(super) fn units(
             .filter(|l| l.kind != Some(DocKind::Bicep))
             .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
             .collect(),
+        programs: programs(&loaded),
         roots: templates::roots(&opts.paths),
     };
     // A Bicep program lowered as another's module is not an entry of its own (as a
@@ -285,6 +286,7 @@ fn lower_bicep(
             .iter()
             .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
             .collect(),
+        programs: programs(loaded),
         roots: templates::roots(&opts.paths),
     };
     let aliases = super::load::module_aliases(opts);
@@ -325,4 +327,9 @@ fn pair_bicepparams(loaded: &[Loaded], sources: &SourceMap) -> HashMap<FileId, F
         }
     }
     out
+}
+
+/// The parsed Bicep programs by file, for modules and imports (parsed once, in load).
+fn programs(loaded: &[Loaded]) -> HashMap<FileId, std::sync::Arc<crate::bicep::Program>> {
+    loaded.iter().filter_map(|l| Some((l.file, l.program.clone()?))).collect()
 }
