@@ -10,7 +10,9 @@
 //!
 //! What is compared, and why:
 //! - Resources are matched by (type, name), both ignoring ASCII case as Resource Manager
-//!   does; the same (type, name) met again (a module deployed to two scopes) matches
+//!   does; an unknown name matches by its cause, the same unknown name first (the
+//!   compiler writes modules after resources, so two forms may list them in another
+//!   order); the same (type, name) met again (a module deployed to two scopes) matches
 //!   in order of appearance. An unmatched pair with the same name is reported as a
 //!   `type` difference rather than one missing and one extra resource.
 //! - `type`, `name` and `id` compare ignoring ASCII case, as Resource Manager does.
@@ -22,7 +24,10 @@
 //!   deployed state), `symbolicName` (only the 2.0 form has it), and `metadata._generator`
 //!   anywhere (the compiler's version and template hash).
 //! - Object keys compare ignoring ASCII case (Resource Manager's keys do); strings
-//!   compare exactly; numbers by value (`1` equals `1.0`); arrays element by element.
+//!   compare exactly, except two resource ids (`/subscriptions/…`, `/providers/…`), which
+//!   ignore ASCII case as Resource Manager does: the compiler spells a type the way its
+//!   type index does (`Microsoft.Web/serverfarms`) where the Bicep source wrote
+//!   `Microsoft.Web/serverFarms`, and `appService.id` carries that spelling; numbers by value (`1` equals `1.0`); arrays element by element.
 //! - An unknown value compares by its cause only: the detail names the expression
 //!   that made it, which differs between forms of the same program.
 //! - Outputs compare by name (ignoring case) and value, as one class.
@@ -242,7 +247,8 @@ fn label(r: &Value) -> String {
     format!("{} '{}'", s("type"), s("name"))
 }
 
-/// Matches resources by key (in order among equal keys), then compares each pair.
+/// Matches resources by key (the same name first, then in order among equal keys), then
+/// compares each pair.
 fn compare_resources(left: &[Value], right: &[Value], out: &mut Vec<Difference>) {
     let mut right_by_key: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, r) in right.iter().enumerate().rev() {
@@ -250,7 +256,14 @@ fn compare_resources(left: &[Value], right: &[Value], out: &mut Vec<Difference>)
     }
     let mut unmatched_left = Vec::new();
     for l in left {
-        match right_by_key.get_mut(&key(l)).and_then(Vec::pop) {
+        // Among candidates of one key, the one with the very same name first (two unknown
+        // names of one cause, in another order: the compiler writes modules after
+        // resources), else the next in order.
+        let pick = |c: &mut Vec<usize>| match c.iter().rposition(|&i| right[i].get("name") == l.get("name")) {
+            Some(p) => Some(c.remove(p)),
+            None => c.pop(),
+        };
+        match right_by_key.get_mut(&key(l)).and_then(pick) {
             Some(i) => compare_resource(l, &right[i], out),
             None => unmatched_left.push(l),
         }
@@ -368,10 +381,18 @@ fn diff_value(resource: &str, path: &str, left: &Value, right: &Value, out: &mut
             (Value::Object(a), Value::Object(b)) => diff_objects(resource, path, a, b, out),
             (Value::Array(a), Value::Array(b)) => diff_arrays(resource, path, a, b, out),
             (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+            (Value::String(a), Value::String(b)) if is_resource_id(a) && a.eq_ignore_ascii_case(b) => {}
             (a, b) if a == b => {}
             _ => out.push(diff(Class::PropertyValue)),
         },
     }
+}
+
+/// Whether a string is a fully qualified resource id, which Resource Manager reads
+/// ignoring ASCII case.
+fn is_resource_id(s: &str) -> bool {
+    let prefix = |p: &str| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    prefix("/subscriptions/") || prefix("/providers/")
 }
 
 /// An object's members by lower-cased key, without `_generator` when the object is a
@@ -519,6 +540,30 @@ mod tests {
         let l = expansion(vec![storage("a", json!({ "tier": "Hot" }))]);
         let r = expansion(vec![storage("a", json!({ "tier": "hot" }))]);
         assert_eq!(classes(&l, &r), vec![Class::PropertyValue]);
+    }
+
+    #[test]
+    fn unknown_names_match_their_twin_in_another_order() {
+        let named = |detail: &str, tier: &str| {
+            let mut r = storage("x", json!({ "tier": tier }));
+            r["name"] = unknown("parameter", detail);
+            r
+        };
+        let l = expansion(vec![named("a", "Hot"), named("b", "Cool")]);
+        let r = expansion(vec![named("b", "Cool"), named("a", "Hot")]);
+        assert!(compare(&l, &r).agrees());
+        let swapped = expansion(vec![named("c", "Cool"), named("d", "Hot")]);
+        assert_eq!(classes(&l, &swapped), vec![Class::PropertyValue, Class::PropertyValue]);
+    }
+
+    #[test]
+    fn resource_ids_in_properties_compare_ignoring_case() {
+        let id = |t: &str| json!({ "serverFarmId": format!("/subscriptions/0/resourceGroups/rg/providers/{t}/plan") });
+        let l = expansion(vec![storage("a", id("Microsoft.Web/serverfarms"))]);
+        let r = expansion(vec![storage("a", id("Microsoft.Web/serverFarms"))]);
+        assert!(compare(&l, &r).agrees());
+        let other = expansion(vec![storage("a", id("Microsoft.Web/sites"))]);
+        assert_eq!(classes(&l, &other), vec![Class::PropertyValue]);
     }
 
     #[test]
