@@ -59,6 +59,12 @@ enum Command {
         parameters: Option<PathBuf>,
         #[arg(long)]
         no_parameters: bool,
+        /// Configuration file for Bicep module aliases (default: azlint.toml beside the template or above)
+        #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+        config: Option<PathBuf>,
+        /// Ignore azlint.toml
+        #[arg(long)]
+        no_config: bool,
         #[command(flatten)]
         context: ContextArgs,
     },
@@ -317,8 +323,10 @@ fn main() -> ExitCode {
         Command::Rules { format, rule_dirs } => list_rules(format, &rule_dirs),
         Command::Explain { rule, rule_dirs } => explain(&rule, &rule_dirs),
         Command::Eval { expr, context } => eval(&expr, &context),
-        Command::Expand { template, parameters, no_parameters, context } => {
-            expand(&template, parameters.as_deref(), no_parameters, &context)
+        Command::Expand { template, parameters, no_parameters, config, no_config, context } => {
+            let config =
+                if no_config { None } else { config.or_else(|| config::discover(std::slice::from_ref(&template))) };
+            expand(&template, parameters.as_deref(), no_parameters, config.as_deref(), &context)
         }
     };
     ExitCode::from(code)
@@ -430,6 +438,7 @@ fn expand(
     template: &std::path::Path,
     parameters: Option<&std::path::Path>,
     no_parameters: bool,
+    config_path: Option<&std::path::Path>,
     context: &ContextArgs,
 ) -> u8 {
     let ctx = match context.build() {
@@ -439,7 +448,12 @@ fn expand(
             return 2;
         }
     };
-    match azlint::scan::expand_file(template, parameters, no_parameters, &ctx) {
+    let aliases = match config_path.map(|p| read_config(p).map(|c| (p, c))).transpose() {
+        Ok(None) => Vec::new(),
+        Ok(Some((p, c))) => c.bicep.aliases(p.parent().unwrap_or(std::path::Path::new(""))),
+        Err(code) => return code,
+    };
+    match azlint::scan::expand_file(template, parameters, no_parameters, &ctx, &aliases) {
         Ok((json, diagnostics, failed)) => {
             for d in diagnostics {
                 eprintln!("azlint: {d}");
@@ -452,6 +466,15 @@ fn expand(
             2
         }
     }
+}
+
+/// Reads azlint.toml; an invalid one is reported with its position (exit code 2).
+fn read_config(path: &std::path::Path) -> Result<config::Config, u8> {
+    config::Config::load(path).map_err(|e| {
+        let at = e.line.map_or_else(String::new, |l| format!(":{l}:{}", e.column.unwrap_or(1)));
+        eprintln!("azlint: {}{at}: {}", e.file, e.message);
+        2
+    })
 }
 
 fn run_scan(args: ScanArgs) -> u8 {
@@ -471,16 +494,9 @@ fn run_scan(args: ScanArgs) -> u8 {
     let live = !args.live.subscription.is_empty();
     let paths = if args.paths.is_empty() && !live { vec![PathBuf::from(".")] } else { args.paths };
     let config_path = if args.no_config { None } else { args.config.clone().or_else(|| config::discover(&paths)) };
-    let config = match &config_path {
-        Some(p) => match config::Config::load(p) {
-            Ok(c) => c,
-            Err(e) => {
-                let at = e.line.map_or_else(String::new, |l| format!(":{l}:{}", e.column.unwrap_or(1)));
-                eprintln!("azlint: {}{at}: {}", e.file, e.message);
-                return 2;
-            }
-        },
-        None => config::Config::default(),
+    let config = match config_path.as_deref().map(read_config).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(code) => return code,
     };
     let fail_on = match (args.fail_on, config.fail_on.as_deref()) {
         (Some(f), _) => f,

@@ -116,7 +116,8 @@ fn a_bicepparam_file_gives_its_program_the_values() {
 
 /// azlint.toml `[bicep] module-aliases` reads a registry module from a local folder
 /// (here outside the scanned one: the configuration is trusted): its resources are
-/// checked and the finding points into its file. Without the configuration the module
+/// checked and the finding points into its file, and so are the local modules it calls
+/// from its folder. Without the configuration the module
 /// is not fetched, one warning says so, and nothing is found.
 #[test]
 fn a_registry_module_is_read_through_its_alias() {
@@ -127,6 +128,11 @@ fn a_registry_module_is_read_through_its_alias() {
     assert_eq!(f["resource"]["name"], "web-from-registry");
     assert_eq!(f["location"]["file"], "fixtures/bicep/registry/vendor/avm/res/web/site/main.bicep");
     assert_eq!(f["location"]["line"], 7);
+    // The aliased module's own local module is read from beside it.
+    let f = &v["findings"][1];
+    assert_eq!((f["rule"].as_str(), f["resource"]["name"].as_str()), (Some("PUB002"), Some("stgfromregistry")));
+    assert_eq!(f["location"]["file"], "fixtures/bicep/registry/vendor/avm/res/web/site/storage/main.bicep");
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(2));
     let (_, v) = json(&["fixtures/bicep/registry/app", "--no-config", "--fail-on", "none"]);
     assert_eq!(v["findings"], serde_json::json!([]));
     let w = v["warnings"].as_array().unwrap();
@@ -170,4 +176,24 @@ impl Drop for Dir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Constructs the compiler writes in a form of its own, evaluated as their compiled
+/// JSON is (each found by the conformance oracle): a `.?` chain short-circuits, a
+/// conditional module's `.?outputs` is null when it is not deployed, a nullable union
+/// parameter is null, a variable loop of unknown length gives one element, and a
+/// variable that reads deployed state is evaluated where it is used.
+#[test]
+fn lowering_follows_the_compiler() {
+    let (code, out, err) = azlint(&["expand", "--no-config", "fixtures/bicep/lowering/main.bicep"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outputs"], serde_json::json!({ "safeChain": "none", "fromModule": null, "tier": "Hot" }));
+    let props = &v["resources"][0]["properties"];
+    assert_eq!(props["licenseType"], Value::Null);
+    assert_eq!(
+        props["containers"],
+        serde_json::json!([{ "$unknown": "parameter", "detail": "c-{parameters('names')[0]}" }])
+    );
+    assert!(err.contains("main.bicep:21:32: The copy count is unknown offline"), "{err}");
 }

@@ -60,6 +60,20 @@ pub struct BicepConfig {
     pub module_aliases: BTreeMap<String, String>,
 }
 
+impl BicepConfig {
+    /// The module aliases with their folders made absolute against `base` (the
+    /// configuration file's folder).
+    pub fn aliases(&self, base: &Path) -> Vec<(String, PathBuf)> {
+        self.module_aliases
+            .iter()
+            .map(|(prefix, folder)| {
+                let path = base.join(folder);
+                (prefix.clone(), std::fs::canonicalize(&path).unwrap_or(path))
+            })
+            .collect()
+    }
+}
+
 /// `[[units]]`: entry templates (path globs) that form one deployment unit.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

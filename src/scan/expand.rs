@@ -13,12 +13,13 @@ use crate::value::{FileId, Node};
 /// `azlint expand`: the template at `path` with its parameters (given, paired or none),
 /// as `{"resources": [...], "outputs": {...}}` with unknown values as
 /// `{"$unknown": cause, "detail": ...}`; also the diagnostics as `file:line:col: message`
-/// lines and whether any was an error.
+/// lines and whether any was an error. `aliases` are azlint.toml's Bicep module aliases.
 pub fn expand_file(
     path: &Path,
     parameters: Option<&Path>,
     no_parameters: bool,
     context: &DeploymentContext,
+    aliases: &crate::bicep::lower::Aliases,
 ) -> Result<(serde_json::Value, Vec<String>, bool), String> {
     let read = |p: &Path, id: FileId| -> Result<(Arc<str>, Node), String> {
         let text: Arc<str> = read_text(p).map_err(|e| format!("{}: {e}", p.display()))?.into();
@@ -43,7 +44,9 @@ pub fn expand_file(
     let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
     let folder = abs.parent().map(Path::to_path_buf).unwrap_or_default();
     let loader = templates::DiskLoader {
-        root: if bicep { cwd.filter(|d| abs.starts_with(d)).unwrap_or(folder) } else { folder },
+        roots: std::iter::once(if bicep { cwd.filter(|d| abs.starts_with(d)).unwrap_or(folder) } else { folder })
+            .chain(aliases.iter().map(|(_, folder)| folder.clone()))
+            .collect(),
         files: std::sync::Mutex::new(Vec::new()),
         first_id: 2,
         template: (FileId(0), abs.clone()),
@@ -72,7 +75,7 @@ pub fn expand_file(
                 Some(e.span),
             ));
         }
-        let l = crate::bicep::lower::lower(&program, FileId(0), &loader, &[]);
+        let l = crate::bicep::lower::lower(&program, FileId(0), &loader, aliases);
         lowered_problems.extend(l.problems);
         lowered = l.template;
         &lowered

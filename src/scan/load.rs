@@ -140,7 +140,7 @@ fn bicep_dialect(path: &std::path::Path) -> Option<crate::bicep::Dialect> {
 /// inside the scanned folders that was not read is read and parsed too, until no new
 /// one appears. Modules outside the folders are left to the lowering, which reports them.
 fn bring_modules(sources: &mut SourceMap, loaded: &mut Vec<Loaded>, opts: &ScanOptions, p: &mut Problems) {
-    let roots = super::templates::roots(&opts.paths);
+    let roots = trusted_roots(opts);
     let aliases = module_aliases(opts);
     let mut seen = 0;
     while seen < loaded.len() {
@@ -220,6 +220,15 @@ fn pathdiff(abs: &std::path::Path) -> String {
     }
 }
 
+/// The folders a scan reads modules and loaded files from: the scanned paths and the
+/// folders azlint.toml maps registry modules to (an aliased module's own local modules
+/// sit beside it).
+pub(super) fn trusted_roots(opts: &ScanOptions) -> Vec<PathBuf> {
+    let mut roots = super::templates::roots(&opts.paths);
+    roots.extend(module_aliases(opts).into_iter().map(|(_, folder)| folder));
+    roots
+}
+
 /// azlint.toml `[bicep] module-aliases`, with folders made absolute against the
 /// configuration file's folder.
 pub(super) fn module_aliases(opts: &ScanOptions) -> Vec<(String, PathBuf)> {
@@ -228,13 +237,5 @@ pub(super) fn module_aliases(opts: &ScanOptions) -> Vec<(String, PathBuf)> {
         .as_deref()
         .and_then(|p| std::path::Path::new(p).parent().map(std::path::Path::to_path_buf))
         .unwrap_or_default();
-    opts.config
-        .bicep
-        .module_aliases
-        .iter()
-        .map(|(prefix, folder)| {
-            let path = base.join(folder);
-            (prefix.clone(), std::fs::canonicalize(&path).unwrap_or(path))
-        })
-        .collect()
+    opts.config.bicep.aliases(&base)
 }

@@ -128,7 +128,8 @@ pub fn diagnostic_span(d: &crate::problem::Problem, file: FileId) -> Span {
 /// Reads linked templates from disk on demand, only below `root` (for `azlint expand`,
 /// which has no scan to take them from).
 pub struct DiskLoader {
-    pub root: PathBuf,
+    /// The folders files may be read from.
+    pub roots: Vec<PathBuf>,
     /// Files read so far; file ids continue after `first_id`.
     pub files: Mutex<Vec<(PathBuf, std::sync::Arc<str>)>>,
     pub first_id: u32,
@@ -228,7 +229,7 @@ impl DiskLoader {
         };
         let target = base.parent().ok_or("the linking file has no folder")?.join(relative);
         let target = std::fs::canonicalize(&target).map_err(|e| format!("`{relative}` cannot be read: {e}"))?;
-        if !target.starts_with(&self.root) {
+        if !self.roots.iter().any(|r| target.starts_with(r)) {
             return Err(format!("`{relative}` is outside the folder `azlint expand` reads; it is not read"));
         }
         Ok(target)

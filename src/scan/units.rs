@@ -55,7 +55,7 @@ pub(super) fn units(
             .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
             .collect(),
         programs: programs(&loaded),
-        roots: templates::roots(&opts.paths),
+        roots: super::load::trusted_roots(opts),
     };
     // A Bicep program lowered as another's module is not an entry of its own (as a
     // linked template is not): decided before expanding, so it is expanded once, in
@@ -287,7 +287,7 @@ fn lower_bicep(
             .filter_map(|l| Some((sources.get(l.file)?.abs_path.clone(), (l.file, l.doc.as_ref()?))))
             .collect(),
         programs: programs(loaded),
-        roots: templates::roots(&opts.paths),
+        roots: super::load::trusted_roots(opts),
     };
     let aliases = super::load::module_aliases(opts);
     let lowered: Vec<(usize, crate::bicep::lower::Lowered)> = loaded
