@@ -134,6 +134,7 @@ fn lower_file(program: &Program, file: FileId, shared: &Shared<'_>, stack: &mut 
         imported_funcs: Vec::new(),
         quiet: std::cell::Cell::new(false),
         symbols: HashMap::new(),
+        runtime_vars: HashMap::new(),
         wide_scope,
         stack: std::mem::take(stack),
     };
@@ -187,6 +188,40 @@ struct Module {
     symbol: String,
     name: String,
     each: Option<Each>,
+    /// The declaration's `if` condition as ARM text (not for a loop's copies).
+    condition: Option<String>,
+}
+
+/// Whether a type admits `null`: `T?`, and a union with a nullable member
+/// (`'a' | 'b'?` reads as `('a' | 'b')?`, as the compiler writes it) or a `null` literal.
+fn is_nullable(t: &TypeExpr) -> bool {
+    match &t.kind {
+        TypeKind::Nullable(_) => true,
+        TypeKind::Union(members) => members.iter().any(is_nullable),
+        TypeKind::Literal(e) => matches!(e.kind, ExprKind::Null),
+        TypeKind::Paren(inner) => is_nullable(inner),
+        _ => false,
+    }
+}
+
+/// Whether ARM text reads deployed state: calls `reference()` or a `list*()` function.
+fn reads_deployed_state(text: &str) -> bool {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut i = 0;
+    while i < b.len() {
+        if !word(b[i]) {
+            i += 1;
+            continue;
+        }
+        let end = i + b[i..].iter().take_while(|&&c| word(c)).count();
+        let name = &text[i..end];
+        if b.get(end) == Some(&b'(') && (name == "reference" || name.starts_with("list")) {
+            return true;
+        }
+        i = end;
+    }
+    false
 }
 
 /// A declaration loop: `[for (item, index) in iterable: ...]` over ARM copies.
@@ -214,6 +249,10 @@ struct Cx<'a> {
     /// declared), problems wait for the last pass.
     quiet: std::cell::Cell<bool>,
     symbols: HashMap<String, Sym>,
+    /// Variables whose value reads deployed state (`reference()`, `list*()`), by ARM name,
+    /// with that value's ARM text: Resource Manager evaluates variables before any
+    /// resource is deployed, so the compiler writes such a value where it is used.
+    runtime_vars: HashMap<String, String>,
     /// The program's `targetScope` is not a resource group: its modules carry
     /// `location`, as the compiler writes them.
     wide_scope: bool,
@@ -307,6 +346,41 @@ impl Cx<'_> {
         // The last pass reports what is still wrong.
         self.quiet.set(false);
         self.declare_pass(program);
+        self.find_runtime_vars(program);
+    }
+
+    /// Fills [`Cx::runtime_vars`]: passes until no variable changes, since a variable
+    /// that uses one that reads deployed state reads it too.
+    fn find_runtime_vars(&mut self, program: &Program) {
+        self.quiet.set(true);
+        for _ in 0..8 {
+            let mut changed = false;
+            for st in &program.statements {
+                let StmtKind::Var { name, value, .. } = &st.kind else { continue };
+                if matches!(value.kind, ExprKind::For(_)) {
+                    continue;
+                }
+                let text = self.expr(value, &Vec::new());
+                let key = format!("{}{}", self.prefix, name.name);
+                if reads_deployed_state(&text) && self.runtime_vars.get(&key) != Some(&text) {
+                    self.runtime_vars.insert(key, text);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.quiet.set(false);
+    }
+
+    /// A variable as used in an expression: `variables('x')`, or its value when it reads
+    /// deployed state.
+    fn var_ref(&self, arm: &str) -> String {
+        match self.runtime_vars.get(arm) {
+            Some(text) => text.clone(),
+            None => format!("variables({})", quote(arm)),
+        }
     }
 
     /// `import {a, b as c} from './x.bicep'` and `import * as ns from …`: the imported
@@ -379,6 +453,7 @@ impl Cx<'_> {
             imported_funcs: Vec::new(),
             quiet: std::cell::Cell::new(false),
             symbols: HashMap::new(),
+            runtime_vars: HashMap::new(),
             wide_scope: false,
             stack,
         };
@@ -432,12 +507,13 @@ impl Cx<'_> {
                 }
                 StmtKind::Resource(r) => self.declare_resource(r, None),
                 StmtKind::Module { name, body, .. } => {
-                    let (obj, _, each) = self.decl_parts(body, &Vec::new());
+                    let (obj, cond, each) = self.decl_parts(body, &Vec::new());
                     let name_expr = obj
                         .and_then(|o| prop(o, "name"))
                         .map(|e| self.expr(e, &each_locals(&each)))
                         .unwrap_or_else(|| quote(&name.name));
-                    let m = Module { symbol: name.name.clone(), name: name_expr, each };
+                    let condition = cond.filter(|_| each.is_none()).map(|c| self.expr(c, &Vec::new()));
+                    let m = Module { symbol: name.name.clone(), name: name_expr, each, condition };
                     self.symbols.insert(name.name.clone(), Sym::Module(Box::new(m)));
                 }
                 StmtKind::Type { name, .. } | StmtKind::Output { name, .. } | StmtKind::Assert { name, .. } => {
@@ -571,13 +647,27 @@ impl Cx<'_> {
         let mut resources = Object::new();
         let mut outputs = Object::new();
         let mut funcs = Object::new();
+        let mut var_copies = Vec::new();
         for st in &program.statements {
             match &st.kind {
                 StmtKind::Param { name, ty, default } => {
                     params.insert(name.name.as_str(), self.param(st, ty.as_ref(), default.as_ref()));
                 }
                 StmtKind::Var { name, value, .. } => {
-                    vars.insert(format!("{}{}", self.prefix, name.name), self.value(value, &Vec::new()));
+                    let key = format!("{}{}", self.prefix, name.name);
+                    if self.runtime_vars.contains_key(&key) {
+                        continue;
+                    }
+                    // A variable that is a loop is a variable copy loop, as the compiler
+                    // writes it: its count unknown offline, the expander assumes one
+                    // element rather than losing the whole array.
+                    if let ExprKind::For(f) = &value.kind
+                        && let Some(copy) = self.property_copy(&key, f, &Vec::new(), st.span)
+                    {
+                        var_copies.push(copy);
+                        continue;
+                    }
+                    vars.insert(key, self.value(value, &Vec::new()));
                 }
                 StmtKind::Resource(r) => self.resource(r, st, None, &mut resources),
                 StmtKind::Module { name, path, body } => {
@@ -588,7 +678,12 @@ impl Cx<'_> {
                 StmtKind::Output { name, ty, value } => {
                     let mut o = Object::new();
                     o.insert("type", Node::new(Value::str(self.type_name(ty, false)), ty.span));
-                    o.insert("value", self.value(value, &Vec::new()));
+                    match &value.kind {
+                        ExprKind::For(f) if let Some(copy) = self.loop_copy(None, f, &Vec::new(), value.span) => {
+                            o.insert("copy", copy);
+                        }
+                        _ => o.insert("value", self.value(value, &Vec::new())),
+                    }
                     outputs.insert(name.name.as_str(), Node::new(Value::object(o), st.span));
                 }
                 StmtKind::Func { name, params: ps, return_type, body } => {
@@ -610,6 +705,9 @@ impl Cx<'_> {
             ns.insert("members", Node::new(Value::object(funcs), at));
             t.insert("functions", Node::new(Value::array(vec![Node::new(Value::object(ns), at)]), at));
         }
+        if !var_copies.is_empty() {
+            vars.insert("copy", Node::new(Value::array(var_copies), at));
+        }
         t.insert("variables", Node::new(Value::object(vars), at));
         t.insert("resources", Node::new(Value::object(resources), at));
         t.insert("outputs", Node::new(Value::object(outputs), at));
@@ -623,7 +721,7 @@ impl Cx<'_> {
             Some(t) => self.type_name(t, secure),
             None => "object".into(),
         };
-        let nullable = ty.is_some_and(|t| matches!(t.kind, TypeKind::Nullable(_)));
+        let nullable = ty.is_some_and(is_nullable);
         o.insert("type", Node::new(Value::str(ty_name), ty.map_or(st.span, |t| t.span)));
         if nullable {
             o.insert("nullable", Node::new(Value::Bool(true), st.span));
@@ -934,6 +1032,11 @@ impl Cx<'_> {
                 r.insert("secretName", self.value(s, locals));
             }
             o.insert("reference", Node::new(Value::object(r), value.span));
+        } else if let ExprKind::For(f) = &value.kind
+            && let Some(copy) = self.property_copy("value", f, locals, value.span)
+        {
+            // A loop is a `value` property loop, as the compiler writes it.
+            o.insert("copy", Node::new(Value::array(vec![copy]), value.span));
         } else {
             o.insert("value", self.value(value, locals));
         }
@@ -1205,7 +1308,7 @@ impl Cx<'_> {
         }
         match self.symbols.get(&id.name) {
             Some(Sym::Param) => format!("parameters({})", quote(&id.name)),
-            Some(Sym::Var(arm)) => format!("variables({})", quote(arm)),
+            Some(Sym::Var(arm)) => self.var_ref(arm),
             Some(Sym::Resource(r)) => format!("reference({}, {}, 'full')", quote(&r.symbol), quote(&r.api)),
             Some(Sym::Module(m)) => format!("reference({})", quote(&m.symbol)),
             Some(Sym::Imported) => self.unsupported(id.span, &format!("`{}`, imported from another file,", id.name)),
@@ -1224,6 +1327,12 @@ impl Cx<'_> {
     /// gives one instance as in compiled JSON. A filter that reads the index stays a
     /// `map` expression (`None`).
     fn property_copy(&self, key: &str, f: &ForExpr, locals: &Locals, span: Span) -> Option<Node> {
+        self.loop_copy(Some(key), f, locals, span)
+    }
+
+    /// A `copy` loop `{name, count, input}` (property, variable and module parameter
+    /// loops), or `{count, input}` with `copyIndex()` for an output (`name` is `None`).
+    fn loop_copy(&self, name: Option<&str>, f: &ForExpr, locals: &Locals, span: Span) -> Option<Node> {
         let mut iterable = self.expr(&f.iterable, locals);
         let body = match &f.body {
             ForBody::Expr(b) => b,
@@ -1238,14 +1347,16 @@ impl Cx<'_> {
                 &i.body
             }
         };
-        let at = format!("copyIndex({})", quote(key));
+        let at = name.map_or_else(|| "copyIndex()".to_string(), |key| format!("copyIndex({})", quote(key)));
         let mut inner = locals.clone();
         inner.push((f.item.name.clone(), format!("{iterable}[{at}]")));
         if let Some(ix) = &f.index {
             inner.push((ix.name.clone(), at.clone()));
         }
         let mut o = Object::new();
-        o.insert("name", Node::new(Value::str(key), span));
+        if let Some(key) = name {
+            o.insert("name", Node::new(Value::str(key), span));
+        }
         o.insert("count", Node::new(Value::str(format!("[length({iterable})]")), f.iterable.span));
         o.insert("input", self.value(body, &inner));
         Some(Node::new(Value::object(o), span))
@@ -1367,14 +1478,11 @@ impl Cx<'_> {
             && let ExprKind::Property { name, .. } = &first.kind
             && !locals.iter().any(|(n, _)| *n == id.name)
         {
-            let mut out = match names.get(&name.name) {
+            let out = match names.get(&name.name) {
                 Some(Sym::Var(arm)) => format!("variables({})", quote(arm)),
                 _ => self.unsupported(name.span, &format!("`{}.{}`", id.name, name.name)),
             };
-            for step in &chain[1..] {
-                out = self.step(out, step, locals);
-            }
-            return out;
+            return self.steps(out, &chain[1..], locals);
         }
         if let Some((r, idx)) = self.resource_of_in(cur, locals) {
             return self.resource_access(&r, idx.as_deref(), &chain, locals);
@@ -1382,18 +1490,32 @@ impl Cx<'_> {
         if let Some((m, idx)) = self.module_of(cur, locals) {
             return self.module_access(&m, idx.as_deref(), &chain, locals);
         }
-        let mut out = self.expr(cur, locals);
-        for step in chain {
-            out = self.step(out, step, locals);
+        let out = self.expr(cur, locals);
+        self.steps(out, &chain, locals)
+    }
+
+    /// `base` followed by property and index steps. A safe step (`.?`, `[?]`)
+    /// short-circuits the rest of the chain, as Bicep does: `a.?b[0].c` is null when `b`
+    /// is absent, so every later step is a safe one too (the compiler emits
+    /// `tryGet(tryGet(a, 'b'), 0, 'c')`).
+    fn steps(&self, out: String, steps: &[&Expr], locals: &Locals) -> String {
+        self.steps_from(out, steps, false, locals)
+    }
+
+    /// [`Self::steps`] after a chain that is already short-circuiting when `short`.
+    fn steps_from(&self, mut out: String, steps: &[&Expr], mut short: bool, locals: &Locals) -> String {
+        for step in steps {
+            short |= matches!(step.kind, ExprKind::Property { safe: true, .. } | ExprKind::Index { safe: true, .. });
+            out = self.step(out, step, short, locals);
         }
         out
     }
 
-    fn step(&self, base: String, step: &Expr, locals: &Locals) -> String {
+    fn step(&self, base: String, step: &Expr, safe: bool, locals: &Locals) -> String {
         match &step.kind {
-            ExprKind::Property { name, safe: true, .. } => format!("tryGet({base}, {})", quote(&name.name)),
+            ExprKind::Property { name, .. } if safe => format!("tryGet({base}, {})", quote(&name.name)),
             ExprKind::Property { name, .. } => member(&base, &name.name),
-            ExprKind::Index { index, safe, from_end, .. } => {
+            ExprKind::Index { index, from_end, .. } => {
                 let i = self.expr(index, locals);
                 match (safe, from_end) {
                     (true, true) => format!("tryIndexFromEnd({base}, {i})"),
@@ -1412,7 +1534,7 @@ impl Cx<'_> {
             _ => None,
         });
         let sym = self.symbol_ref(&r.symbol, idx);
-        let (mut out, rest) = match first {
+        let (out, rest) = match first {
             Some("id") => (self.resource_id(r, idx, locals), &chain[1..]),
             Some("name") => (self.bound(&r.each, idx, &r.name), &chain[1..]),
             Some("type") => (quote(&r.full_type), &chain[1..]),
@@ -1420,10 +1542,7 @@ impl Cx<'_> {
             Some("properties") => (format!("reference({sym})"), &chain[1..]),
             _ => (format!("reference({sym}, {}, 'full')", quote(&r.api)), chain),
         };
-        for step in rest {
-            out = self.step(out, step, locals);
-        }
-        out
+        self.steps(out, rest, locals)
     }
 
     fn module_access(&self, m: &Module, idx: Option<&str>, chain: &[&Expr], locals: &Locals) -> String {
@@ -1438,24 +1557,34 @@ impl Cx<'_> {
                 _ => None,
             })
         };
+        let safe_root = matches!(chain.first().map(|s| &s.kind), Some(ExprKind::Property { safe: true, .. }));
         match name(0).as_deref() {
+            // `mod.?outputs.x` of a conditional module: null when it is not deployed, as
+            // the compiler writes it.
+            Some("outputs") if safe_root => {
+                let base = match (&m.condition, idx) {
+                    (Some(c), None) => format!("if({c}, reference({sym}), null())"),
+                    _ => format!("reference({sym})"),
+                };
+                match name(1) {
+                    Some(o) => {
+                        let out = format!("tryGet(tryGet(tryGet({base}, 'outputs'), {}), 'value')", quote(&o));
+                        self.steps_from(out, &chain[2..], true, locals)
+                    }
+                    None => format!("tryGet({base}, 'outputs')"),
+                }
+            }
             Some("outputs") => match name(1) {
                 Some(o) => {
-                    let mut out = format!("{}.value", member(&format!("reference({sym}).outputs"), &o));
-                    for step in &chain[2..] {
-                        out = self.step(out, step, locals);
-                    }
-                    out
+                    let out = format!("{}.value", member(&format!("reference({sym}).outputs"), &o));
+                    self.steps(out, &chain[2..], locals)
                 }
                 None => format!("reference({sym}).outputs"),
             },
             Some("name") => self.bound(&m.each, idx, &m.name),
             _ => {
-                let mut out = format!("reference({sym}, {}, 'full')", quote(DEPLOYMENT_API));
-                for step in chain {
-                    out = self.step(out, step, locals);
-                }
-                out
+                let out = format!("reference({sym}, {}, 'full')", quote(DEPLOYMENT_API));
+                self.steps(out, chain, locals)
             }
         }
     }
@@ -1620,6 +1749,7 @@ pub fn parameters(program: &Program, file: FileId, files: &dyn Files) -> Lowered
         imported_funcs: Vec::new(),
         quiet: std::cell::Cell::new(true),
         symbols: HashMap::new(),
+        runtime_vars: HashMap::new(),
         wide_scope: false,
         stack: Vec::new(),
     };
