@@ -181,6 +181,11 @@ struct Res {
     /// Extra leading `resourceId` arguments (`subscription, resourceGroup`) for an
     /// existing resource in another scope.
     scope_args: Vec<String>,
+    /// An extension resource's scope (`scope: vm`, or its parent's): that resource's id
+    /// as ARM text; its own id is then an `extensionResourceId()` on it.
+    scope_id: Option<String>,
+    /// Declared at `scope: tenant()` (or its parent was): its id is a `tenantResourceId()`.
+    tenant: bool,
 }
 
 #[derive(Clone)]
@@ -201,6 +206,34 @@ fn is_nullable(t: &TypeExpr) -> bool {
         TypeKind::Literal(e) => matches!(e.kind, ExprKind::Null),
         TypeKind::Paren(inner) => is_nullable(inner),
         _ => false,
+    }
+}
+
+/// The name `nameof()` gives: the last identifier of a symbol or property chain.
+fn last_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Var(id) => Some(id.name.clone()),
+        ExprKind::Property { name, .. } | ExprKind::ResourceAccess { name, .. } => Some(name.name.clone()),
+        ExprKind::Index { index, .. } => match &index.kind {
+            ExprKind::String(s) => s.as_literal(),
+            _ => None,
+        },
+        ExprKind::Paren(inner) => last_name(inner),
+        _ => None,
+    }
+}
+
+/// A ternary whose condition is a literal `true` or `false`, folded to its branch (as the
+/// compiler folds it), recursively; any other expression as it is.
+fn folded(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Ternary { cond, then, otherwise } => match &unparen(cond).kind {
+            ExprKind::Bool(true) => folded(then),
+            ExprKind::Bool(false) => folded(otherwise),
+            _ => e,
+        },
+        ExprKind::Paren(inner) => folded(inner),
+        _ => e,
     }
 }
 
@@ -567,9 +600,24 @@ impl Cx<'_> {
             Some(_) => segments.push(name.clone()),
             None => segments.push("''".into()),
         }
-        let scope_args = match enclosing {
+        // A child (nested or with `parent:`) is in its parent's scope.
+        let scope_args = match &parent {
             Some(p) => p.scope_args.clone(),
             None => obj.and_then(|o| prop(o, "scope")).map(|s| self.scope_args(s, &locals)).unwrap_or_default(),
+        };
+        let tenant = match &parent {
+            Some(p) => p.tenant,
+            None => obj.and_then(|o| prop(o, "scope")).is_some_and(
+                |s| matches!(&s.kind, ExprKind::Call { name, args, .. } if name.name == "tenant" && args.is_empty()),
+            ),
+        };
+        let scope_id = match &parent {
+            Some(p) => p.scope_id.clone(),
+            None => obj
+                .and_then(|o| prop(o, "scope"))
+                .and_then(|s| self.resource_of_in(s, &locals))
+                .filter(|(r, _)| !r.full_type.eq_ignore_ascii_case("Microsoft.Resources/resourceGroups"))
+                .map(|(r, idx)| self.resource_id(&r, idx.as_deref(), &locals)),
         };
         let symbol = match enclosing {
             Some(p) => format!("{}::{}", p.symbol, r.name.name),
@@ -579,7 +627,18 @@ impl Cx<'_> {
             Some(p) => format!("format('{{0}}/{{1}}', {}, {name})", p.full_name),
             None => name.clone(),
         };
-        let res = Res { symbol: symbol.clone(), full_type, api, segments, name, full_name, each, scope_args };
+        let res = Res {
+            symbol: symbol.clone(),
+            full_type,
+            api,
+            segments,
+            name,
+            full_name,
+            each,
+            scope_args,
+            scope_id,
+            tenant,
+        };
         for child in obj.into_iter().flat_map(nested) {
             if let StmtKind::Resource(c) = &child.kind {
                 self.declare_resource(c, Some(&res));
@@ -671,7 +730,7 @@ impl Cx<'_> {
                 }
                 StmtKind::Resource(r) => self.resource(r, st, None, &mut resources),
                 StmtKind::Module { name, path, body } => {
-                    if let Some(m) = self.module(name, path, body, st.span) {
+                    if let Some(m) = self.module(name, path, body, st) {
                         resources.insert(name.name.as_str(), m);
                     }
                 }
@@ -819,6 +878,7 @@ impl Cx<'_> {
             copy.insert("count", Node::new(Value::str(format!("[length({})]", each.iterable)), st.span));
             o.insert("copy", Node::new(Value::object(copy), st.span));
         }
+        self.description(st, &mut o);
         let full_name = &info.full_name;
         let name_span = obj.and_then(|o| prop(o, "name")).map_or(st.span, |e| e.span);
         o.insert("name", Node::new(Value::str(format!("[{full_name}]")), name_span));
@@ -826,6 +886,9 @@ impl Cx<'_> {
             self.body_members(body, &locals, &mut o, true);
             if let Some(scope) = prop(body, "scope") {
                 self.scope_fields(scope, &locals, &mut o);
+            } else if let Some(scope) = &info.scope_id {
+                // A child of an extension resource is on the same scope.
+                o.insert("scope", Node::new(Value::str(format!("[{scope}]")), st.span));
             }
         }
         out.insert(info.symbol.as_str(), Node::new(Value::object(o), st.span));
@@ -836,6 +899,17 @@ impl Cx<'_> {
                 }
             }
         }
+    }
+
+    /// `@description('…')` on a resource or module: its `metadata.description`, as the
+    /// compiler writes it.
+    fn description(&self, st: &Statement, o: &mut Object) {
+        let Some(text) = st.decorators.iter().find(|d| d.name() == "description").and_then(|d| d.args().first()) else {
+            return;
+        };
+        let mut m = Object::new();
+        m.insert("description", self.value(text, &Vec::new()));
+        o.insert("metadata", Node::new(Value::object(m), text.span));
     }
 
     /// The members of a resource or module body, lowered, but for those the
@@ -892,6 +966,10 @@ impl Cx<'_> {
             }
             ("subscription", [sub]) => {
                 o.insert("subscriptionId", arm(sub));
+            }
+            // The subscription of a resource-group template's own resource group.
+            ("subscription", []) if !self.wide_scope => {
+                o.insert("subscriptionId", text("subscription().subscriptionId".into()));
             }
             _ => {}
         }
@@ -957,7 +1035,8 @@ impl Cx<'_> {
 
     // ---- modules --------------------------------------------------------------------
 
-    fn module(&mut self, name: &Ident, path: &StringLit, body: &DeclBody, span: Span) -> Option<Node> {
+    fn module(&mut self, name: &Ident, path: &StringLit, body: &DeclBody, st: &Statement) -> Option<Node> {
+        let span = st.span;
         let Some(Sym::Module(info)) = self.symbols.get(&name.name).cloned() else { return None };
         let (obj, cond, _) = self.decl_parts(body, &Vec::new());
         let locals = each_locals(&info.each);
@@ -971,10 +1050,17 @@ impl Cx<'_> {
                 obj.and_then(|b| prop(b, "name")).map_or(name.span, |e| e.span),
             ),
         );
-        let rg_scope = obj.and_then(|b| prop(b, "scope")).is_some_and(|s| self.is_resource_group(s, &locals));
-        if self.wide_scope && !rg_scope {
-            o.insert("location", Node::new(Value::str("[deployment().location]"), name.span));
+        // A deployment to a subscription, management group or tenant carries a location:
+        // the parent deployment's, or its resource group's, as the compiler writes it.
+        let rg_scope = match obj.and_then(|b| prop(b, "scope")) {
+            Some(s) => self.is_resource_group(s, &locals),
+            None => !self.wide_scope,
+        };
+        if !rg_scope {
+            let location = if self.wide_scope { "[deployment().location]" } else { "[resourceGroup().location]" };
+            o.insert("location", Node::new(Value::str(location), name.span));
         }
+        self.description(st, &mut o);
         if let Some(c) = cond {
             o.insert("condition", self.value(unparen(c), &locals));
         }
@@ -992,17 +1078,19 @@ impl Cx<'_> {
         opts.insert("scope", Node::new(Value::str("inner"), path.span));
         props.insert("expressionEvaluationOptions", Node::new(Value::object(opts), path.span));
         props.insert("mode", Node::new(Value::str("Incremental"), path.span));
-        let mut params = Object::new();
-        if let Some(ExprKind::Object(items)) = obj.and_then(|b| prop(b, "params")).map(|p| &p.kind) {
-            for item in items {
-                if let ObjectItem::Property { key, value, span } = item
-                    && let Some(k) = key.as_literal()
-                {
-                    params.insert(k.as_str(), self.module_param(value, &locals, *span));
+        if let Some(given) = obj.and_then(|b| prop(b, "params")) {
+            let mut params = Object::new();
+            if let ExprKind::Object(items) = &given.kind {
+                for item in items {
+                    if let ObjectItem::Property { key, value, span } = item
+                        && let Some(k) = key.as_literal()
+                    {
+                        params.insert(k.as_str(), self.module_param(value, &locals, *span));
+                    }
                 }
             }
+            props.insert("parameters", Node::new(Value::object(params), given.span));
         }
-        props.insert("parameters", Node::new(Value::object(params), path.span));
         let target = path.as_literal().unwrap_or_default();
         if let Some(template) = self.module_template(&target, path.span) {
             props.insert("template", template);
@@ -1018,6 +1106,7 @@ impl Cx<'_> {
 
     /// A module parameter: `{"value": …}`, or a Key Vault reference for `kv.getSecret('s')`.
     fn module_param(&self, value: &Expr, locals: &Locals, span: Span) -> Node {
+        let value = folded(value);
         let mut o = Object::new();
         if let ExprKind::Call { base: Some(b), name, args } = &value.kind
             && name.name == "getSecret"
@@ -1030,6 +1119,9 @@ impl Cx<'_> {
             r.insert("keyVault", Node::new(Value::object(vault), b.span));
             if let Some(s) = args.first() {
                 r.insert("secretName", self.value(s, locals));
+            }
+            if let Some(v) = args.get(1) {
+                r.insert("secretVersion", self.value(v, locals));
             }
             o.insert("reference", Node::new(Value::object(r), value.span));
         } else if let ExprKind::For(f) = &value.kind
@@ -1135,6 +1227,8 @@ impl Cx<'_> {
                         }
                         // An interpolated key is an expression key, as the compiler writes it.
                         let k = match (key.as_literal(), key) {
+                            // A literal name that starts with `[` is escaped, as in values.
+                            (Some(k), _) if k.starts_with('[') => format!("[{k}"),
                             (Some(k), _) => k,
                             (None, PropertyKey::String(s)) => format!("[{}]", self.string(s, locals)),
                             (None, PropertyKey::Ident(i)) => i.name.clone(),
@@ -1440,10 +1534,18 @@ impl Cx<'_> {
     }
 
     fn resource_id(&self, r: &Res, idx: Option<&str>, _locals: &Locals) -> String {
-        let mut args: Vec<String> = r.scope_args.clone();
+        let mut args: Vec<String> = match &r.scope_id {
+            Some(scope) => vec![self.bound(&r.each, idx, scope)],
+            None => r.scope_args.clone(),
+        };
         args.push(quote(&r.full_type));
         args.extend(r.segments.iter().map(|s| self.bound(&r.each, idx, s)));
-        format!("resourceId({})", args.join(", "))
+        let function = match (&r.scope_id, r.tenant) {
+            (Some(_), _) => "extensionResourceId",
+            (None, true) => "tenantResourceId",
+            (None, false) => "resourceId",
+        };
+        format!("{function}({})", args.join(", "))
     }
 
     fn symbol_ref(&self, symbol: &str, idx: Option<&str>) -> String {
@@ -1622,6 +1724,11 @@ impl Cx<'_> {
         }
         match name.name.as_str() {
             "any" => args.first().map_or_else(|| "null()".into(), |a| self.expr(a, locals)),
+            // `nameof(x.y)`: the last name written, known when the program is compiled.
+            "nameof" => match args.first().and_then(last_name) {
+                Some(n) => quote(&n),
+                None => self.unsupported(e.span, "`nameof()` of that expression"),
+            },
             "loadTextContent" | "loadJsonContent" | "loadYamlContent" | "loadFileAsBase64" => {
                 self.load(e, &name.name, args)
             }

@@ -182,6 +182,27 @@ fn try_get(args: &[Node]) -> FResult {
                     Value::Null
                 }
             }
+            // `{"value": n, "fromEnd": true}`: the n-th element from the end, as the Bicep
+            // compiler writes `a[^n]` after a `.?` (not in the function reference; the
+            // compiler's output is the source).
+            (Value::Array(a), Value::Object(k))
+                if k.get("fromEnd").is_some_and(|f| matches!(f.value, Value::Bool(true))) =>
+            {
+                match k.get("value").map(|n| &n.value) {
+                    Some(Value::Int(n)) if *n >= 1 && (*n as usize) <= a.len() => {
+                        a[a.len() - *n as usize].value.clone()
+                    }
+                    Some(Value::Int(_)) => Value::Null,
+                    Some(Value::Unknown(_)) => {
+                        return Ok(k.get("value").map(|n| n.value.clone()).unwrap_or(Value::Null));
+                    }
+                    _ => {
+                        return Err(invalid(
+                            "The template language function 'tryGet' expects a 'value' integer in a from-end key",
+                        ));
+                    }
+                }
+            }
             (Value::Null, _) => Value::Null,
             // Unknown in, unknown out: the path into an unknown value is unknown too.
             (Value::Unknown(_), _) | (_, Value::Unknown(_)) => return Ok(cur),
@@ -211,6 +232,15 @@ mod tests {
 
     fn v(j: serde_json::Value) -> Node {
         Node::bare(Value::from_json(&j))
+    }
+
+    #[test]
+    fn try_get_reads_an_index_from_the_end() {
+        let a = v(serde_json::json!([1, 2, 3]));
+        let key = |n: i64| v(serde_json::json!({ "value": n, "fromEnd": true }));
+        assert!(matches!(try_get(&[a.clone(), key(1)]).unwrap(), Value::Int(3)));
+        assert!(matches!(try_get(&[a.clone(), key(3)]).unwrap(), Value::Int(1)));
+        assert!(matches!(try_get(&[a, key(4)]).unwrap(), Value::Null));
     }
 
     #[test]
