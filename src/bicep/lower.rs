@@ -1755,16 +1755,33 @@ impl Cx<'_> {
         };
         match function {
             "loadFileAsBase64" => quote(&base64(&bytes)),
-            "loadJsonContent" => {
+            "loadJsonContent" | "loadYamlContent" => {
                 let text = String::from_utf8_lossy(&bytes);
-                let text = text.trim_start_matches('\u{feff}');
-                if args.len() > 1 {
-                    // A JSONPath filter is evaluated by the compiler; azlint does not.
-                    return self.unsupported(e.span, &format!("`{function}` with a JSON path"));
+                let json_path = match args.get(1).map(|a| &a.kind) {
+                    None => None,
+                    Some(ExprKind::String(s)) if s.as_literal().is_some() => s.as_literal(),
+                    Some(_) => {
+                        return self.unsupported(e.span, &format!("`{function}` with a JSON path built from values"));
+                    }
+                };
+                let read = if function == "loadJsonContent" {
+                    super::content::json(&text, json_path.as_deref())
+                } else {
+                    super::content::yaml(&text, json_path.as_deref())
+                };
+                match read {
+                    Ok(v) => format!("json({})", quote(&v.to_string())),
+                    // JSON the strict reader refuses (comments, as the compiler's reader
+                    // allows) is left to the template function `json()`.
+                    Err(_) if function == "loadJsonContent" && json_path.is_none() => {
+                        format!("json({})", quote(text.trim_start_matches('\u{feff}')))
+                    }
+                    Err(why) => {
+                        self.error(e.span, Code::ArmLinkedTemplate, format!("`{function}('{path}')`: {why}"));
+                        self.unknown(&format!("{function}('{path}') was not read"))
+                    }
                 }
-                format!("json({})", quote(text))
             }
-            "loadYamlContent" => self.unsupported(e.span, &format!("`{function}('{path}')` (YAML)")),
             _ => quote(&String::from_utf8_lossy(&bytes)),
         }
     }

@@ -29,6 +29,7 @@
 //! deeper than [`MAX_DEPTH`] is an error, not a stack overflow.
 
 pub mod ast;
+pub mod content;
 pub mod lexer;
 pub mod lower;
 pub mod parser;
