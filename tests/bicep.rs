@@ -142,7 +142,8 @@ fn a_registry_module_is_read_through_its_alias() {
 
 /// Imported variables and functions (named and `* as ns`) are evaluated as in their
 /// file: the site's name comes from an imported function, its `httpsOnly` from an
-/// imported variable, and the finding is on the importing program's line.
+/// imported variable, and the finding is on the importing program's line; a variable
+/// imported from a compiled JSON template is evaluated as there.
 #[test]
 fn imported_variables_and_functions_are_evaluated() {
     let (_, v) = json(&["fixtures/bicep/imports", "--fail-on", "none"]);
@@ -152,6 +153,11 @@ fn imported_variables_and_functions_are_evaluated() {
     assert_eq!(f["resource"]["name"], "web-imports");
     assert_eq!(f["location"]["file"], "fixtures/bicep/imports/main.bicep");
     assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(8), Some(16)));
+    // A variable exported by a compiled JSON template, read through its copy loop.
+    let f = &v["findings"][1];
+    assert_eq!((f["rule"].as_str(), f["resource"]["name"].as_str()), (Some("TLS002"), Some("web-legacy")));
+    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(21), Some(22)));
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(2));
 }
 
 /// A module with a syntax error is one error at its position: the load stage reports

@@ -209,6 +209,32 @@ fn is_nullable(t: &TypeExpr) -> bool {
     }
 }
 
+/// A template value with its expressions' variable and copy names replaced (`from` and
+/// `to` are whole calls: `variables('x')`, `copyIndex('x')`).
+fn renamed(node: &Node, renames: &[(String, String)]) -> Node {
+    let value = match &node.value {
+        Value::String(s) if s.starts_with('[') && !s.starts_with("[[") => {
+            let mut text = s.to_string();
+            for (from, to) in renames {
+                if text.contains(from.as_str()) {
+                    text = text.replace(from.as_str(), to);
+                }
+            }
+            Value::str(text)
+        }
+        Value::Array(items) => Value::array(items.iter().map(|n| renamed(n, renames)).collect()),
+        Value::Object(o) => {
+            let mut out = Object::new();
+            for m in o.iter() {
+                out.insert(m.key.clone(), renamed(&m.value, renames));
+            }
+            Value::object(out)
+        }
+        other => other.clone(),
+    };
+    Node::new(value, node.span)
+}
+
 /// The name `nameof()` gives: the last identifier of a symbol or property chain.
 fn last_name(e: &Expr) -> Option<String> {
     match &e.kind {
@@ -460,7 +486,14 @@ impl Cx<'_> {
         }
         let (file, program) = match self.files.module(self.file, path) {
             Ok(ModuleFile::Bicep { file, program, .. }) => (file, program),
-            Ok(ModuleFile::Json { .. }) => return None,
+            Ok(ModuleFile::Json { file, template }) => {
+                if let Some(e) = seen.get(&file) {
+                    return Some(e.clone());
+                }
+                let exported = self.import_json(file, &template);
+                seen.insert(file, exported.clone());
+                return Some(exported);
+            }
             // Most imports bring types only, which lower to nothing: a file that cannot
             // be read matters only where a variable or function from it is used, and
             // that use is reported there.
@@ -510,6 +543,44 @@ impl Cx<'_> {
             child.symbols.into_iter().filter(|(_, s)| matches!(s, Sym::Var(_) | Sym::Func(_))).collect();
         seen.insert(file, exported.clone());
         Some(exported)
+    }
+
+    /// The variables of an ARM template imported from (`import {x} from './t.json'`, a
+    /// template the compiler built with exported variables): every variable, copy loops
+    /// too, goes into this template under a name of its own (`__i<file>_x`), its
+    /// expressions renamed to match, so that an imported value is evaluated as in its
+    /// template. Functions of a JSON template are not imported.
+    fn import_json(&mut self, file: FileId, template: &Node) -> HashMap<String, Sym> {
+        let prefix = format!("__i{}_", file.0);
+        let Some(vars) = template.get("variables").and_then(|v| v.value.as_object()) else { return HashMap::new() };
+        let copies: Vec<&Node> = vars.get("copy").and_then(|c| c.value.as_array()).into_iter().flatten().collect();
+        let mut names: Vec<String> =
+            vars.keys().filter(|k| !k.eq_ignore_ascii_case("copy")).map(str::to_string).collect();
+        names.extend(copies.iter().filter_map(|c| c.get("name")?.as_str().map(str::to_string)));
+        let renames: Vec<(String, String)> = names
+            .iter()
+            .flat_map(|n| {
+                let q = |f: &str, name: &str| format!("{f}({})", quote(name));
+                let to = format!("{prefix}{n}");
+                [(q("variables", n), q("variables", &to)), (q("copyIndex", n), q("copyIndex", &to))]
+            })
+            .collect();
+        for m in vars.iter() {
+            if m.key.eq_ignore_ascii_case("copy") {
+                continue;
+            }
+            self.imported.push((format!("{prefix}{}", m.key), renamed(&m.value, &renames)));
+        }
+        for c in copies {
+            let mut copy = renamed(c, &renames);
+            if let Value::Object(o) = &mut copy.value
+                && let Some(name) = c.get("name").and_then(Node::as_str)
+            {
+                std::sync::Arc::make_mut(o).insert("name", Node::new(Value::str(format!("{prefix}{name}")), c.span));
+            }
+            self.imported.push(("copy".into(), copy));
+        }
+        names.into_iter().map(|n| (n.clone(), Sym::Var(format!("{prefix}{n}")))).collect()
     }
 
     /// Every resource's symbol and id segments, to tell when declaring is done.
@@ -756,7 +827,12 @@ impl Cx<'_> {
             funcs.insert(name, f);
         }
         for (name, v) in std::mem::take(&mut self.imported) {
-            vars.insert(name, v);
+            // A copy loop of an imported JSON template joins this template's loops.
+            if name == "copy" {
+                var_copies.push(v);
+            } else {
+                vars.insert(name, v);
+            }
         }
         if !funcs.is_empty() {
             let mut ns = Object::new();
