@@ -412,3 +412,14 @@ fn deployment_targets_and_resource_group_references() {
     assert_eq!(full["properties"]["addressPrefix"], "10.0.0.0/24");
     assert!(full.get("dependsOn").is_none(), "{full}");
 }
+
+#[test]
+fn a_reference_past_a_counted_loop_is_an_error() {
+    let exp = fixture("missing-copy.json", None);
+    let nic = res(&exp, "nic");
+    assert_eq!(s(at(nic, "properties.second")), "Static");
+    assert_eq!(cause(at(nic, "properties.sixth")), UnknownCause::Reference);
+    let errors: Vec<&str> = exp.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.as_str()).collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("'ips[2]' is not defined: the copy loop 'ips' has 2 instance(s)"), "{errors:?}");
+}

@@ -44,6 +44,12 @@ pub trait Host {
     fn reference(&self, _target: &str, _full: bool) -> Option<Node> {
         None
     }
+    /// Why `reference(target)` names nothing that can exist: a copy (`apim[2]`) past the
+    /// end of a loop whose count is known. `None` when it may exist (the value is then
+    /// unknown).
+    fn missing_copy(&self, _target: &str) -> Option<String> {
+        None
+    }
     /// `references(loopSymbol, full)`; `None` means unknown.
     fn references(&self, _target: &str, _full: bool) -> Option<Node> {
         None

@@ -188,6 +188,12 @@ impl Evaluator<'_> {
         let full = vals[1..].iter().any(|v| v.value.as_str().is_some_and(|s| s.eq_ignore_ascii_case("full")));
         let found =
             if name == "reference" { self.host.reference(&target, full) } else { self.host.references(&target, full) };
+        if found.is_none()
+            && name == "reference"
+            && let Some(why) = self.host.missing_copy(&target)
+        {
+            return Err(Self::fn_err(name, e, why));
+        }
         Ok(found.unwrap_or_else(|| {
             let suffix = if full { ", 'Full'" } else { "" };
             unknown_node(UnknownCause::Reference, format!("{name}('{target}'{suffix})"))

@@ -151,6 +151,25 @@ impl Host for Frame<'_> {
         }
     }
 
+    fn missing_copy(&self, target: &str) -> Option<String> {
+        if !self.scope.language_v2 {
+            return None;
+        }
+        let (symbol, index) = target.strip_suffix(']')?.rsplit_once('[')?;
+        let index: usize = index.parse().ok()?;
+        let list = self.instances.borrow();
+        let copies: Vec<_> = list.iter().filter(|x| x.loop_symbol.as_deref() == Some(symbol)).collect();
+        // Resource Manager fails a deployment that references a copy its loop does not
+        // make; with a count not known offline, the copy may exist.
+        if copies.is_empty() || copies.iter().any(|x| x.uncounted.is_some()) || index < copies.len() {
+            return None;
+        }
+        Some(format!(
+            "The resource '{target}' is not defined: the copy loop '{symbol}' has {} instance(s)",
+            copies.len()
+        ))
+    }
+
     fn references(&self, target: &str, full: bool) -> Option<Node> {
         let idx: Vec<usize> = {
             let list = self.instances.borrow();
