@@ -26,6 +26,14 @@ pub fn str_eq(l: Lookup<'_>, want: &str) -> Option<bool> {
 /// disabled, `Err` with the reason when unknown.
 pub fn public_access(model: &Model, r: ResIdx, path: &str) -> Result<(bool, Span), String> {
     let res = model.res(r);
+    // An `existing` declaration names a resource deployed elsewhere: an absent setting
+    // says nothing of how it is set there.
+    if res.existing && !matches!(res.get(path, model), Lookup::Found(_)) {
+        return Err(format!(
+            "`{}` is declared `existing`: its `{path}` is set where it is deployed, not in the scanned configuration",
+            res.name
+        ));
+    }
     match res.get(path, model) {
         Lookup::Found(n) => Ok((!n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Disabled")), n.span)),
         Lookup::Absent => Ok((true, res.type_span())),
