@@ -44,6 +44,8 @@ fn bad_programs_are_errors_at_their_position_and_the_scan_goes_on() {
         ("arm-linked-cycle", "cycle-b.bicep", 1, 10),
         ("arm-linked-template", "missing-module.bicep", 1, 13),
         ("arm-linked-template", "outside-the-tree.bicep", 2, 16),
+        ("arm-template", "unknown-decorator.bicep", 1, 1),
+        ("bicep-syntax", "bad-interpolation.bicep", 2, 25),
         ("bicep-syntax", "unterminated-string.bicep", 1, 21),
     ]
     .iter()
@@ -56,6 +58,13 @@ fn bad_programs_are_errors_at_their_position_and_the_scan_goes_on() {
         .iter()
         .find(|e| e["file"].as_str().unwrap().ends_with("outside-the-tree.bicep"));
     assert!(outside.unwrap()["message"].as_str().unwrap().contains("outside the scanned folders"), "{outside:?}");
+    let message = |file: &str| {
+        v["errors"].as_array().unwrap().iter().find(|e| e["file"].as_str().unwrap().ends_with(file)).unwrap()["message"]
+            .clone()
+    };
+    assert_eq!(message("unknown-decorator.bicep"), "`@descriptionn` is not a Bicep decorator");
+    // One error for the unclosed `${`, not also the unterminated string it makes.
+    assert!(message("bad-interpolation.bicep").as_str().unwrap().contains("to close the string interpolation"));
     // The statements after each error still count: both sites are found.
     let found: Vec<(String, u64)> = v["findings"]
         .as_array()
@@ -68,7 +77,13 @@ fn bad_programs_are_errors_at_their_position_and_the_scan_goes_on() {
             )
         })
         .collect();
-    assert_eq!(found, [("missing-module.bicep".to_string(), 8), ("unterminated-string.bicep".to_string(), 6)]);
+    let want = [
+        ("bad-interpolation.bicep", 7),
+        ("missing-module.bicep", 8),
+        ("unknown-decorator.bicep", 7),
+        ("unterminated-string.bicep", 6),
+    ];
+    assert_eq!(found, want.map(|(f, l)| (f.to_string(), l)));
 }
 
 #[test]

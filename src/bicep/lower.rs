@@ -197,6 +197,26 @@ struct Module {
     condition: Option<String>,
 }
 
+/// The decorators of the `sys` namespace (the language reference's list; `retryOn`,
+/// `onlyIfNotExists` and `waitUntil` are the newer resource decorators).
+const DECORATORS: &[&str] = &[
+    "allowed",
+    "batchSize",
+    "description",
+    "discriminator",
+    "export",
+    "maxLength",
+    "maxValue",
+    "metadata",
+    "minLength",
+    "minValue",
+    "onlyIfNotExists",
+    "retryOn",
+    "sealed",
+    "secure",
+    "waitUntil",
+];
+
 /// Whether a type admits `null`: `T?`, and a union with a nullable member
 /// (`'a' | 'b'?` reads as `('a' | 'b')?`, as the compiler writes it) or a `null` literal.
 fn is_nullable(t: &TypeExpr) -> bool {
@@ -750,6 +770,7 @@ impl Cx<'_> {
     // ---- the template -------------------------------------------------------------
 
     fn template(&mut self, program: &Program) -> Node {
+        self.check_decorators(&program.statements);
         let at = program.span;
         let mut t = Object::new();
         let scope = program.statements.iter().find_map(|s| match &s.kind {
@@ -973,6 +994,25 @@ impl Cx<'_> {
                 if let StmtKind::Resource(c) = &child.kind {
                     self.resource(c, child, Some(&info.symbol), out);
                 }
+            }
+        }
+    }
+
+    /// Reports a decorator Bicep does not have (a typo such as `@descriptionn`), on
+    /// declarations and on nested resources: the compiler rejects the program.
+    fn check_decorators(&self, statements: &[Statement]) {
+        for st in statements {
+            for d in &st.decorators {
+                let namespaced = d.namespace().is_some_and(|n| n.name != "sys");
+                if !namespaced && !DECORATORS.contains(&d.name()) {
+                    self.error(d.span, Code::ArmTemplate, format!("`@{}` is not a Bicep decorator", d.name()));
+                }
+            }
+            if let StmtKind::Resource(r) = &st.kind
+                && let (Some(body), _, _) = self.decl_parts(&r.body, &Vec::new())
+            {
+                let children: Vec<Statement> = nested(body).cloned().collect();
+                self.check_decorators(&children);
             }
         }
     }

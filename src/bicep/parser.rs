@@ -37,6 +37,12 @@ pub fn parse(text: &str, file: FileId, dialect: Dialect) -> Program {
     let statements = p.program();
     let mut errors = p.errors;
     errors.sort_by_key(|e| (e.span.start, e.span.end));
+    // One mistake often breaks the rest of its line: one error a line, the first, but an
+    // unclosed `${` rather than the unterminated string it also makes.
+    let line = |at: u32| text.as_bytes()[..(at as usize).min(text.len())].iter().filter(|&&b| b == b'\n').count();
+    errors.sort_by_key(|e| (line(e.span.start), !e.message.contains("interpolation"), e.span.start, e.span.end));
+    errors.dedup_by(|later, first| line(later.span.start) == line(first.span.start));
+    errors.sort_by_key(|e| (e.span.start, e.span.end));
     Program { statements, directives: lexed.directives, errors, span: Span::new(file, 0, text.len()) }
 }
 
