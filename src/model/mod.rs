@@ -402,7 +402,8 @@ impl Model {
 
     /// Finds the resource an id refers to, as seen from resource `from`: a resource of the
     /// same document first (two templates may declare the same id with the default
-    /// deployment context), then deployed state, then any other document.
+    /// deployment context), then deployed state, then any other document; a declaration
+    /// rather than an `existing` stub of it.
     pub fn resolve(&self, from: ResIdx, id: &str) -> Option<ResIdx> {
         let k = key(id);
         // A key already in a unit (read off a resource) is looked up as it is; an id from a
@@ -414,11 +415,18 @@ impl Model {
         };
         let cands = own.or_else(|| self.by_key.get(k.as_str()))?;
         let unit = self.res(from).unit;
+        let same_unit = |c: &&ResIdx| self.res(**c).unit == unit;
+        // An `existing` declaration names a resource deployed elsewhere: the resource
+        // itself (declared in the same unit, or read from deployed state) holds its
+        // settings, the stub none.
+        let declared = |c: &&ResIdx| !self.res(**c).existing;
         cands
             .iter()
             .rev()
-            .find(|c| self.res(**c).unit == unit)
+            .find(|c| same_unit(c) && declared(c))
             .or_else(|| cands.iter().find(|c| self.res(**c).kind == OriginKind::State))
+            .or_else(|| cands.iter().rev().find(same_unit))
+            .or_else(|| cands.iter().find(declared))
             .or_else(|| cands.first())
             .copied()
     }
