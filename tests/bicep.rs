@@ -114,15 +114,17 @@ fn a_json_build_output_beside_its_bicep_is_skipped_unless_asked_for() {
 }
 
 /// A `.bicepparam` file is the parameters of the program its `using` names: its
-/// literal values are used (httpsOnly false is found, on the Bicep line that sets the
-/// property), a value computed at deployment is unknown, and the file is not skipped.
+/// literal values are used (httpsOnly false is found, located on the `.bicepparam` line
+/// that gives the value: the line to edit), a value computed at deployment is unknown,
+/// and the file is not skipped.
 #[test]
 fn a_bicepparam_file_gives_its_program_the_values() {
     let (_, v) = json(&["fixtures/bicep/bicepparam", "--fail-on", "none"]);
     assert_eq!(v["skipped"], serde_json::json!([]), "{}", v["skipped"]);
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "TLS001");
-    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(7), Some(28)));
+    assert_eq!(f["location"]["file"], "fixtures/bicep/bicepparam/main.bicepparam");
+    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(3), Some(19)));
     assert!(f["resource"]["name"].as_str().unwrap().contains("computed at deployment"), "{f}");
     // Without it, the program's default (true) passes.
     let (_, v) = json(&["fixtures/bicep/bicepparam/main.bicep", "--no-parameters", "--fail-on", "none"]);
@@ -157,21 +159,23 @@ fn a_registry_module_is_read_through_its_alias() {
 
 /// Imported variables and functions (named and `* as ns`) are evaluated as in their
 /// file: the site's name comes from an imported function, its `httpsOnly` from an
-/// imported variable, and the finding is on the importing program's line; a variable
-/// imported from a compiled JSON template is evaluated as there.
+/// imported variable, and the finding is located on the imported variable's value (the
+/// text that produced it); a variable imported from a compiled JSON template is
+/// evaluated as there.
 #[test]
 fn imported_variables_and_functions_are_evaluated() {
     let (_, v) = json(&["fixtures/bicep/imports", "--fail-on", "none"]);
     assert_eq!(v["errors"], serde_json::json!([]), "{}", v["errors"]);
-    let f = &v["findings"][0];
-    assert_eq!(f["rule"], "TLS001");
+    let by_rule = |rule: &str| v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == rule).cloned().unwrap();
+    let at =
+        |f: &Value| (f["location"]["file"].clone(), f["location"]["line"].as_u64(), f["location"]["column"].as_u64());
+    let f = by_rule("TLS001");
     assert_eq!(f["resource"]["name"], "web-imports");
-    assert_eq!(f["location"]["file"], "fixtures/bicep/imports/main.bicep");
-    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(8), Some(16)));
+    assert_eq!(at(&f), ("fixtures/bicep/imports/shared.bicep".into(), Some(3), Some(13)));
     // A variable exported by a compiled JSON template, read through its copy loop.
-    let f = &v["findings"][1];
-    assert_eq!((f["rule"].as_str(), f["resource"]["name"].as_str()), (Some("TLS002"), Some("web-legacy")));
-    assert_eq!((f["location"]["line"].as_u64(), f["location"]["column"].as_u64()), (Some(21), Some(22)));
+    let f = by_rule("TLS002");
+    assert_eq!(f["resource"]["name"], "web-legacy");
+    assert_eq!(at(&f), ("fixtures/bicep/imports/compiled.json".into(), Some(13), Some(16)));
     assert_eq!(v["findings"].as_array().map(Vec::len), Some(2));
 }
 

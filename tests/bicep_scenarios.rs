@@ -27,9 +27,10 @@ const SCENARIOS: usize = 6;
 /// Findings whose place was checked by hand: (scenario, variant, rule, resource, file
 /// below the scenario's `bicep/` folder, line). Every Bicep variant has at least one.
 const LOCATIONS: &[(&str, &str, &str, &str, &str, u64)] = &[
-    // The gateway's subnet rule in the module: the gateway no longer calls from there.
-    ("apim-backends", "gateway-not-in-vnet", "APIM001", "api-orders", "backend-site.bicep", 30),
-    ("apim-backends", "gateway-not-in-vnet", "APIM001", "api-catalog", "backend-site.bicep", 30),
+    // The gateway's subnet the caller passes to the module's subnet rule: the gateway no
+    // longer calls from there (the value is located where it is written, in the caller).
+    ("apim-backends", "gateway-not-in-vnet", "APIM001", "api-orders", "variants/gateway-not-in-vnet.bicep", 32),
+    ("apim-backends", "gateway-not-in-vnet", "APIM001", "api-catalog", "variants/gateway-not-in-vnet.bicep", 32),
     // `publicNetworkAccess: 'Enabled'` on the server, and the firewall rule's addresses.
     (
         "data-services",
@@ -47,16 +48,16 @@ const LOCATIONS: &[(&str, &str, &str, &str, &str, u64)] = &[
         "variants/sql-allow-all-azure-firewall-rule.bicep",
         105,
     ),
-    // The back-end's subnet rule in the module; the subnet without the endpoint is in the variant.
-    ("frontend-backend", "no-service-endpoint", "ACL002", "api-backend", "backend.bicep", 29),
-    // `sourceAddressPrefix: rule.source` in the rules' for-expression.
+    // The subnet the caller passes to the module's subnet rule (`callerSubnetId:`).
+    ("frontend-backend", "no-service-endpoint", "ACL002", "api-backend", "variants/no-service-endpoint.bicep", 69),
+    // `source: 'Internet'` in the variable the rules' for-expression reads.
     (
         "nsg-backend-subnet",
         "inbound-from-internet",
         "NSG001",
         "nsg-backend/allow-https-vnet",
         "variants/inbound-from-internet.bicep",
-        20,
+        5,
     ),
     // The zone, declared in the module; the site's integration subnet in the variant.
     (

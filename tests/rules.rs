@@ -12,14 +12,29 @@ use std::path::{Path, PathBuf};
 use azlint::report::{Location, Report};
 use azlint::scan::{ScanOptions, scan};
 
-fn loc(l: &Option<Location>) -> String {
-    l.as_ref().map_or_else(|| "-".into(), |l| format!("{}:{}-{}:{}", l.line, l.column, l.end_line, l.end_column))
+/// `line:col-line:col`, with the file first (relative to the fixture's folder) when it
+/// is not the fixture itself: a module, a parameters file.
+fn loc_in(fixture: &Path, l: &Option<Location>) -> String {
+    let Some(l) = l else { return "-".into() };
+    let span = format!("{}:{}-{}:{}", l.line, l.column, l.end_line, l.end_column);
+    let file = Path::new(&l.file);
+    let same = |a: &Path, b: &Path| std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok();
+    if l.file.is_empty() || same(file, fixture) {
+        return span;
+    }
+    let dir = fixture.parent().and_then(|d| std::fs::canonicalize(d).ok());
+    let shown = std::fs::canonicalize(file)
+        .ok()
+        .and_then(|f| Some(f.strip_prefix(dir.as_ref()?).ok()?.display().to_string()))
+        .unwrap_or_else(|| l.file.clone());
+    format!("{shown}:{span}")
 }
 
 /// The golden rendering: one block per finding, then undetermined results, for one rule.
 fn render(path: &Path, code: &str) -> (String, usize, usize) {
     let out = scan(&ScanOptions { paths: vec![path.to_path_buf()], ..Default::default() });
     let report = Report::new(&out, false);
+    let loc = |l: &Option<Location>| loc_in(path, l);
     let mut s = String::new();
     let mut n = 0;
     for e in &report.errors {

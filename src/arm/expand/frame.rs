@@ -78,14 +78,20 @@ pub(crate) fn report(h: &dyn ExpandHost, span: Span, text: &str, err: &ArmError)
     Node::new(Value::unknown(UnknownCause::Error, err.message(), span), span)
 }
 
-/// Gives an unknown value produced by an expression the span of its string.
+/// Gives a value produced by an expression the span of its string, unless it is a known
+/// value written elsewhere that the expression passed on (a parameter's value or
+/// default, a variable, a module parameter in the caller): that text is what produced
+/// it, and what a user edits. An unknown value (a parameter without a value) is located
+/// where it is used: that is where a fix (a Key Vault reference, a literal) goes.
 fn locate(mut n: Node, span: Span) -> Node {
     if let Value::Unknown(u) = &n.value
         && u.span.is_none()
     {
         n.value = Value::Unknown(Arc::new(u.at(span)));
     }
-    n.span = span;
+    if n.span.is_none() || matches!(n.value, Value::Unknown(_)) {
+        n.span = span;
+    }
     n
 }
 

@@ -110,10 +110,15 @@ impl<'a> Frame<'a> {
         }
     }
 
+    /// A declaration's own member (`type`, `name`, ...) evaluated, located at the
+    /// declaration even when its value was written elsewhere (a parameter's value).
     pub(super) fn eval_str_node(&self, n: Option<&Node>) -> Node {
         match n {
             Some(n) => match try_eval_node(self, n) {
-                Ok(v) => v,
+                Ok(mut v) => {
+                    v.span = n.span;
+                    v
+                }
                 Err(e) if self.quiet.get() => {
                     Node::new(Value::unknown(UnknownCause::Error, e.message(), n.span), n.span)
                 }
