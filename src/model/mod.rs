@@ -264,8 +264,17 @@ impl Model {
         for i in 0..model.resources.len() {
             let idx = ResIdx(i as u32);
             let r = &model.resources[i];
-            let declared = r.declared_in.map(ResIdx);
-            if let Some(p) = declared.or_else(|| parent_id(&r.key).and_then(|pid| model.resolve(idx, pid)))
+            let by_id = || parent_id(&r.key).and_then(|pid| model.resolve(idx, pid));
+            // A child declared under an `existing` stub (`parent: existingSite`) belongs to
+            // the resource the stub names when the scan declares it too.
+            let parent = match r.declared_in.map(ResIdx) {
+                Some(d) if model.resources[d.0 as usize].existing => {
+                    by_id().filter(|p| !model.resources[p.0 as usize].existing).or(Some(d))
+                }
+                Some(d) => Some(d),
+                None => by_id(),
+            };
+            if let Some(p) = parent
                 && p != idx
             {
                 model.parent[i] = Some(p);
