@@ -42,6 +42,9 @@ pub struct RawResource {
     /// canonical forms of its id and full name ([`crate::value::Unknown::canonical`]),
     /// which the model keys it by; `id` and `full_name` are then the display forms.
     pub symbolic: Option<(String, String)>,
+    /// A `languageVersion` 2.0 template's symbolic name of the resource (`frontend`,
+    /// `ips[1]`), which `reference('frontend')` in the same file names.
+    pub symbol: Option<String>,
     /// Why the number of resources this one stands for is not known (a template copy
     /// loop whose count is not known offline).
     pub uncounted: Option<String>,
@@ -348,6 +351,7 @@ fn placeholder(unread: &UnreadRead, entry: &Node, file: FileId, pointer: String)
         existing: false,
         placeholder: true,
         symbolic: None,
+        symbol: None,
         uncounted: None,
     })
 }
@@ -436,6 +440,7 @@ fn normalize_state(node: Node, pointer: String, file: FileId, inventory_only: bo
             existing: false,
             placeholder: false,
             symbolic: None,
+            symbol: None,
             uncounted: None,
         });
     }

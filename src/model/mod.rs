@@ -189,6 +189,8 @@ pub struct Model {
     maybe_unknown: Unknown,
     /// Each unit's key prefix, by unit number.
     prefixes: Vec<String>,
+    /// `languageVersion` 2.0 symbolic names (lower case), by unit and declaring file.
+    by_symbol: HashMap<(u32, FileId, String), Vec<ResIdx>>,
 }
 
 /// The lower-cased full type of an id, for [`Model::symbolic_types`].
@@ -203,8 +205,13 @@ impl Model {
         let mut unread_scopes = Vec::new();
         let mut prefixes = Vec::with_capacity(units.len());
         let mut types = Interned::default();
+        let mut by_symbol: HashMap<(u32, FileId, String), Vec<ResIdx>> = HashMap::new();
         for (u, unit) in units.into_iter().enumerate() {
             for raw in unit.raws {
+                if let Some(symbol) = &raw.symbol {
+                    let at = ResIdx(resources.len() as u32);
+                    by_symbol.entry((u as u32, raw.file, symbol.to_ascii_lowercase())).or_default().push(at);
+                }
                 push_with_inline_children(&mut resources, raw, &unit.scope, u as u32, &unit.prefix, &mut types);
             }
             unread_scopes.extend(unit.unread_scopes);
@@ -228,6 +235,7 @@ impl Model {
             by_key,
             by_type,
             sites: HashMap::new(),
+            by_symbol,
             relations: Default::default(),
             roles: HashMap::new(),
             auth_in_code: Default::default(),
@@ -438,6 +446,17 @@ impl Model {
             .or_else(|| cands.iter().find(declared))
             .or_else(|| cands.first())
             .copied()
+    }
+
+    /// The resource a `languageVersion` 2.0 symbolic name (`reference('frontend')`) names,
+    /// as written in the file that declares `from`: `None` when no resource or several (a
+    /// module deployed twice) have it.
+    pub fn by_symbol(&self, from: ResIdx, symbol: &str) -> Option<ResIdx> {
+        let r = self.res(from);
+        match self.by_symbol.get(&(r.unit, r.file, symbol.to_ascii_lowercase()))?.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
     }
 
     /// The key prefix of the deployment unit `r` belongs to (empty for deployed state).
@@ -746,6 +765,7 @@ mod tests {
             existing: false,
             placeholder: false,
             symbolic: None,
+            symbol: None,
             uncounted: None,
         }
     }

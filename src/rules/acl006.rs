@@ -68,7 +68,8 @@ fn outbound_ip_provenance(model: &crate::model::Model, from: ResIdx, detail: &st
     if !lower.contains(".outboundipaddresses") && !lower.contains(".possibleoutboundipaddresses") {
         return None;
     }
-    // `reference('name')`, or `reference([parameters('name')])` for a symbolic name.
+    // `reference('name')` (a name, or a 2.0 symbolic name), or `reference([parameters('name')])`
+    // for a name built from symbols.
     let start = detail.find("reference(")? + "reference(".len();
     let target = match detail[start..].strip_prefix('\'') {
         Some(rest) => &rest[..rest.find('\'')?],
@@ -85,6 +86,8 @@ fn outbound_ip_provenance(model: &crate::model::Model, from: ResIdx, detail: &st
             .copied()
             .filter(|s| model.res(*s).unit == model.res(from).unit)
             .find(|s| model.res(*s).name.eq_ignore_ascii_case(target) || model.res(*s).id.eq_ignore_ascii_case(target))
+            // `reference('frontend')` by a 2.0 symbolic name (Bicep's `frontend.properties…`).
+            .or_else(|| model.by_symbol(from, target))
     })?;
     model.res(site).is_type(crate::model::site::SITE).then_some(site)
 }

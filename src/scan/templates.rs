@@ -104,6 +104,7 @@ pub fn expand_template(
             RawResource {
                 id,
                 symbolic,
+                symbol: r.symbolic_name.clone(),
                 uncounted: r.uncounted.clone(),
                 full_type,
                 full_name,
