@@ -11,7 +11,7 @@ use super::ids::key;
 use super::network::Network;
 use super::site::{SITE, SLOT};
 use super::{Lookup, Model, Reference, ResIdx};
-use crate::value::{Node, SYMBOL_CLOSE, SYMBOL_OPEN, Span};
+use crate::value::{Node, SYMBOL_CLOSE, SYMBOL_OPEN, Span, Value};
 
 pub const PRIVATE_ENDPOINT: &str = "Microsoft.Network/privateEndpoints";
 pub const APIM_BACKEND: &str = "Microsoft.ApiManagement/service/backends";
@@ -211,6 +211,7 @@ impl Relations {
             rel.caller_prefix = model.prefix_of(b).to_string();
             if let Some(n) = model.res(b).node.path("properties.url") {
                 rel.index_string(n, b, "backend `url`");
+                rel.index_default_host(model, n, b, "backend `url`");
             }
             rel.index_backend_resource_id(model, b);
         }
@@ -218,6 +219,7 @@ impl Relations {
             rel.caller_prefix = model.prefix_of(a).to_string();
             if let Some(n) = model.res(a).node.path("properties.serviceUrl") {
                 rel.index_string(n, a, "API `serviceUrl`");
+                rel.index_default_host(model, n, a, "API `serviceUrl`");
             }
         }
         for &pe in model.of_type(PRIVATE_ENDPOINT) {
@@ -349,6 +351,7 @@ impl Relations {
                     for key in ["value", "connectionString"] {
                         if let Some(v) = item.get(key) {
                             self.index_string(v, s, &format!("{what} `{name}`"));
+                            self.index_default_host(model, v, s, &format!("{what} `{name}`"));
                         }
                     }
                 }
@@ -363,7 +366,30 @@ impl Relations {
                 for m in props.value.as_object().into_iter().flat_map(|o| o.iter()) {
                     let v = m.value.get("value").unwrap_or(&m.value);
                     self.index_string(v, s, &format!("{what} `{}`", m.key));
+                    self.index_default_host(model, v, s, &format!("{what} `{}`", m.key));
                 }
+            }
+        }
+    }
+
+    /// A value built from another site's `defaultHostName` (`reference(site).defaultHostName`,
+    /// Bicep's `site.properties.defaultHostName`), unknown offline, still calls that site.
+    fn index_default_host(&mut self, model: &Model, n: &Node, caller: ResIdx, via: &str) {
+        let Value::Unknown(u) = &n.value else { return };
+        let detail = &u.detail;
+        let lower = detail.to_ascii_lowercase();
+        for (at, _) in lower.match_indices("reference('") {
+            let start = at + "reference('".len();
+            let Some(len) = detail[start..].find('\'') else { continue };
+            let target = &detail[start..start + len];
+            let rest = &lower[start + len..];
+            if !(rest.starts_with("').defaulthostname") || rest.starts_with("', 'full').properties.defaulthostname")) {
+                continue;
+            }
+            let site =
+                if target.starts_with('/') { model.resolve(caller, target) } else { model.by_symbol(caller, target) };
+            if let Some(site) = site.filter(|&t| t != caller && model.site(t).is_some()) {
+                self.callers.entry(site).or_default().push(Call { caller, via: via.to_string(), span: n.span });
             }
         }
     }
