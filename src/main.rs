@@ -54,7 +54,7 @@ enum Command {
     /// Expand a template and print its resources and outputs as JSON
     Expand {
         template: PathBuf,
-        /// Parameters file (default: X.parameters.json beside X.json)
+        /// Parameters file (default: X.parameters.json beside X.json, X.bicepparam beside X.bicep)
         #[arg(long, value_name = "FILE", conflicts_with = "no_parameters")]
         parameters: Option<PathBuf>,
         #[arg(long)]

@@ -222,3 +222,17 @@ fn lowering_follows_the_compiler() {
     );
     assert!(err.contains("main.bicep:21:32: The copy count is unknown offline"), "{err}");
 }
+
+/// `azlint expand X.bicep` reads `X.bicepparam` beside it, as the scan does; with
+/// `--no-parameters` the program's defaults are used.
+#[test]
+fn expand_reads_the_bicepparam_beside_the_program() {
+    let https = |args: &[&str]| {
+        let (code, out, err) = azlint(args);
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["resources"][0]["properties"]["httpsOnly"].clone()
+    };
+    assert_eq!(https(&["expand", "fixtures/bicep/bicepparam/main.bicep"]), Value::Bool(false));
+    assert_eq!(https(&["expand", "--no-parameters", "fixtures/bicep/bicepparam/main.bicep"]), Value::Bool(true));
+}

@@ -34,11 +34,10 @@ pub fn expand_file(
     } else {
         read(path, FileId(0))?
     };
-    // A `.bicepparam` is not read by `azlint expand` (the program's defaults are used).
-    let paired = pairing::parameters_of(path).filter(|_| !crate::source::detect::is_bicep(path));
+    // `X.parameters.json` beside `X.json`, `X.bicepparam` beside `X.bicep`.
+    let paired = pairing::parameters_of(path);
     let params_path =
         if no_parameters { None } else { parameters.map(Path::to_path_buf).or(paired.filter(|p| p.is_file())) };
-    let params = params_path.as_deref().map(|p| read(p, FileId(1))).transpose()?;
     // Bicep modules and loaded files may sit in sibling folders of the program (AVM's
     // `../../` tests): below the working directory when the program is, else its folder.
     let cwd = std::env::current_dir().ok().and_then(|d| std::fs::canonicalize(d).ok());
@@ -51,6 +50,28 @@ pub fn expand_file(
         first_id: 2,
         template: (FileId(0), abs.clone()),
     };
+    let mut lowered_problems = Vec::new();
+    // A `.bicepparam` is lowered to the parameters document its `using` program reads.
+    let params = match params_path.as_deref() {
+        Some(p) if crate::source::detect::is_bicepparam(p) => {
+            let text: Arc<str> = read_text(p).map_err(|e| format!("{}: {e}", p.display()))?.into();
+            let program = crate::bicep::parse_bicepparam(&text, FileId(1));
+            let name = p.to_string_lossy().to_string();
+            for e in &program.errors {
+                lowered_problems.push(crate::problem::Problem::error(
+                    crate::problem::Code::BicepSyntax,
+                    e.message.clone(),
+                    Some(name.clone()),
+                    Some(e.span),
+                ));
+            }
+            let l = crate::bicep::lower::parameters(&program, FileId(1), &loader);
+            lowered_problems.extend(l.problems);
+            Some((text, l.template))
+        }
+        Some(p) => Some(read(p, FileId(1))?),
+        None => None,
+    };
     let tpl = if detect(&tdoc) == Some(DocKind::ExportTemplateResponse) {
         tdoc.get("template").unwrap_or(&tdoc)
     } else {
@@ -62,7 +83,6 @@ pub fn expand_file(
         loader: Some(&loader),
         file: FileId(0),
     };
-    let mut lowered_problems = Vec::new();
     let lowered;
     let tpl = if bicep {
         let program = crate::bicep::parse(&ttext, FileId(0));
@@ -82,7 +102,6 @@ pub fn expand_file(
     } else {
         tpl
     };
-    let opts = crate::arm::ExpandOptions { parameters: if bicep { None } else { opts.parameters }, ..opts };
     let mut exp = crate::arm::expand(tpl, &opts);
     lowered_problems.append(&mut exp.diagnostics);
     exp.diagnostics = lowered_problems;
