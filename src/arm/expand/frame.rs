@@ -89,10 +89,35 @@ fn locate(mut n: Node, span: Span) -> Node {
     {
         n.value = Value::Unknown(Arc::new(u.at(span)));
     }
+    if n.span.is_none() {
+        // A value the expression built (`createObject`, `union`, a ternary of two object
+        // literals): its members have no text of their own, so they point at the
+        // expression too rather than at nothing.
+        fill_spans(&mut n.value, span);
+    }
     if n.span.is_none() || matches!(n.value, Value::Unknown(_)) {
         n.span = span;
     }
     n
+}
+
+/// Gives every member or element without a span (and theirs) `span`.
+fn fill_spans(v: &mut Value, span: Span) {
+    match v {
+        Value::Object(o) if o.iter().any(|m| m.value.span.is_none()) => {
+            for m in Arc::make_mut(o).iter_mut().filter(|m| m.value.span.is_none()) {
+                m.value.span = span;
+                fill_spans(&mut m.value.value, span);
+            }
+        }
+        Value::Array(a) if a.iter().any(|x| x.span.is_none()) => {
+            for x in Arc::make_mut(a).iter_mut().filter(|x| x.span.is_none()) {
+                x.span = span;
+                fill_spans(&mut x.value, span);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Evaluates one JSON string value; errors become diagnostics and `Unknown(Error)`.
