@@ -56,15 +56,7 @@ pub fn expand_file(
         Some(p) if crate::source::detect::is_bicepparam(p) => {
             let text: Arc<str> = read_text(p).map_err(|e| format!("{}: {e}", p.display()))?.into();
             let program = crate::bicep::parse_bicepparam(&text, FileId(1));
-            let name = p.to_string_lossy().to_string();
-            for e in &program.errors {
-                lowered_problems.push(crate::problem::Problem::error(
-                    crate::problem::Code::BicepSyntax,
-                    e.message.clone(),
-                    Some(name.clone()),
-                    Some(e.span),
-                ));
-            }
+            lowered_problems.extend(syntax_problems(&program, p));
             let l = crate::bicep::lower::parameters(&program, FileId(1), &loader);
             lowered_problems.extend(l.problems);
             Some((text, l.template))
@@ -86,15 +78,7 @@ pub fn expand_file(
     let lowered;
     let tpl = if bicep {
         let program = crate::bicep::parse(&ttext, FileId(0));
-        let name = path.to_string_lossy().to_string();
-        for e in &program.errors {
-            lowered_problems.push(crate::problem::Problem::error(
-                crate::problem::Code::BicepSyntax,
-                e.message.clone(),
-                Some(name.clone()),
-                Some(e.span),
-            ));
-        }
+        lowered_problems.extend(syntax_problems(&program, path));
         let l = crate::bicep::lower::lower(&program, FileId(0), &loader, aliases);
         lowered_problems.extend(l.problems);
         lowered = l.template;
@@ -144,4 +128,21 @@ pub fn expand_file(
     let outputs: serde_json::Map<String, serde_json::Value> =
         exp.outputs.iter().map(|(k, v)| (k.clone(), v.value.to_json())).collect();
     Ok((serde_json::json!({"resources": resources, "outputs": outputs}), diagnostics, failed))
+}
+
+/// A Bicep file's syntax errors as problems of `path`.
+fn syntax_problems(program: &crate::bicep::Program, path: &Path) -> Vec<crate::problem::Problem> {
+    let name = path.to_string_lossy().to_string();
+    program
+        .errors
+        .iter()
+        .map(|e| {
+            crate::problem::Problem::error(
+                crate::problem::Code::BicepSyntax,
+                e.message.clone(),
+                Some(name.clone()),
+                Some(e.span),
+            )
+        })
+        .collect()
 }
