@@ -770,7 +770,7 @@ impl Cx<'_> {
     // ---- the template -------------------------------------------------------------
 
     fn template(&mut self, program: &Program) -> Node {
-        self.check_decorators(&program.statements);
+        program.statements.iter().for_each(|st| self.check_decorators(st));
         let at = program.span;
         let mut t = Object::new();
         let scope = program.statements.iter().find_map(|s| match &s.kind {
@@ -998,22 +998,19 @@ impl Cx<'_> {
         }
     }
 
-    /// Reports a decorator Bicep does not have (a typo such as `@descriptionn`), on
-    /// declarations and on nested resources: the compiler rejects the program.
-    fn check_decorators(&self, statements: &[Statement]) {
-        for st in statements {
-            for d in &st.decorators {
-                let namespaced = d.namespace().is_some_and(|n| n.name != "sys");
-                if !namespaced && !DECORATORS.contains(&d.name()) {
-                    self.error(d.span, Code::ArmTemplate, format!("`@{}` is not a Bicep decorator", d.name()));
-                }
+    /// Reports a decorator Bicep does not have (a typo such as `@descriptionn`), on a
+    /// declaration and its nested resources: the compiler rejects the program.
+    fn check_decorators(&self, st: &Statement) {
+        for d in &st.decorators {
+            let namespaced = d.namespace().is_some_and(|n| n.name != "sys");
+            if !namespaced && !DECORATORS.contains(&d.name()) {
+                self.error(d.span, Code::ArmTemplate, format!("`@{}` is not a Bicep decorator", d.name()));
             }
-            if let StmtKind::Resource(r) = &st.kind
-                && let (Some(body), _, _) = self.decl_parts(&r.body, &Vec::new())
-            {
-                let children: Vec<Statement> = nested(body).cloned().collect();
-                self.check_decorators(&children);
-            }
+        }
+        if let StmtKind::Resource(r) = &st.kind
+            && let (Some(body), _, _) = self.decl_parts(&r.body, &Vec::new())
+        {
+            nested(body).for_each(|child| self.check_decorators(child));
         }
     }
 

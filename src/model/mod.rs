@@ -459,6 +459,47 @@ impl Model {
         }
     }
 
+    /// The sites an unknown value's detail reads `property` of (lower case):
+    /// `reference(<target>…).<property>` or `….properties.<property>`, as the expander
+    /// describes a runtime value. The target is an id, a name of a site of `from`'s unit, a
+    /// 2.0 symbolic name (`reference('frontend')`), or a name built from symbols.
+    pub fn sites_read_in(&self, from: ResIdx, detail: &str, property: &str) -> Vec<ResIdx> {
+        let lower = detail.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (at, _) in lower.match_indices("reference(") {
+            let start = at + "reference(".len();
+            let target = match detail[start..].strip_prefix('\'') {
+                Some(rest) => rest.find('\'').map(|end| &rest[..end]),
+                None => detail[start..]
+                    .find(").")
+                    .or_else(|| detail[start..].find(", '"))
+                    .map(|end| &detail[start..start + end]),
+            };
+            let Some(target) = target else { continue };
+            // The property read right after the call (`reference(x, '…', 'Full').properties.p`).
+            let after = &lower[start + target.len()..];
+            let Some(close) = after.find(')') else { continue };
+            let chain = after[close + 1..].strip_prefix(".properties").unwrap_or(&after[close + 1..]);
+            if !chain.strip_prefix('.').is_some_and(|c| c.starts_with(property)) {
+                continue;
+            }
+            let is_site = |t: &ResIdx| self.site(*t).is_some();
+            let unit = self.res(from).unit;
+            let site = self.resolve(from, target).filter(is_site).or_else(|| {
+                self.of_type(site::SITE)
+                    .iter()
+                    .copied()
+                    .filter(|s| self.res(*s).unit == unit)
+                    .find(|s| {
+                        self.res(*s).name.eq_ignore_ascii_case(target) || self.res(*s).id.eq_ignore_ascii_case(target)
+                    })
+                    .or_else(|| self.by_symbol(from, target).filter(is_site))
+            });
+            out.extend(site);
+        }
+        out
+    }
+
     /// The key prefix of the deployment unit `r` belongs to (empty for deployed state).
     pub fn prefix_of(&self, r: ResIdx) -> &str {
         self.prefixes.get(self.res(r).unit as usize).map_or("", String::as_str)

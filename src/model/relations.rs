@@ -376,19 +376,8 @@ impl Relations {
     /// Bicep's `site.properties.defaultHostName`), unknown offline, still calls that site.
     fn index_default_host(&mut self, model: &Model, n: &Node, caller: ResIdx, via: &str) {
         let Value::Unknown(u) = &n.value else { return };
-        let detail = &u.detail;
-        let lower = detail.to_ascii_lowercase();
-        for (at, _) in lower.match_indices("reference('") {
-            let start = at + "reference('".len();
-            let Some(len) = detail[start..].find('\'') else { continue };
-            let target = &detail[start..start + len];
-            let rest = &lower[start + len..];
-            if !(rest.starts_with("').defaulthostname") || rest.starts_with("', 'full').properties.defaulthostname")) {
-                continue;
-            }
-            let site =
-                if target.starts_with('/') { model.resolve(caller, target) } else { model.by_symbol(caller, target) };
-            if let Some(site) = site.filter(|&t| t != caller && model.site(t).is_some()) {
+        for site in model.sites_read_in(caller, &u.detail, "defaulthostname") {
+            if site != caller {
                 self.callers.entry(site).or_default().push(Call { caller, via: via.to_string(), span: n.span });
             }
         }

@@ -64,30 +64,7 @@ pub fn shared_outbound_ip_allowlist(cx: &mut RuleCx) {
 /// describes `reference(<site>).outboundIpAddresses` (or `possibleOutboundIpAddresses`)
 /// in the value's detail, which is all that is known offline and all ACL006 needs.
 fn outbound_ip_provenance(model: &crate::model::Model, from: ResIdx, detail: &str) -> Option<ResIdx> {
-    let lower = detail.to_ascii_lowercase();
-    if !lower.contains(".outboundipaddresses") && !lower.contains(".possibleoutboundipaddresses") {
-        return None;
-    }
-    // `reference('name')` (a name, or a 2.0 symbolic name), or `reference([parameters('name')])`
-    // for a name built from symbols.
-    let start = detail.find("reference(")? + "reference(".len();
-    let target = match detail[start..].strip_prefix('\'') {
-        Some(rest) => &rest[..rest.find('\'')?],
-        None => {
-            let end = start + detail[start..].find(").").or_else(|| detail[start..].find(", '"))?;
-            &detail[start..end]
-        }
-    };
-    let site = model.resolve(from, target).or_else(|| {
-        // `reference('name')` of a site declared in the same template.
-        model
-            .of_type(crate::model::site::SITE)
-            .iter()
-            .copied()
-            .filter(|s| model.res(*s).unit == model.res(from).unit)
-            .find(|s| model.res(*s).name.eq_ignore_ascii_case(target) || model.res(*s).id.eq_ignore_ascii_case(target))
-            // `reference('frontend')` by a 2.0 symbolic name (Bicep's `frontend.properties…`).
-            .or_else(|| model.by_symbol(from, target))
-    })?;
-    model.res(site).is_type(crate::model::site::SITE).then_some(site)
+    ["outboundipaddresses", "possibleoutboundipaddresses"]
+        .into_iter()
+        .find_map(|p| model.sites_read_in(from, detail, p).first().copied())
 }

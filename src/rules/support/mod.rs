@@ -28,13 +28,14 @@ pub fn public_access(model: &Model, r: ResIdx, path: &str) -> Result<(bool, Span
     let res = model.res(r);
     // An `existing` declaration names a resource deployed elsewhere: an absent setting
     // says nothing of how it is set there.
-    if res.existing && !matches!(res.get(path, model), Lookup::Found(_)) {
+    let setting = res.get(path, model);
+    if res.existing && !matches!(setting, Lookup::Found(_)) {
         return Err(format!(
             "`{}` is declared `existing`: its `{path}` is set where it is deployed, not in the scanned configuration",
             res.name
         ));
     }
-    match res.get(path, model) {
+    match setting {
         Lookup::Found(n) => Ok((!n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("Disabled")), n.span)),
         Lookup::Absent => Ok((true, res.type_span())),
         Lookup::Unknown(u) => Err(format!("`{path}` cannot be determined: {}", u.detail)),
